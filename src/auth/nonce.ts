@@ -1,0 +1,135 @@
+import { createHmac } from 'node:crypto';
+import { isIPv4 } from 'node:net';
+import { ErrorCode, TurnpikeError } from '../errors.ts';
+import { constantTimeEqual } from './constant-time.ts';
+
+/**
+ * Stateless NONCE values for the long-term credential mechanism (RFC 8489 §9.2, §14.10).
+ *
+ * A nonce is "obMatJos2" (the RFC 8489 §9.2 nonce cookie), four base64 characters holding
+ * the 24 security-feature bits (§9.2, registry of §18.1), then base64url of
+ * issuedAt (48-bit milliseconds) ‖ HMAC-SHA256(secret, version ‖ cookie+features ‖ issuedAt ‖ client IP)
+ * truncated to 16 bytes. 43 printable ASCII characters in all, well under §14.10's
+ * 128-character limit and free of `"` and `\`.
+ *
+ * Nothing is stored: any server holding the same secret can check a nonce another one
+ * issued, so a fleet behind one DNS name shares nonces. Only the client's IP is bound, not
+ * its port, so a client that moves to a new port (RFC 8016 mobility, a NAT rebinding)
+ * keeps its nonce.
+ */
+export interface NonceService {
+  /** A fresh nonce for a 401 or 438 response to `clientIp` (RFC 8489 §9.2.4). */
+  issue(clientIp: string, nowMs: number): string;
+  /**
+   * Checks a NONCE a request from `clientIp` carried (RFC 8489 §9.2.4): 'stale' once it is
+   * `staleNonceSeconds` old (answer 438 Stale Nonce with a fresh one); 'invalid' when it was
+   * not issued by a holder of the secret for this IP, or is garbled (answer 401).
+   */
+  check(nonce: string, clientIp: string, nowMs: number): 'valid' | 'stale' | 'invalid';
+}
+
+/** Options of {@link createNonceService}. */
+export interface NonceServiceOptions {
+  /**
+   * The HMAC key. Required: the caller passes the configured secret, or 32 random bytes it
+   * drew at start-up when none is configured (this module draws no randomness). A string
+   * is used as its UTF-8 bytes.
+   */
+  secret: Uint8Array | string;
+  /** Lifetime of a nonce, coturn's `stale-nonce` (default there: 600). */
+  staleNonceSeconds: number;
+  /** Set the "Password algorithms" security feature bit (RFC 8489 §9.2.1): the server offers SHA-256. */
+  passwordAlgorithms?: boolean;
+}
+
+/** The RFC 8489 §9.2 nonce cookie that announces security-feature bits. */
+export const NONCE_COOKIE = 'obMatJos2';
+
+/** Security feature bit 0, "Password algorithms" (RFC 8489 §18.1): the most significant of the 24. */
+const PASSWORD_ALGORITHMS_BIT = 0x800000;
+
+const ISSUED_AT_BYTES = 6;
+const MAC_BYTES = 16;
+const FORMAT_VERSION = 1;
+const FEATURES_CHARS = 4;
+const BODY_CHARS = Math.ceil(((ISSUED_AT_BYTES + MAC_BYTES) * 4) / 3);
+const NONCE_CHARS = NONCE_COOKIE.length + FEATURES_CHARS + BODY_CHARS;
+const MAX_ISSUED_AT = 2 ** (ISSUED_AT_BYTES * 8) - 1;
+
+/** Creates a {@link NonceService}; throws `TurnpikeError` CONFIG_INVALID for an empty secret or a non-positive lifetime. */
+export function createNonceService(opts: NonceServiceOptions): NonceService {
+  const secret = typeof opts.secret === 'string' ? Buffer.from(opts.secret, 'utf8') : Buffer.from(opts.secret ?? []);
+  if (secret.byteLength === 0) {
+    throw new TurnpikeError(ErrorCode.CONFIG_INVALID, 'nonce secret is empty: pass the configured secret or 32 random bytes');
+  }
+  if (!Number.isFinite(opts.staleNonceSeconds) || opts.staleNonceSeconds <= 0) {
+    throw new TurnpikeError(
+      ErrorCode.CONFIG_INVALID,
+      `stale-nonce must be a positive number of seconds, got ${String(opts.staleNonceSeconds)}`,
+    );
+  }
+  const windowMs = opts.staleNonceSeconds * 1000;
+  const prefix = NONCE_COOKIE + encodeFeatures(opts.passwordAlgorithms === true ? PASSWORD_ALGORITHMS_BIT : 0);
+
+  return {
+    issue(clientIp, nowMs) {
+      const issuedAt = Math.min(MAX_ISSUED_AT, Math.max(0, Math.floor(nowMs)));
+      const stamp = Buffer.alloc(ISSUED_AT_BYTES);
+      stamp.writeUIntBE(issuedAt, 0, ISSUED_AT_BYTES);
+      const mac = nonceMac(secret, prefix, stamp, clientIp);
+      return prefix + Buffer.concat([stamp, mac]).toString('base64url');
+    },
+    check(nonce, clientIp, nowMs) {
+      if (nonce.length !== NONCE_CHARS || !nonce.startsWith(NONCE_COOKIE)) return 'invalid';
+      const noncePrefix = nonce.slice(0, NONCE_COOKIE.length + FEATURES_CHARS);
+      const body = nonce.slice(noncePrefix.length);
+      if (!/^[A-Za-z0-9+/]{4}$/.test(noncePrefix.slice(NONCE_COOKIE.length))) return 'invalid';
+      const bytes = Buffer.from(body, 'base64url');
+      // The decoder skips junk and ignores the last character's spare bits: only the one
+      // canonical spelling of the bytes counts, so every altered character is noticed.
+      if (bytes.byteLength !== ISSUED_AT_BYTES + MAC_BYTES || bytes.toString('base64url') !== body) return 'invalid';
+      const stamp = bytes.subarray(0, ISSUED_AT_BYTES);
+      const expected = nonceMac(secret, noncePrefix, stamp, clientIp);
+      if (!constantTimeEqual(bytes.subarray(ISSUED_AT_BYTES), expected)) return 'invalid';
+      const age = nowMs - stamp.readUIntBE(0, ISSUED_AT_BYTES);
+      // A nonce from the future was still signed by us: another fleet member's clock runs
+      // ahead. Within one lifetime of skew it is accepted; beyond, the client gets a fresh one.
+      return Math.abs(age) < windowMs ? 'valid' : 'stale';
+    },
+  };
+}
+
+/**
+ * Whether a NONCE carries the RFC 8489 §9.2 cookie with the "Password algorithms" bit set,
+ * i.e. whether the server that issued it offered PASSWORD-ALGORITHMS (RFC 8489 §9.2.5
+ * bid-down protection). `false` for nonces without the cookie.
+ */
+export function nonceOffersPasswordAlgorithms(nonce: string): boolean {
+  if (!nonce.startsWith(NONCE_COOKIE)) return false;
+  const features = nonce.slice(NONCE_COOKIE.length, NONCE_COOKIE.length + FEATURES_CHARS);
+  if (!/^[A-Za-z0-9+/]{4}$/.test(features)) return false;
+  return (Buffer.from(features, 'base64').readUIntBE(0, 3) & PASSWORD_ALGORITHMS_BIT) !== 0;
+}
+
+function encodeFeatures(bits: number): string {
+  const bytes = Buffer.alloc(3);
+  bytes.writeUIntBE(bits, 0, 3);
+  return bytes.toString('base64');
+}
+
+function nonceMac(secret: Buffer, prefix: string, stamp: Uint8Array, clientIp: string): Buffer {
+  return createHmac('sha256', secret)
+    .update(Buffer.from([FORMAT_VERSION]))
+    .update(prefix, 'latin1')
+    .update(stamp)
+    .update(canonicalIp(clientIp), 'utf8')
+    .digest()
+    .subarray(0, MAC_BYTES);
+}
+
+/** The same client seen through a dual-stack socket ("::ffff:192.0.2.1") and a v4 one must match. */
+function canonicalIp(ip: string): string {
+  const lower = ip.toLowerCase();
+  const mapped = lower.startsWith('::ffff:') ? lower.slice(7) : '';
+  return isIPv4(mapped) ? mapped : lower;
+}
