@@ -67,7 +67,8 @@ const KEY_BYTES = 16;
  * a REST API username with a timestamp ("1700000000:alice", "alice:1700000000", "1700000000")
  * is checked against the secrets only, and any other username against the static users
  * only. A REST username whose expiry has passed, or is written in milliseconds, gets no
- * keys and a reason. Throws `TurnpikeError` CONFIG_INVALID for a user with neither a
+ * keys and a reason. Static users exist in `realm` only; REST keys are computed for
+ * whichever realm the lookup names. Throws `TurnpikeError` CONFIG_INVALID for a user with neither a
  * password nor a 16-byte key.
  */
 export function createStaticCredentialStore(opts: StaticCredentialStoreOptions): SyncCredentialStore {
