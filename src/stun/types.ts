@@ -111,7 +111,7 @@ export interface ChangeRequestValue {
   changePort: boolean;
 }
 
-/** RFC 8656 §18.8: the R bit. */
+/** RFC 8656 §18.7: the R bit. */
 export interface EvenPortValue {
   reserveNext: boolean;
 }

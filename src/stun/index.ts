@@ -1,0 +1,23 @@
+/**
+ * The STUN codec (RFC 8489) with its TURN (RFC 8656, RFC 6062) and ICE (RFC 8445)
+ * attributes: pure functions from bytes to typed messages and back, no I/O, no clocks, no
+ * randomness. Everything outside `src/stun/` imports from here.
+ */
+export * from './types.ts';
+export { decodeMessage } from './decode.ts';
+export { encodeMessage, type EncodeOptions } from './encode.ts';
+export { verifyMessageIntegrity, verifyMessageIntegritySha256 } from './integrity.ts';
+export { getAttribute, getAttributes, unknownComprehensionRequired } from './attribute-access.ts';
+export { isStunHeader } from './header.ts';
+export {
+  decodeChannelData,
+  encodeChannelData,
+  MIN_CHANNEL_NUMBER,
+  MAX_CHANNEL_NUMBER,
+  CHANNEL_DATA_HEADER_LENGTH,
+} from './channel-data.ts';
+export { streamFrameLength } from './stream-framing.ts';
+export { classifyPacket, type PacketKind } from './demux.ts';
+export { reasonPhrase } from './reason-phrases.ts';
+export { formatAddress, canonicalIp } from './ip.ts';
+export { FINGERPRINT_XOR } from './fingerprint.ts';
