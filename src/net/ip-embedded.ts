@@ -1,7 +1,7 @@
 /**
  * IPv6 addresses that carry an IPv4 address inside them, and the IPv4 address each carries.
  * A host that routes one of these forms may deliver the packet to the embedded IPv4 address,
- * so any decision about an address must be taken on what it carries (RFC 6052 §3.1, RFC 8656 §21).
+ * so any decision about an address must be taken on what it carries (RFC 6052 §2.2, RFC 8656 §21).
  */
 
 /** The IPv6 forms that embed an IPv4 address, by the name a log reader will recognise. */

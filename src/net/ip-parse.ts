@@ -48,7 +48,7 @@ export function parseIpInto(text: string, out: Uint32Array): IpFamily | undefine
 
 /**
  * Parses a strict dotted quad in `text[start, end)` into an unsigned 32-bit number, or -1.
- * Leading zeros are refused because some resolvers read them as octal (`010` = 8).
+ * Leading zeros are refused because some resolvers read them as octal (`010` = 8; RFC 6943 §3.1.1).
  */
 export function parseIpv4Text(text: string, start: number, end: number): number {
   let value = 0;

@@ -1,7 +1,7 @@
 /**
  * A set of `IpRange`s sorted and merged once, then asked "does it hold this address?" per
  * packet: IPv4 questions are answered with 32-bit numbers, IPv6 ones with `bigint`s, both by
- * binary search (used by the TURN peer policy, RFC 8656 §21.3).
+ * binary search (used by the TURN peer policy, RFC 8656 §21).
  */
 
 import { IPV4_MAPPED_BASE } from './ip.ts';

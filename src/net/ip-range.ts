@@ -1,6 +1,6 @@
 /**
  * Inclusive address ranges in coturn's `allowed-peer-ip` / `denied-peer-ip` syntax: `ip` or
- * `ip1-ip2`, used to open or close holes in the TURN peer policy (RFC 8656 §21.3).
+ * `ip1-ip2`, used to open or close holes in the TURN peer policy (RFC 8656 §21).
  */
 
 import { parseIp } from './ip.ts';

@@ -1,6 +1,6 @@
 /**
  * The peer addresses Turnpike refuses by default, so a TURN relay cannot be pointed at the
- * operator's own network (RFC 8656 §21.3): the special-purpose blocks of RFC 6890 that reach
+ * operator's own network (RFC 8656 §21): the special-purpose blocks of RFC 6890 that reach
  * this host or its private networks, plus multicast, broadcast and reserved space.
  * Documentation and benchmark blocks (RFC 5737, RFC 2544, RFC 3849) are allowed: they name no
  * internal host.

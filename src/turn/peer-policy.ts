@@ -1,6 +1,6 @@
 /**
  * The TURN peer policy: may this peer address receive a permission, a channel or a Send
- * indication (RFC 8656 §9.1, §11, §12; refusals become 403 Forbidden, §21.3)? It keeps the relay
+ * indication (RFC 8656 §9-§12; a refused request gets 403 Forbidden)? It keeps the relay
  * from reaching the operator's own network, whatever spelling of an address a client uses.
  *
  * Configured with coturn's options: `allowed-peer-ip`, `denied-peer-ip`, `allow-loopback-peers`,
