@@ -1,0 +1,104 @@
+/**
+ * The WebSocket endpoint (`/ws`, RFC 6455) that carries ion-sfu's JSON-RPC: it takes HTTP
+ * upgrades from whoever owns the HTTP server and gives each socket a {@link SignalConnection}.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { RoomService } from '../room/types.ts';
+import { SignalConnection, defaultSignalLimits, type SignalCounters, type SignalLimits } from './connection.ts';
+import { encodeError, RpcErrorCode } from './jsonrpc.ts';
+
+/** An HTTP upgrade handler, as `web.upgrade(path, handler)` takes it. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** Minimal structured logger (the shape of Turnpike's `Logger`). */
+export interface SfuLog {
+  error(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  info(event: string, fields?: Record<string, unknown>): void;
+  debug(event: string, fields?: Record<string, unknown>): void;
+}
+
+/** A logger that drops everything. */
+export const silentLog: SfuLog = { error() {}, warn() {}, info() {}, debug() {} };
+
+export interface SignalEndpointOptions {
+  readonly upgrade: (path: string, handler: UpgradeHandler) => void;
+  readonly rooms: RoomService;
+  readonly path?: string;
+  readonly limits?: SignalLimits;
+  readonly log?: SfuLog;
+}
+
+/** Signalling counters, summed over every connection. */
+export interface SignalStats extends SignalCounters {
+  connections: number;
+  connectionsTotal: number;
+}
+
+export interface SignalEndpoint {
+  stats(): SignalStats;
+  /** closes every socket (1001 going away) and stops accepting */
+  close(): Promise<void>;
+}
+
+/** Registers the endpoint on `opts.upgrade`. */
+export function attachSignalEndpoint(opts: SignalEndpointOptions): SignalEndpoint {
+  const limits = opts.limits ?? defaultSignalLimits;
+  const log = opts.log ?? silentLog;
+  // The hard cap sits above the soft limit so an oversized frame still gets an error object back.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameChars * 4 + 65536 });
+  const stats: SignalStats = { connections: 0, connectionsTotal: 0, requests: 0, notifications: 0, errors: 0, rateLimited: 0 };
+  let closing = false;
+
+  const onSocket = (ws: WebSocket, req: IncomingMessage): void => {
+    stats.connections++;
+    stats.connectionsTotal++;
+    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const conn = new SignalConnection({
+      rooms: opts.rooms,
+      limits,
+      counters: stats,
+      now: () => performance.now(),
+      send: (text) => {
+        if (ws.readyState === ws.OPEN) ws.send(text);
+      },
+      close: (code, reason) => ws.close(code, reason),
+    });
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        stats.errors++;
+        ws.send(encodeError(null, { code: RpcErrorCode.invalidRequest, message: 'invalid request: expected a text frame' }));
+        return;
+      }
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      conn.receive(buf.toString('utf8'));
+    });
+    ws.on('error', (err) => log.debug('sfu.ws.error', { remote, error: err.message }));
+    ws.on('close', () => {
+      stats.connections--;
+      conn.closed();
+      log.debug('sfu.ws.closed', { remote, peer: conn.peer?.id });
+    });
+  };
+
+  opts.upgrade(opts.path ?? '/ws', (req, socket, head) => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws, req));
+  });
+
+  return {
+    stats: () => ({ ...stats }),
+    close: async () => {
+      closing = true;
+      for (const ws of wss.clients) ws.close(1001, 'server shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      // Sockets that ignore the close handshake are cut.
+      for (const ws of wss.clients) ws.terminate();
+    },
+  };
+}
