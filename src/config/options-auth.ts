@@ -1,0 +1,91 @@
+/**
+ * Option table rows: how clients authenticate — the long-term credential mechanism
+ * (RFC 8489 §9.2) with static users, and the TURN REST API's shared secrets.
+ */
+
+import { Area, flag, OptionStatus as S, valued, type OptionSpec } from './option-spec.ts';
+import { integer, singleCharacter, staticUser, text } from './values.ts';
+
+const area = Area.Auth;
+const noDatabase = 'ignored: Turnpike has no user database yet, so there is nothing to poll';
+
+/** Credential options. */
+export const authOptions: readonly OptionSpec[] = [
+  flag({
+    name: 'lt-cred-mech', short: 'a', area,
+    meaning: 'use the long-term credential mechanism (what WebRTC needs)',
+    status: S.Supported, note: "implied when 'user' accounts are given, as coturn does",
+    set: (t, v) => { t.config.ltCredMech = v; },
+  }),
+  flag({
+    name: 'no-auth', short: 'z', area,
+    meaning: 'allow anonymous access: anyone may allocate relays',
+    status: S.Supported, note: 'Turnpike never runs without credentials unless this is given explicitly',
+    set: (t, v) => { t.config.noAuth = v; },
+  }),
+  valued({
+    name: 'user', short: 'u', area, type: staticUser, repeatable: true,
+    meaning: "a user account 'name:password', or 'name:0x<key>' with the key turnadmin -k prints",
+    status: S.Supported, set: (t, v) => { t.config.users.push(v); },
+  }),
+  flag({
+    name: 'use-auth-secret', area,
+    meaning: 'TURN REST API: time-limited credentials signed with a shared secret',
+    status: S.Supported, note: 'needs static-auth-secret; secrets stored in a database come later',
+    set: (t, v) => { t.config.useAuthSecret = v; },
+  }),
+  valued({
+    name: 'static-auth-secret', area, type: text('<secret>', 'a non-empty secret'), repeatable: true,
+    meaning: 'shared secret for the TURN REST API; repeat to rotate secrets',
+    status: S.Supported, note: 'implies use-auth-secret, as in coturn',
+    set: (t, v) => {
+      t.config.staticAuthSecrets.push(v);
+      t.config.useAuthSecret = true;
+    },
+  }),
+  valued({
+    name: 'rest-api-separator', short: 'C', area, type: singleCharacter, default: ':',
+    meaning: 'character between the expiry timestamp and the user name in REST API user names',
+    status: S.Supported, set: (t, v) => { t.config.restApiSeparator = v; },
+  }),
+  valued({
+    name: 'realm', short: 'r', area, type: text('<realm>', 'a realm name'), default: 'none',
+    meaning: 'the realm sent to clients in REALM (RFC 8489 §14.9)',
+    status: S.Supported, set: (t, v) => { t.config.realm = v; },
+  }),
+  valued({
+    name: 'server-name', area, type: text('<name>', 'a server name'), default: 'the realm',
+    meaning: 'server name used by oAuth (RFC 7635)',
+    status: S.Supported, set: (t, v) => { t.config.serverName = v; },
+  }),
+  flag({
+    name: 'no-auth-pings', area,
+    meaning: 'stop the periodic checks of secrets stored in the database',
+    status: S.Warn, note: noDatabase,
+  }),
+  flag({
+    name: 'no-dynamic-ip-list', area,
+    meaning: 'do not read allowed/denied peer ranges from the database',
+    status: S.Warn, note: 'ignored: Turnpike has no database yet; peer ranges come from allowed-peer-ip and denied-peer-ip only',
+  }),
+  flag({
+    name: 'no-dynamic-realms', area,
+    meaning: 'do not read realms and their options from the database',
+    status: S.Warn, note: 'ignored: Turnpike has no database yet; the realm is the one given with realm',
+  }),
+  valued({
+    name: 'secret-ts-exp-time', area, type: integer(0, 2 ** 31 - 1), bare: 0,
+    meaning: 'old REST API option, deprecated and without effect in coturn',
+    status: S.Warn, note: 'ignored, as in coturn: the expiry is the timestamp in the user name',
+  }),
+  flag({
+    name: 'oauth', area,
+    meaning: 'accept third-party authorization tokens (RFC 7635)',
+    status: S.Unsupported, note: 'oAuth (RFC 7635) comes later',
+  }),
+  flag({
+    name: 'check-origin-consistency', area,
+    meaning: 'require the same ORIGIN attribute on every request of a session',
+    status: S.Unsupported, note: 'ORIGIN-based realms come with the databases',
+  }),
+];

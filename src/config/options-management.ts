@@ -1,0 +1,36 @@
+/** Option table rows: coturn's telnet CLI, web admin, Prometheus endpoint and ACME redirect. */
+
+import { Area, flag, OptionStatus as S, valued, type OptionSpec } from './option-spec.ts';
+import { integer, ipAddress, port, text } from './values.ts';
+
+const area = Area.Management;
+const noTelnet = 'ignored: Turnpike has no telnet CLI; use the HTTP API (http-port, api-key)';
+const noWebAdmin = 'the web admin pages come later; the HTTP API listens on http-ip:http-port';
+const noPrometheus = 'Prometheus metrics come later';
+
+/** Management interface options. */
+export const managementOptions: readonly OptionSpec[] = [
+  flag({
+    name: 'no-cli', area, meaning: 'turn off the telnet CLI',
+    status: S.Supported, note: 'Turnpike never starts a telnet CLI, so this is always true',
+  }),
+  valued({ name: 'cli-ip', area, type: ipAddress, default: '127.0.0.1', meaning: 'telnet CLI address', status: S.Warn, note: noTelnet }),
+  valued({ name: 'cli-port', area, type: port, default: '5766', meaning: 'telnet CLI port', status: S.Warn, note: noTelnet }),
+  valued({ name: 'cli-password', area, type: text('<password>', 'a password'), meaning: 'telnet CLI password (plain or turnadmin -P hash)', status: S.Warn, note: noTelnet }),
+  valued({
+    name: 'cli-max-output-sessions', area, type: integer(0, 2 ** 31 - 1), default: '256',
+    meaning: 'sessions listed by the CLI ps command', status: S.Warn, note: noTelnet,
+  }),
+  flag({ name: 'web-admin', area, meaning: 'enable the HTTPS web admin pages', status: S.Unsupported, note: noWebAdmin }),
+  valued({ name: 'web-admin-ip', area, type: ipAddress, default: '127.0.0.1', meaning: 'web admin address', status: S.Unsupported, note: noWebAdmin }),
+  valued({ name: 'web-admin-port', area, type: port, default: '8080', meaning: 'web admin port', status: S.Unsupported, note: noWebAdmin }),
+  flag({ name: 'web-admin-listen-on-workers', area, meaning: 'also serve web admin on the STUN/TURN ports', status: S.Unsupported, note: noWebAdmin }),
+  flag({ name: 'prometheus', area, meaning: 'serve Prometheus metrics on port 9641', status: S.Unsupported, note: noPrometheus }),
+  valued({ name: 'prometheus-port', area, type: port, bare: 9641, default: '9641', meaning: 'Prometheus metrics port', status: S.Unsupported, note: noPrometheus }),
+  flag({ name: 'prometheus-username-labels', area, meaning: 'label traffic metrics with user names', status: S.Unsupported, note: noPrometheus }),
+  valued({
+    name: 'acme-redirect', area, type: text('<url>', 'a URL'),
+    meaning: 'redirect ACME HTTP-01 challenges (/.well-known/acme-challenge/) to a URL',
+    status: S.Unsupported, note: 'ACME redirects come with the TLS listeners',
+  }),
+];

@@ -1,0 +1,36 @@
+/** Option table rows: the process itself — daemon mode, pid file, user and group, threads. */
+
+import { Area, flag, OptionStatus as S, valued, type OptionSpec } from './option-spec.ts';
+import { integer, text } from './values.ts';
+
+const area = Area.Process;
+const oneLoop = 'ignored: Turnpike runs one event loop per process; run several processes to use more cores';
+
+/** Process options. */
+export const processOptions: readonly OptionSpec[] = [
+  flag({
+    name: 'daemon', short: 'o', area, meaning: 'detach from the terminal and run in the background',
+    status: S.Warn, note: 'ignored: Turnpike runs in the foreground; use a service manager (systemd, Docker) to run it in the background',
+  }),
+  valued({
+    name: 'pidfile', area, type: text('<file>', 'a file path'), default: '/var/run/turnserver.pid (root) or /var/tmp/turnserver.pid',
+    meaning: 'file to write the process id to',
+    status: S.Supported, set: (t, v) => { t.config.pidFile = v; },
+  }),
+  valued({
+    name: 'proc-user', area, type: text('<user>', 'a user name'), meaning: 'user to switch to after start-up',
+    status: S.Unsupported, note: 'dropping privileges comes later; start Turnpike as the user it should run as',
+  }),
+  valued({
+    name: 'proc-group', area, type: text('<group>', 'a group name'), meaning: 'group to switch to after start-up',
+    status: S.Unsupported, note: 'dropping privileges comes later; start Turnpike as the group it should run as',
+  }),
+  valued({
+    name: 'relay-threads', short: 'm', area, type: integer(0, 65535), default: 'the number of CPUs',
+    meaning: 'number of relay threads', status: S.Warn, note: oneLoop,
+  }),
+  valued({
+    name: 'ne', area, type: integer(1, 3), meaning: "coturn's internal network engine type",
+    status: S.Warn, note: oneLoop,
+  }),
+];

@@ -1,0 +1,36 @@
+/** Option table rows: certificates, ciphers and protocol versions of TLS and DTLS listeners. */
+
+import { Area, flag, OptionStatus as S, valued, type OptionSpec } from './option-spec.ts';
+import { text } from './values.ts';
+
+const area = Area.Tls;
+const later = 'TLS and DTLS listeners come later';
+const file = text('<file>', 'a file path');
+
+/** TLS and DTLS options. */
+export const tlsOptions: readonly OptionSpec[] = [
+  valued({ name: 'cert', area, type: file, default: 'turn_server_cert.pem', meaning: 'certificate chain, PEM', status: S.Unsupported, note: later }),
+  valued({ name: 'pkey', area, type: file, default: 'turn_server_pkey.pem', meaning: 'private key, PEM', status: S.Unsupported, note: later }),
+  valued({ name: 'pkey-pwd', area, type: text('<password>', 'a password'), meaning: 'password of an encrypted private key', status: S.Unsupported, note: later }),
+  valued({ name: 'cipher-list', area, type: text('<ciphers>', 'an OpenSSL cipher list'), default: 'DEFAULT', meaning: 'OpenSSL cipher list', status: S.Unsupported, note: later }),
+  valued({ name: 'CA-file', area, type: file, meaning: 'CA certificates; clients must then present a certificate', status: S.Unsupported, note: later }),
+  valued({ name: 'ec-curve-name', area, type: text('<curve>', 'a curve name'), meaning: 'elliptic curve for ECDHE', status: S.Unsupported, note: later }),
+  flag({ name: 'dh566', area, meaning: 'use a predefined 566-bit DH key', status: S.Unsupported, note: later }),
+  flag({ name: 'dh1066', area, meaning: 'use a predefined 1066-bit DH key', status: S.Unsupported, note: later }),
+  valued({ name: 'dh-file', area, type: file, meaning: 'DH parameters, PEM', status: S.Unsupported, note: later }),
+  flag({ name: 'no-tlsv1', area, meaning: 'refuse TLS 1.0 and DTLS 1.0', status: S.Unsupported, note: later }),
+  flag({ name: 'no-tlsv1_1', area, meaning: 'refuse TLS 1.1', status: S.Unsupported, note: later }),
+  flag({ name: 'no-tlsv1_2', area, meaning: 'refuse TLS 1.2 and DTLS 1.2', status: S.Unsupported, note: later }),
+  flag({
+    name: 'no-sslv2', area, meaning: 'old option, without effect in coturn',
+    status: S.Warn, note: 'ignored, as in coturn: SSLv2 is never offered',
+  }),
+  flag({
+    name: 'no-sslv3', area, meaning: 'old option, without effect in coturn',
+    status: S.Warn, note: 'ignored, as in coturn: SSLv3 is never offered',
+  }),
+  flag({
+    name: 'dh2066', area, meaning: 'old option that chose the 2066-bit DH key',
+    status: S.Removed, note: 'removed from coturn: 2066 bits is the default DH key size; delete this option',
+  }),
+];

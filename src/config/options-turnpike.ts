@@ -1,0 +1,78 @@
+/**
+ * Option table rows that coturn does not have: Turnpike's own settings, and the
+ * command-line switches that pick the configuration file.
+ */
+
+import { Area, flag, OptionStatus as S, valued, type OptionSpec } from './option-spec.ts';
+import { bindAddress, integer, oneOf, port, text } from './values.ts';
+
+const area = Area.Turnpike;
+const turnpikeOnly = true;
+
+/** `-c`, `-n`, `-h` and `--version`: they choose what is read, they set nothing. */
+export const commandLineOptions: readonly OptionSpec[] = [
+  valued({
+    name: 'c', short: 'c', area: Area.CommandLine, cliOnly: true, type: text('<file>', 'a file path'), default: 'the first of the default paths',
+    meaning: 'configuration file to read; a relative name is also looked for in etc/, ../etc/, /etc/, /etc/coturn/ and /usr/local/etc/',
+    status: S.Supported,
+  }),
+  flag({
+    name: 'n', short: 'n', area: Area.CommandLine, cliOnly: true, none: true,
+    meaning: 'read no configuration file, only the command line',
+    status: S.Supported,
+  }),
+  flag({
+    name: 'help', short: 'h', area: Area.CommandLine, cliOnly: true, none: true,
+    meaning: 'print the option list and exit',
+    status: S.Supported, note: "coturn has only '-h'; '--help' is Turnpike's",
+  }),
+  flag({
+    name: 'version', area: Area.CommandLine, cliOnly: true,
+    meaning: 'print the version and exit',
+    status: S.Supported,
+  }),
+];
+
+/** Options only Turnpike has. */
+export const turnpikeOptions: readonly OptionSpec[] = [
+  valued({
+    name: 'stateless-nonce-secret', area, turnpikeOnly, type: text('<secret>', 'a non-empty secret'), default: 'a random secret per process',
+    meaning: 'key that signs NONCE values (RFC 8489 §9.2), so every server of a fleet sharing it accepts the others\' nonces',
+    status: S.Supported, set: (t, v) => { t.config.statelessNonceSecret = v; },
+  }),
+  valued({
+    name: 'log-format', area, turnpikeOnly, type: oneOf(['text', 'json']), default: 'text',
+    meaning: "log lines as text, or as one JSON object a line ('json')",
+    status: S.Supported, set: (t, v) => { t.config.log.format = v; },
+  }),
+  valued({
+    name: 'max-permissions-per-allocation', area, turnpikeOnly, type: integer(1, 65535), default: '64',
+    meaning: 'most peer permissions (RFC 8656 §9) one allocation may hold; more are refused with 508',
+    status: S.Supported, set: (t, v) => { t.config.maxPermissionsPerAllocation = v; },
+  }),
+  valued({
+    name: 'max-channels-per-allocation', area, turnpikeOnly, type: integer(1, 4096), default: '64',
+    meaning: 'most channel bindings (RFC 8656 §12) one allocation may hold; more are refused with 508',
+    status: S.Supported, set: (t, v) => { t.config.maxChannelsPerAllocation = v; },
+  }),
+  valued({
+    name: 'unauthenticated-rate-limit', area, turnpikeOnly, type: integer(0, 1_000_000), default: '20',
+    meaning: 'error responses per second sent to one source IP that has not authenticated; 0 = no limit',
+    status: S.Supported, set: (t, v) => { t.config.unauthenticatedRateLimit = v; },
+  }),
+  valued({
+    name: 'http-port', area, turnpikeOnly, type: port, default: '7000',
+    meaning: 'port of the web pages and HTTP API served by turnpike serve',
+    status: S.Supported, set: (t, v) => { t.config.httpPort = v; },
+  }),
+  valued({
+    name: 'http-ip', area, turnpikeOnly, type: bindAddress, default: '127.0.0.1',
+    meaning: 'address of the web pages and HTTP API',
+    status: S.Supported, set: (t, v) => { t.config.httpIp = v; },
+  }),
+  valued({
+    name: 'api-key', area, turnpikeOnly, type: text('<key>', 'a non-empty key'), repeatable: true,
+    meaning: 'key a client must present to use the HTTP API; repeat to allow several',
+    status: S.Supported, set: (t, v) => { t.config.apiKeys.push(v); },
+  }),
+];

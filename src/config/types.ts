@@ -1,0 +1,125 @@
+/**
+ * The typed configuration of Turnpike's STUN/TURN server: what `turnserver.conf` and a
+ * `turnserver` command line (coturn 4.6's option names) turn into once parsed and checked.
+ */
+
+/** Where log lines go and how much is said (coturn's `log-file`, `-v`/`-V`, `syslog`). */
+export interface LogOptions {
+  /** a file path, `'stdout'` (coturn's `stdout` and `-`) or `'syslog'`; undefined = coturn's default search */
+  file: string | undefined;
+  /** coturn's `simple-log`: no rollover, the file name is used as given */
+  simpleLog: boolean;
+  /** coturn's `no-stdout-log`: log only to the file */
+  noStdoutLog: boolean;
+  /** 0 = quiet, 1 = `-v` (verbose), 2 = `-V` (Verbose) */
+  verbose: 0 | 1 | 2;
+  /** Turnpike's `log-format`: human-readable lines or one JSON object a line */
+  format: 'text' | 'json';
+}
+
+/**
+ * One `external-ip` mapping: the address advertised in XOR-RELAYED-ADDRESS (RFC 8656 §7.3)
+ * for relays on `private`, or for every relay of the same family when `private` is absent.
+ */
+export interface ExternalIp {
+  public: string;
+  private?: string;
+}
+
+/**
+ * A `user=` account for the long-term credential mechanism (RFC 8489 §9.2): either the
+ * password, or the 16-byte key MD5(username ":" realm ":" password) given as `0x<32 hex>`.
+ */
+export interface StaticUser {
+  name: string;
+  password?: string;
+  key?: Uint8Array;
+}
+
+/** The whole server configuration, camelCase names for coturn's options. */
+export interface Config {
+  listeningPort: number;
+  tlsListeningPort: number;
+  /** 0 = listening-port + 1 (RFC 5780 §4.1 alternate port) */
+  altListeningPort: number;
+  /** 0 = tls-listening-port + 1 */
+  altTlsListeningPort: number;
+  listeningIps: string[];
+  relayIps: string[];
+  externalIps: ExternalIp[];
+  minPort: number;
+  maxPort: number;
+  realm: string;
+  serverName: string | undefined;
+  users: StaticUser[];
+  ltCredMech: boolean;
+  noAuth: boolean;
+  useAuthSecret: boolean;
+  staticAuthSecrets: string[];
+  restApiSeparator: string;
+  /** seconds a NONCE stays valid (RFC 8489 §9.2.4); 0 = forever */
+  staleNonce: number;
+  statelessNonceSecret: string | undefined;
+  maxAllocateLifetime: number;
+  channelLifetime: number;
+  permissionLifetime: number;
+  fingerprint: boolean;
+  userQuota: number;
+  totalQuota: number;
+  maxBps: number;
+  bpsCapacity: number;
+  allowedPeerIps: string[];
+  deniedPeerIps: string[];
+  allowLoopbackPeers: boolean;
+  noMulticastPeers: boolean;
+  noUdp: boolean;
+  noTcp: boolean;
+  noTls: boolean;
+  noDtls: boolean;
+  noUdpRelay: boolean;
+  noTcpRelay: boolean;
+  stunOnly: boolean;
+  noStun: boolean;
+  noStunBackwardCompatibility: boolean;
+  noSoftwareAttribute: boolean;
+  noRfc5780: boolean;
+  responseOriginOnlyWithRfc5780: boolean;
+  secureStun: boolean;
+  mobility: boolean;
+  maxPermissionsPerAllocation: number;
+  maxChannelsPerAllocation: number;
+  unauthenticatedRateLimit: number;
+  httpPort: number;
+  httpIp: string;
+  apiKeys: string[];
+  pidFile: string | undefined;
+  log: LogOptions;
+  /** where the config came from, for messages: the file path(s) read */
+  sources: string[];
+}
+
+/** Something accepted but not done as coturn would; start-up goes on and prints it. */
+export interface ConfigWarning {
+  /** "file:line" or "command line" */
+  where: string;
+  option: string;
+  message: string;
+}
+
+/** A configuration ready to use, with what start-up should print before going on. */
+export interface LoadedConfig {
+  config: Config;
+  warnings: ConfigWarning[];
+}
+
+/** One option as written in a file or on the command line, before it is checked. */
+export interface ConfigEntry {
+  /** the option's name without leading dashes (`min-port`), or the letter of a short option */
+  name: string;
+  /** the value as given (quotes removed); undefined when none was given */
+  value: string | undefined;
+  /** "file:line" or "command line" */
+  where: string;
+  /** how the user spelled it, for messages: `min-port`, `--min-port`, `-p` */
+  spelled: string;
+}
