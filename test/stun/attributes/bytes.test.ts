@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Attr, getAttribute } from '../../../src/stun/index.ts';
+import { Attr, getAttribute, type StunAttribute } from '../../../src/stun/index.ts';
 import { decodeOk, encodeOne, rawMessage, roundTrip, tlv } from '../helpers.ts';
 
 const VARIABLE = [Attr.Data, Attr.Padding, Attr.AccessToken, Attr.MobilityTicket] as const;
@@ -9,10 +9,11 @@ test('byte-string attributes round-trip every length 0..9 with zero padding', ()
   for (const type of VARIABLE) {
     for (let n = 0; n < 10; n++) {
       const value = Uint8Array.from({ length: n }, (_, i) => 0xa0 + i);
-      const buf = encodeOne({ type, value });
+      const attr = { type, value } as StunAttribute;
+      const buf = encodeOne(attr);
       assert.equal(buf.readUInt16BE(22), n);
       assert.ok(buf.subarray(24 + n).every((x) => x === 0), 'padding is zero');
-      assert.deepEqual(getAttribute(roundTrip([{ type, value }]), type), value);
+      assert.deepEqual(getAttribute(roundTrip([attr]), type), value);
     }
   }
 });
