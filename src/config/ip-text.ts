@@ -40,14 +40,23 @@ function ipv4Value(text: string): bigint {
   return text.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
 }
 
-/** Writes a numeric address back as text (IPv4 dotted quad, IPv6 uncompressed lowercase groups). */
+/** Writes a numeric address back as text: a dotted quad, or RFC 5952 §4 canonical IPv6. */
 export function ipText(family: 4 | 6, value: bigint): string {
   if (family === 4) {
     return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
   }
   const groups: string[] = [];
   for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(((value >> shift) & 0xffffn).toString(16));
-  return groups.join(':');
+  // RFC 5952 §4.2: the longest run of two or more zero groups (the first if tied) becomes '::'.
+  let best = { start: -1, length: 1 };
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > best.length) best = { start: i, length: j - i };
+    i = j === i ? i + 1 : j;
+  }
+  if (best.start < 0) return groups.join(':');
+  return `${groups.slice(0, best.start).join(':')}::${groups.slice(best.start + best.length).join(':')}`;
 }
 
 /**

@@ -12,9 +12,9 @@ const turnpikeOnly = true;
 /** `-c`, `-n`, `-h` and `--version`: they choose what is read, they set nothing. */
 export const commandLineOptions: readonly OptionSpec[] = [
   valued({
-    name: 'c', short: 'c', area: Area.CommandLine, cliOnly: true, type: text('<file>', 'a file path'), default: 'the first of the default paths',
-    meaning: 'configuration file to read; a relative name is also looked for in etc/, ../etc/, /etc/, /etc/coturn/ and /usr/local/etc/',
-    status: S.Supported,
+    name: 'c', short: 'c', area: Area.CommandLine, cliOnly: true, type: text('<file>', 'a file path'), default: 'turnserver.conf',
+    meaning: 'configuration file to read',
+    status: S.Supported, note: 'a relative name is also looked for in etc/, ../etc/, /etc/, /etc/coturn/ and /usr/local/etc/, as coturn does',
   }),
   flag({
     name: 'n', short: 'n', area: Area.CommandLine, cliOnly: true, none: true,

@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { defaultConfig, findLongOption, findShortOption, loadTurnserverConfig, OPTIONS, OptionStatus } from '../../src/config/index.ts';
+import { ArgMode } from '../../src/config/option-spec.ts';
+
+const fixtureNames = (name: string) =>
+  readFileSync(new URL(`../fixtures/config/${name}`, import.meta.url), 'utf8').split('\n').filter(Boolean);
+
+/** The long option names in `man turnserver`, with line-end hyphenation undone; undefined without man or coturn. */
+function manPageNames(): string[] | undefined {
+  try {
+    const text = execFileSync('sh', ['-c', 'man turnserver 2>/dev/null | col -b'], {
+      encoding: 'utf8',
+      env: { ...process.env, MANWIDTH: '80', MANPAGER: 'cat', PAGER: 'cat' },
+    });
+    if (!text.includes('turnserver')) return undefined;
+    const joined = text.replace(/\u2010\n\s*/g, '');
+    return [...new Set([...joined.matchAll(/--([A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9])/g)].map((m) => m[1]))];
+  } catch {
+    return undefined;
+  }
+}
+
+const live = manPageNames();
+
+test('every long option in the installed `man turnserver` is in the table', { skip: live === undefined && 'man or coturn is not installed' }, () => {
+  const missing = (live ?? []).filter((name) => !findLongOption(name));
+  assert.deepEqual(missing, []);
+  assert.ok((live ?? []).length > 100);
+});
+
+test('every long option in the committed man-page list is in the table', () => {
+  const names = fixtureNames('man-turnserver-options.txt');
+  assert.ok(names.length > 100);
+  assert.deepEqual(names.filter((name) => !findLongOption(name)), []);
+});
+
+test("every long option in coturn 4.6's getopt table (aliases too) is in the table", () => {
+  assert.deepEqual(fixtureNames('coturn-4.6-long-options.txt').filter((name) => !findLongOption(name)), []);
+});
+
+test("short letters are exactly coturn's getopt string, with the same need for a value", () => {
+  const coturn = 'c:d:p:L:E:X:i:m:l:r:u:b:B:e:M:J:N:O:q:Q:s:C:K:A:vVofhznaS';
+  const letters = [...coturn.matchAll(/([A-Za-z])(:?)/g)].map((m) => ({ letter: m[1], takesValue: m[2] === ':' }));
+  for (const { letter, takesValue } of letters) {
+    const option = findShortOption(letter);
+    assert.ok(option, `-${letter}`);
+    assert.equal(option.shortTakesValue && option.arg !== ArgMode.None, takesValue, `-${letter}`);
+  }
+  const ours = OPTIONS.flatMap((o) => (o.short ? [o.short] : [])).sort();
+  assert.deepEqual(ours, letters.map((l) => l.letter).sort());
+});
+
+test('names, aliases and letters are unique', () => {
+  const longs = OPTIONS.flatMap((o) => (o.name.length > 1 ? [o.name, ...o.aliases] : []));
+  assert.equal(new Set(longs).size, longs.length);
+  const shorts = OPTIONS.flatMap((o) => (o.short ? [o.short] : []));
+  assert.equal(new Set(shorts).size, shorts.length);
+});
+
+test('every row says what coturn means, and every row that is not simply supported says why', () => {
+  for (const option of OPTIONS) {
+    assert.ok(option.meaning.length > 5, option.name);
+    if (option.status !== OptionStatus.Supported) assert.ok(option.note && option.note.length > 10, option.name);
+  }
+});
+
+test("Turnpike's own options are marked, and are not coturn's", () => {
+  const coturn = new Set(fixtureNames('coturn-4.6-long-options.txt'));
+  const own = OPTIONS.filter((o) => o.turnpikeOnly).map((o) => o.name);
+  assert.deepEqual(own.sort(), [
+    'api-key', 'http-ip', 'http-port', 'log-format', 'max-channels-per-allocation',
+    'max-permissions-per-allocation', 'stateless-nonce-secret', 'unauthenticated-rate-limit',
+  ]);
+  for (const name of own) assert.ok(!coturn.has(name), name);
+});
+
+/** A value that differs from the default, for each supported option. */
+const SAMPLES: Record<string, string | undefined> = {
+  'listening-port': '4000', 'tls-listening-port': '6000', 'alt-listening-port': '4001', 'alt-tls-listening-port': '6001',
+  'listening-ip': '127.0.0.1', 'relay-ip': '127.0.0.1', 'external-ip': '203.0.113.1', 'min-port': '50000', 'max-port': '60000',
+  'no-udp': undefined, 'no-tcp': undefined, 'no-tls': undefined, 'no-dtls': undefined, 'no-udp-relay': undefined, 'no-tcp-relay': undefined,
+  'lt-cred-mech': undefined, 'no-auth': undefined, user: 'x:y', 'use-auth-secret': undefined, 'static-auth-secret': 's',
+  'rest-api-separator': '-', realm: 'r2', 'server-name': 'n', 'stale-nonce': '60', 'max-allocate-lifetime': '60',
+  'channel-lifetime': '60', 'permission-lifetime': '60', 'user-quota': '1', 'total-quota': '1', 'max-bps': '1', 'bps-capacity': '1',
+  'allowed-peer-ip': '10.0.0.1', 'denied-peer-ip': '10.0.0.1', 'allow-loopback-peers': undefined, 'no-multicast-peers': undefined,
+  fingerprint: undefined, 'stun-only': undefined, 'no-stun': undefined, 'secure-stun': undefined, 'no-software-attribute': undefined,
+  'no-rfc5780': undefined, 'no-stun-backward-compatibility': undefined, 'response-origin-only-with-rfc5780': undefined,
+  'log-file': '/tmp/t.log', 'simple-log': undefined, 'no-stdout-log': undefined, syslog: undefined, verbose: undefined, Verbose: undefined,
+  pidfile: '/tmp/t.pid', 'stateless-nonce-secret': 's', 'log-format': 'json', 'max-permissions-per-allocation': '1',
+  'max-channels-per-allocation': '1', 'unauthenticated-rate-limit': '1', 'http-port': '1', 'http-ip': '::1', 'api-key': 'k',
+};
+
+/** What each option is tried next to: stun-only spares credentials, a few options need a companion. */
+const CONTEXT: Record<string, string[]> = {
+  'stun-only': ['--no-auth'],
+  'no-stun': ['--no-auth'],
+  'use-auth-secret': ['--stun-only', '--static-auth-secret=s', '--use-auth-secret=off'],
+  'bps-capacity': ['--stun-only', '--max-bps=1'],
+};
+
+test('every supported option takes effect in the Config', () => {
+  // no-cli is always in effect: Turnpike never has a telnet CLI.
+  const supported = OPTIONS.filter((o) => o.status === OptionStatus.Supported && !o.cliOnly && o.name !== 'no-cli');
+  assert.deepEqual(supported.map((o) => o.name).filter((n) => !(n in SAMPLES)), [], 'add a sample for each supported option');
+  for (const option of supported) {
+    const sample = SAMPLES[option.name];
+    const context = ['-n', ...(CONTEXT[option.name] ?? ['--stun-only'])];
+    const without = loadTurnserverConfig(context).config;
+    const withIt = loadTurnserverConfig([...context, sample === undefined ? `--${option.name}` : `--${option.name}=${sample}`]).config;
+    assert.notDeepEqual(withIt, without, option.name);
+  }
+  assert.deepEqual({ ...loadTurnserverConfig(['-n', '--stun-only']).config, stunOnly: false }, defaultConfig());
+});
+
+test('the Debian configuration file names only options in the table', { skip: !existsSync('/etc/turnserver.conf') }, () => {
+  const text = readFileSync('/etc/turnserver.conf', 'utf8');
+  // The shipped file lists every option commented out as '#name' or '#name=value'.
+  const names = [...text.matchAll(/^#([A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9])(?:=|$)/gm)].map((m) => m[1]);
+  const unknown = names.filter((name) => !findLongOption(name) && !['OR'].includes(name));
+  assert.deepEqual(unknown, []);
+});

@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { cidrAsRange, ipFamily, ipText, ipValue } from '../../src/config/ip-text.ts';
+import { bindAddress, bool, externalIp, integer, ipRange, logFile, singleCharacter, staticUser } from '../../src/config/values.ts';
+import { editDistance, nearNames } from '../../src/config/suggest.ts';
+
+const value = <T>(parsed: { ok: true; value: T } | { ok: false }) => (parsed.ok ? parsed.value : undefined);
+
+test("booleans: coturn's words, any case, and positive numbers", () => {
+  for (const word of ['1', 'yes', 'Y', 'true', 'T', 'on', 'ON', '7']) assert.equal(value(bool.parse(word)), true, word);
+  for (const word of ['0', 'no', 'N', 'false', 'f', 'off', 'Off']) assert.equal(value(bool.parse(word)), false, word);
+  for (const word of ['maybe', '', '-1', '01x']) assert.equal(bool.parse(word).ok, false, word);
+});
+
+test('integers are strict decimal within bounds (no atoi leniency)', () => {
+  const port = integer(0, 65535);
+  assert.equal(value(port.parse('3478')), 3478);
+  assert.equal(value(port.parse('0')), 0);
+  for (const bad of ['65536', '-1', '+5', '3478abc', ' 1', '1.5', '0x10', '']) assert.equal(port.parse(bad).ok, false, bad);
+});
+
+test('users: name:password, passwords may hold colons, keys in 0x form', () => {
+  assert.deepEqual(value(staticUser.parse('bob:pa:ss')), { name: 'bob', password: 'pa:ss' });
+  assert.deepEqual(value(staticUser.parse('bob: spaced')), { name: 'bob', password: 'spaced' });
+  assert.deepEqual(value(staticUser.parse('ninefingers:0xbc807ee29df3c9ffa736523fb2c4e8ee')), {
+    name: 'ninefingers',
+    key: Uint8Array.from([0xbc, 0x80, 0x7e, 0xe2, 0x9d, 0xf3, 0xc9, 0xff, 0xa7, 0x36, 0x52, 0x3f, 0xb2, 0xc4, 0xe8, 0xee]),
+  });
+  for (const bad of ['bob', ':pw', 'bob:', 'bob:0x1234', 'bob:0xZZ807ee29df3c9ffa736523fb2c4e8ee']) assert.equal(staticUser.parse(bad).ok, false, bad);
+});
+
+test('external-ip: PUBLIC or PUBLIC/PRIVATE of one family; no host names', () => {
+  assert.deepEqual(value(externalIp.parse('42.192.50.232')), { public: '42.192.50.232' });
+  assert.deepEqual(value(externalIp.parse('203.0.113.5/127.0.0.1')), { public: '203.0.113.5', private: '127.0.0.1' });
+  assert.deepEqual(value(externalIp.parse('2001:db8::1/fd00::1')), { public: '2001:db8::1', private: 'fd00::1' });
+  for (const bad of ['turn.example.org', '1.2.3.4/', '1.2.3.4/5.6.7.8/9.9.9.9', '1.2.3.4/::1', '300.1.1.1']) assert.equal(externalIp.parse(bad).ok, false, bad);
+});
+
+test('bind addresses accept IPv6 zone ids, peer ranges do not', () => {
+  assert.equal(value(bindAddress.parse('fe80::1%eth0')), 'fe80::1%eth0');
+  assert.equal(bindAddress.parse('127.0.0.1%eth0').ok, false);
+  assert.equal(ipRange.parse('fe80::1%eth0').ok, false);
+});
+
+test('peer ranges: equal ends are fine, CIDR gets the range to write instead', () => {
+  assert.equal(value(ipRange.parse('10.0.0.1-10.0.0.1')), '10.0.0.1-10.0.0.1');
+  assert.equal(value(ipRange.parse('::1')), '::1');
+  const cidr = ipRange.parse('192.168.0.0/16');
+  assert.equal(cidr.ok, false);
+  assert.match((cidr as { expected: string }).expected, /write '192\.168\.0\.0-192\.168\.255\.255'/);
+});
+
+test('CIDR to range, IPv4 and IPv6', () => {
+  assert.equal(cidrAsRange('10.1.2.3/8'), '10.0.0.0-10.255.255.255');
+  assert.equal(cidrAsRange('0.0.0.0/0'), '0.0.0.0-255.255.255.255');
+  assert.equal(cidrAsRange('1.2.3.4/32'), '1.2.3.4-1.2.3.4');
+  assert.equal(cidrAsRange('2001:db8::/32'), '2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff');
+  assert.equal(cidrAsRange('10.0.0.0/33'), undefined);
+  assert.equal(cidrAsRange('10.0.0.0'), undefined);
+});
+
+test('IP values: known vectors, embedded IPv4, RFC 5952 text', () => {
+  assert.equal(ipValue('10.0.0.1'), 0x0a000001n);
+  assert.equal(ipValue('::1'), 1n);
+  assert.equal(ipValue('::ffff:1.2.3.4'), 0xffff01020304n);
+  assert.equal(ipValue('1::'), 1n << 112n);
+  assert.equal(ipText(6, 1n), '::1');
+  assert.equal(ipText(6, 0n), '::');
+  assert.equal(ipText(6, ipValue('2001:db8:0:0:1:0:0:1')), '2001:db8::1:0:0:1');
+  assert.equal(ipText(6, ipValue('2001:db8:0:1:1:1:1:1')), '2001:db8:0:1:1:1:1:1');
+});
+
+test('property: IP text round-trips through its value', () => {
+  fc.assert(
+    fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (ip) => {
+      const family = ipFamily(ip);
+      assert.ok(family === 4 || family === 6, ip);
+      const text = ipText(family, ipValue(ip));
+      assert.equal(ipFamily(text), family);
+      assert.equal(ipValue(text), ipValue(ip));
+    }),
+  );
+});
+
+test("log-file: '-' means stdout; single characters; near names", () => {
+  assert.equal(value(logFile.parse('-')), 'stdout');
+  assert.equal(value(logFile.parse('syslog')), 'syslog');
+  assert.equal(value(singleCharacter.parse('-')), '-');
+  assert.equal(singleCharacter.parse('::').ok, false);
+  assert.equal(editDistance('min-prot', 'min-port'), 1);
+  assert.deepEqual(nearNames('verbos', ['verbose', 'Verbose', 'realm']), ['verbose', 'Verbose']);
+  assert.deepEqual(nearNames('allocation-default', ['allocation-default-address-family', 'realm']), ['allocation-default-address-family']);
+  assert.deepEqual(nearNames('xy', ['xylophone']), []);
+});
