@@ -5,8 +5,9 @@
  */
 import type { ChannelData, DecodeResult } from './types.ts';
 
-/** RFC 8656 §12: the channel numbers a client may bind. */
+/** RFC 8656 §12: the lowest channel number a client may bind. */
 export const MIN_CHANNEL_NUMBER = 0x4000;
+/** RFC 8656 §12: the highest channel number a client may bind. */
 export const MAX_CHANNEL_NUMBER = 0x4fff;
 /** RFC 8656 §12.4: the ChannelData header length. */
 export const CHANNEL_DATA_HEADER_LENGTH = 4;

@@ -41,6 +41,24 @@ function checkHeader(buf: Uint8Array): { ok: false; error: DecodeError } | undef
 }
 
 /**
+ * A plain Uint8Array copy of header bytes 8..20: transaction ids are kept in maps long after
+ * the datagram is gone, and a view would keep the whole datagram alive.
+ */
+function copyTransactionId(buf: Uint8Array): Uint8Array {
+  const id = new Uint8Array(TRANSACTION_ID_LENGTH);
+  for (let i = 0; i < TRANSACTION_ID_LENGTH; i++) id[i] = buf[8 + i];
+  return id;
+}
+
+/** RFC 8489 §14.7: the FINGERPRINT at `offset`, the last attribute, must match the bytes before it. */
+function checkFingerprint(buf: Uint8Array, offset: number): { ok: false; error: DecodeError } | undefined {
+  const expected = fingerprintOf(buf.subarray(0, offset));
+  const actual = u32(buf, offset + 4);
+  if (actual === expected) return undefined;
+  return fail('fingerprint-mismatch', offset, `FINGERPRINT 0x${actual.toString(16)}, computed 0x${expected.toString(16)}`);
+}
+
+/**
  * Decodes one STUN message that fills `buf` exactly (a UDP datagram, or one frame cut by
  * `streamFrameLength`). Attribute byte values are views into `buf`; `transactionId` is a copy.
  * Unknown attributes are kept as `{ type, value, unknown: true }`.
@@ -85,21 +103,16 @@ export function decodeMessage(buf: Uint8Array): DecodeResult<DecodedStunMessage>
     pos = valueOffset + pad4(length);
   }
   if (fingerprintOffset >= 0) {
-    const expected = fingerprintOf(buf.subarray(0, fingerprintOffset));
-    const actual = u32(buf, fingerprintOffset + 4);
-    if (actual !== expected) {
-      return fail('fingerprint-mismatch', fingerprintOffset, `FINGERPRINT 0x${actual.toString(16)}, computed 0x${expected.toString(16)}`);
-    }
+    const mismatch = checkFingerprint(buf, fingerprintOffset);
+    if (mismatch !== undefined) return mismatch;
   }
-  const transactionId = new Uint8Array(TRANSACTION_ID_LENGTH);
-  for (let i = 0; i < TRANSACTION_ID_LENGTH; i++) transactionId[i] = buf[8 + i];
   const type = (buf[0] << 8) | buf[1];
   return {
     ok: true,
     value: {
       method: methodOf(type),
       class: classOf(type),
-      transactionId,
+      transactionId: copyTransactionId(buf),
       attributes,
       raw: buf,
       integrityOffset,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import {
   Attr,
   encodeMessage,
@@ -11,6 +12,7 @@ import {
   type DecodedStunMessage,
   type StunMessage,
 } from '../../src/stun/index.ts';
+import { messageHmac } from '../../src/stun/integrity.ts';
 import { decodeOk, rawMessage, TID, tlv } from './helpers.ts';
 
 const KEY = Buffer.from('secret');
@@ -69,4 +71,23 @@ test('verification never throws on a hand-made message whose offsets lie', () =>
   for (const m of [...liars, real].map((x) => ({ ...x, integritySha256Offset: x.integrityOffset }))) {
     assert.equal(verifyMessageIntegritySha256(m, KEY), false);
   }
+});
+
+test('the HMAC equals node:crypto createHmac for keys shorter and longer than a block', () => {
+  const input = fc.record({
+    algorithm: fc.constantFrom<'sha1' | 'sha256'>('sha1', 'sha256'),
+    key: fc.uint8Array({ maxLength: 150 }),
+    body: fc.uint8Array({ maxLength: 80 }),
+    length: fc.integer({ min: 0, max: 0xffff }),
+  });
+  fc.assert(
+    fc.property(input, ({ algorithm, key, body, length }) => {
+      const msg = rawMessage(body);
+      const header = Buffer.from(msg.subarray(0, 20));
+      header.writeUInt16BE(length, 2);
+      const expected = createHmac(algorithm, key).update(header).update(body).digest();
+      assert.deepEqual(messageHmac(algorithm, key, msg, msg.length, length), expected);
+    }),
+    { numRuns: 300 },
+  );
 });
