@@ -129,7 +129,7 @@ export function renderConfigurationDoc(): string {
       [
         `### ${area}`,
         '',
-        '| Option | Short | Value | Default | Turnpike | coturn meaning | Notes |',
+        '| Option | Short | Value | Default | Turnpike | Meaning | Notes |',
         '| --- | --- | --- | --- | --- | --- | --- |',
         ...options.map(row),
         '',

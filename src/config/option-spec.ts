@@ -82,6 +82,8 @@ export interface OptionSpec {
   readonly turnpikeOnly: boolean;
   /** only on the command line (`-c`, `-n`, `-h`), never in a file */
   readonly cliOnly: boolean;
+  /** the value is a password or secret: messages never show it whole */
+  readonly secret: boolean;
   readonly area: Area;
   /** checks the value and stores it; returns what was expected when the value does not fit */
   readonly apply: (target: ApplyTarget, value: string | undefined) => string | undefined;
@@ -98,6 +100,7 @@ interface CommonDef {
   note?: string;
   turnpikeOnly?: boolean;
   cliOnly?: boolean;
+  secret?: boolean;
 }
 
 /** A flag: bare means on; `name=off` / `--name=0` turn it off as in coturn. */
@@ -162,6 +165,7 @@ function common(def: CommonDef) {
     note: def.note,
     turnpikeOnly: def.turnpikeOnly ?? false,
     cliOnly: def.cliOnly ?? false,
+    secret: def.secret ?? false,
     area: def.area,
   };
 }

@@ -24,7 +24,7 @@ export const authOptions: readonly OptionSpec[] = [
     set: (t, v) => { t.config.noAuth = v; },
   }),
   valued({
-    name: 'user', short: 'u', area, type: staticUser, repeatable: true,
+    name: 'user', short: 'u', area, type: staticUser, repeatable: true, secret: true,
     meaning: "a user account 'name:password', or 'name:0x<key>' with the key turnadmin -k prints",
     status: S.Supported, set: (t, v) => { t.config.users.push(v); },
   }),
@@ -35,7 +35,7 @@ export const authOptions: readonly OptionSpec[] = [
     set: (t, v) => { t.config.useAuthSecret = v; },
   }),
   valued({
-    name: 'static-auth-secret', area, type: text('<secret>', 'a non-empty secret'), repeatable: true,
+    name: 'static-auth-secret', area, type: text('<secret>', 'a non-empty secret'), repeatable: true, secret: true,
     meaning: 'shared secret for the TURN REST API; repeat to rotate secrets',
     status: S.Supported, note: 'implies use-auth-secret, as in coturn',
     set: (t, v) => {

@@ -36,7 +36,7 @@ export const limitOptions: readonly OptionSpec[] = [
   }),
   valued({
     name: 'max-allocate-timeout', area, type: seconds(1), default: '60',
-    meaning: 'seconds allowed to complete an allocation (RFC 6062 TCP connection set-up)',
+    meaning: 'seconds allowed to complete an allocation',
     status: S.Warn, note: 'ignored: this option sets no time limit on allocation set-up in Turnpike',
   }),
   valued({

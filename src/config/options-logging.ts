@@ -9,8 +9,8 @@ const timestampNote = 'ignored: timestamps follow the log format chosen with log
 /** Logging options. */
 export const loggingOptions: readonly OptionSpec[] = [
   valued({
-    name: 'log-file', short: 'l', area, type: logFile, default: 'coturn\'s search: /var/log/turnserver, /var/log, /var/tmp, /tmp, .',
-    meaning: "log file path; 'stdout' or '-' for standard output, 'syslog' for the system log",
+    name: 'log-file', short: 'l', area, type: logFile, default: 'none',
+    meaning: "log file path; 'stdout' or '-' for standard output, 'syslog' for the system log (coturn otherwise picks a file in /var/log, /var/tmp or /tmp)",
     status: S.Supported, set: (t, v) => { t.config.log.file = v; },
   }),
   flag({

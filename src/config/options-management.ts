@@ -16,7 +16,7 @@ export const managementOptions: readonly OptionSpec[] = [
   }),
   valued({ name: 'cli-ip', area, type: ipAddress, default: '127.0.0.1', meaning: 'telnet CLI address', status: S.Warn, note: noTelnet }),
   valued({ name: 'cli-port', area, type: port, default: '5766', meaning: 'telnet CLI port', status: S.Warn, note: noTelnet }),
-  valued({ name: 'cli-password', area, type: text('<password>', 'a password'), meaning: 'telnet CLI password (plain or turnadmin -P hash)', status: S.Warn, note: noTelnet }),
+  valued({ name: 'cli-password', area, secret: true, type: text('<password>', 'a password'), meaning: 'telnet CLI password (plain or turnadmin -P hash)', status: S.Warn, note: noTelnet }),
   valued({
     name: 'cli-max-output-sessions', area, type: integer(0, 2 ** 31 - 1), default: '256',
     meaning: 'sessions listed by the CLI ps command', status: S.Warn, note: noTelnet,

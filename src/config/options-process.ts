@@ -13,8 +13,8 @@ export const processOptions: readonly OptionSpec[] = [
     status: S.Warn, note: 'ignored: Turnpike runs in the foreground; use a service manager (systemd, Docker) to run it in the background',
   }),
   valued({
-    name: 'pidfile', area, type: text('<file>', 'a file path'), default: '/var/run/turnserver.pid (root) or /var/tmp/turnserver.pid',
-    meaning: 'file to write the process id to',
+    name: 'pidfile', area, type: text('<file>', 'a file path'), default: 'none',
+    meaning: 'file to write the process id to (coturn defaults to /var/run/turnserver.pid as root, else /var/tmp/turnserver.pid)',
     status: S.Supported, set: (t, v) => { t.config.pidFile = v; },
   }),
   valued({

@@ -11,7 +11,7 @@ const file = text('<file>', 'a file path');
 export const tlsOptions: readonly OptionSpec[] = [
   valued({ name: 'cert', area, type: file, default: 'turn_server_cert.pem', meaning: 'certificate chain, PEM', status: S.Unsupported, note: later }),
   valued({ name: 'pkey', area, type: file, default: 'turn_server_pkey.pem', meaning: 'private key, PEM', status: S.Unsupported, note: later }),
-  valued({ name: 'pkey-pwd', area, type: text('<password>', 'a password'), meaning: 'password of an encrypted private key', status: S.Unsupported, note: later }),
+  valued({ name: 'pkey-pwd', area, secret: true, type: text('<password>', 'a password'), meaning: 'password of an encrypted private key', status: S.Unsupported, note: later }),
   valued({ name: 'cipher-list', area, type: text('<ciphers>', 'an OpenSSL cipher list'), default: 'DEFAULT', meaning: 'OpenSSL cipher list', status: S.Unsupported, note: later }),
   valued({ name: 'CA-file', area, type: file, meaning: 'CA certificates; clients must then present a certificate', status: S.Unsupported, note: later }),
   valued({ name: 'ec-curve-name', area, type: text('<curve>', 'a curve name'), meaning: 'elliptic curve for ECDHE', status: S.Unsupported, note: later }),

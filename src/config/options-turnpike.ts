@@ -36,7 +36,7 @@ export const commandLineOptions: readonly OptionSpec[] = [
 /** Options only Turnpike has. */
 export const turnpikeOptions: readonly OptionSpec[] = [
   valued({
-    name: 'stateless-nonce-secret', area, turnpikeOnly, type: text('<secret>', 'a non-empty secret'), default: 'a random secret per process',
+    name: 'stateless-nonce-secret', area, turnpikeOnly, secret: true, type: text('<secret>', 'a non-empty secret'), default: 'a random secret per process',
     meaning: 'key that signs NONCE values (RFC 8489 §9.2), so every server of a fleet sharing it accepts the others\' nonces',
     status: S.Supported, set: (t, v) => { t.config.statelessNonceSecret = v; },
   }),
@@ -71,7 +71,7 @@ export const turnpikeOptions: readonly OptionSpec[] = [
     status: S.Supported, set: (t, v) => { t.config.httpIp = v; },
   }),
   valued({
-    name: 'api-key', area, turnpikeOnly, type: text('<key>', 'a non-empty key'), repeatable: true,
+    name: 'api-key', area, turnpikeOnly, secret: true, type: text('<key>', 'a non-empty key'), repeatable: true,
     meaning: 'key a client must present to use the HTTP API; repeat to allow several',
     status: S.Supported, set: (t, v) => { t.config.apiKeys.push(v); },
   }),

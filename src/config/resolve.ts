@@ -51,7 +51,9 @@ function applyOne(spec: OptionSpec, entry: ConfigEntry, state: ResolveState, fro
     state.failed.add(spec.name);
     const hint = fromFile && value?.endsWith(';') ? " (lines need no ';' at the end)" : '';
     state.problems.push(
-      value === undefined || value === '' ? missingValue(where, spelled, expected) : badValue(where, spelled, value, expected + hint),
+      value === undefined || value === ''
+        ? missingValue(where, spelled, expected)
+        : badValue(where, spelled, spec.secret ? redact(value) : value, expected + hint),
     );
     return;
   }
@@ -65,4 +67,10 @@ function applyOne(spec: OptionSpec, entry: ConfigEntry, state: ResolveState, fro
       message: `the value of '${spelled}' ends with ';', which is kept as part of it: lines need no ';' at the end`,
     });
   }
+}
+
+/** Hides a secret value in messages; for `user`, the name before the colon stays readable. */
+function redact(value: string): string {
+  const colon = value.indexOf(':');
+  return colon > 0 ? `${value.slice(0, colon)}:***` : '***';
 }

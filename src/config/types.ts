@@ -5,7 +5,7 @@
 
 /** Where log lines go and how much is said (coturn's `log-file`, `-v`/`-V`, `syslog`). */
 export interface LogOptions {
-  /** a file path, `'stdout'` (coturn's `stdout` and `-`) or `'syslog'`; undefined = coturn's default search */
+  /** a file path, `'stdout'` (coturn's `stdout` and `-`) or `'syslog'`; undefined when not set */
   file: string | undefined;
   /** coturn's `simple-log`: no rollover, the file name is used as given */
   simpleLog: boolean;

@@ -150,6 +150,13 @@ test('no-auth, stun-only, users or a REST secret each satisfy the open-relay che
   assert.equal(loadFile('realm=r\nuse-auth-secret\nstatic-auth-secret=s\n').config.useAuthSecret, true);
 });
 
+test('a refused user value does not show the password or key', () => {
+  const error = refusal('realm=r\nuser=bob:0xnot-a-real-key\nuser=alice:pw\n');
+  assert.deepEqual(error.problems, [
+    "turnserver.conf:2: option 'user' has value 'bob:***': expected 'NAME:PASSWORD' or 'NAME:0x' followed by the 32 hex digits of the key (turnadmin -k)",
+  ]);
+});
+
 test('Turnpike-only options take effect', () => {
   const { config } = loadFile(
     `${creds}stateless-nonce-secret=fleet\nlog-format=json\nmax-permissions-per-allocation=10\nmax-channels-per-allocation=4096\nunauthenticated-rate-limit=0\nhttp-port=0\nhttp-ip=::1\napi-key=k1\napi-key=k2\n`,
