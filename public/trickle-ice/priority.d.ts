@@ -1,0 +1,2 @@
+/** Types of priority.js for Turnpike's TypeScript tests. */
+export function splitPriority(priority: number): string;
