@@ -66,9 +66,15 @@ export function createWebServer(opts: WebServerOptions): WebServer {
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     void dispatch(routes, scheme, log, req, res);
   };
+  // Only paths with an upgrade handler are upgraded; any other request that merely carries
+  // an Upgrade header (h2c, say) is answered as plain HTTP by the routes.
+  const shouldUpgradeCallback = (req: http.IncomingMessage): boolean => {
+    const url = requestUrl(req.url, req.headers.host, scheme);
+    return url !== undefined && upgrades.match('GET', url.pathname).kind === 'found';
+  };
   const server = opts.tls
-    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)
-    : http.createServer(onRequest);
+    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, shouldUpgradeCallback }, onRequest)
+    : http.createServer({ shouldUpgradeCallback }, onRequest);
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     dispatchUpgrade(upgrades, upgraded, scheme, log, req, socket, head);

@@ -93,14 +93,18 @@ test('readJsonBody gives 415, 413 and 400 descriptions instead of throwing', asy
   assert.match(((await bad.json()) as { error: { message: string } }).error.message, /not valid JSON/);
 });
 
-test('upgrade requests reach the handler for their path; others get 404 and are closed', async (t) => {
-  const { web, port } = await started((w) => w.upgrade('/ws', (_req, socket) => {
-    socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\nhello');
-  }));
+test('upgrade requests reach the handler for their path; elsewhere they are plain HTTP requests', async (t) => {
+  const { web, port } = await started((w) => {
+    w.upgrade('/ws', (_req, socket) => {
+      socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\nhello');
+    });
+    w.route('GET', '/page', (_req, res) => sendJson(res, 200, { plain: true }));
+  });
   t.after(() => web.close());
-  const ask = (path: string) => raw(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n`);
+  const ask = (path: string) => raw(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, close\r\nUpgrade: test\r\n\r\n`);
   assert.match(await ask('/ws'), /^HTTP\/1\.1 101[\s\S]*hello$/);
-  assert.match(await ask('/elsewhere'), /^HTTP\/1\.1 404/);
+  assert.match(await ask('/elsewhere'), /^HTTP\/1\.1 404[\s\S]*not_found/);
+  assert.match(await ask('/page'), /^HTTP\/1\.1 200[\s\S]*"plain":true/);
 });
 
 test('close() ends upgraded connections that are still open', async () => {
