@@ -8,7 +8,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freeRange, freeUdpTcpPort } from './ports.ts';
 
@@ -63,16 +65,17 @@ export async function startTurnServer(kind: TurnServerKind, opts: TurnServerOpti
     ...(opts.users ?? ['user:pass']).flatMap((u) => ['-u', u]),
     '-r', realm,
   ];
+  // coturn writes a pid file even in the foreground; keep it out of /var/tmp and remove it after.
+  const pidFile = path.join(tmpdir(), `turnpike-test-coturn-${port}.pid`);
   if (kind === 'coturn') {
-    args.push('--no-cli', '--no-tls', '--no-dtls', '--log-file=stdout', '--simple-log',
-      `--pidfile=/tmp/turnpike-test-coturn-${port}.pid`);
+    args.push('--no-cli', '--no-tls', '--no-dtls', '--log-file=stdout', '--simple-log', `--pidfile=${pidFile}`);
   }
   args.push(...(opts.extraArgs ?? []));
   const [command, prefix] = kind === 'coturn'
     ? [COTURN_BINARY, []]
     : [process.execPath, [fileURLToPath(new URL('../../bin/turnpike.ts', import.meta.url)), 'turnserver']];
   const child = spawn(command, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const server = supervise(child, kind, port, realm, min, max);
+  const server = supervise(child, kind, port, realm, min, max, () => rmSync(pidFile, { force: true }));
   try {
     await waitForBinding(child, port, server.output);
   } catch (err) {
@@ -83,7 +86,7 @@ export async function startTurnServer(kind: TurnServerKind, opts: TurnServerOpti
 }
 
 function supervise(child: ChildProcess, kind: TurnServerKind, port: number, realm: string,
-  minPort: number, maxPort: number): RunningTurnServer {
+  minPort: number, maxPort: number, cleanUp: () => void): RunningTurnServer {
   let log = '';
   const keep = (chunk: Buffer) => { log = (log + chunk.toString()).slice(-20000); };
   child.stdout?.on('data', keep);
@@ -106,6 +109,7 @@ function supervise(child: ChildProcess, kind: TurnServerKind, port: number, real
         await exited;
         clearTimeout(timer);
       }
+      cleanUp();
     },
   };
 }
