@@ -54,6 +54,7 @@ export function defaultConfig(): Config {
     mobility: false,
     maxPermissionsPerAllocation: 64,
     maxChannelsPerAllocation: 64,
+    rfc5766ChannelNumbers: false,
     unauthenticatedRateLimit: 20,
     httpPort: 7000,
     httpIp: '127.0.0.1',

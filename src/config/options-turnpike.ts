@@ -45,6 +45,11 @@ export const turnpikeOptions: readonly OptionSpec[] = [
     meaning: "log lines as text, or as one JSON object a line ('json')",
     status: S.Supported, set: (t, v) => { t.config.log.format = v; },
   }),
+  flag({
+    name: 'rfc5766-channel-numbers', area, turnpikeOnly,
+    meaning: 'accept channel numbers 0x4000-0x7FFF as RFC 5766 did (coturn does; its turnutils_uclient picks from that range) instead of RFC 8656\'s 0x4000-0x4FFF',
+    status: S.Supported, set: (t, on) => { t.config.rfc5766ChannelNumbers = on; },
+  }),
   valued({
     name: 'max-permissions-per-allocation', area, turnpikeOnly, type: integer(1, 65535), default: '64',
     meaning: 'most peer permissions (RFC 8656 §9) one allocation may hold; more are refused with 508',

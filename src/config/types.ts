@@ -88,6 +88,8 @@ export interface Config {
   mobility: boolean;
   maxPermissionsPerAllocation: number;
   maxChannelsPerAllocation: number;
+  /** accept RFC 5766's channel numbers 0x4000-0x7FFF, not only RFC 8656's 0x4000-0x4FFF */
+  rfc5766ChannelNumbers: boolean;
   unauthenticatedRateLimit: number;
   httpPort: number;
   httpIp: string;

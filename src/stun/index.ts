@@ -14,6 +14,7 @@ export {
   encodeChannelData,
   MIN_CHANNEL_NUMBER,
   MAX_CHANNEL_NUMBER,
+  RFC5766_MAX_CHANNEL_NUMBER,
   CHANNEL_DATA_HEADER_LENGTH,
 } from './channel-data.ts';
 export { streamFrameLength } from './stream-framing.ts';

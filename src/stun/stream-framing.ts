@@ -11,7 +11,7 @@ import { MAGIC_COOKIE } from './types.ts';
  * or to complete it; -1 if `buf` does not start with a STUN or ChannelData message, after
  * which the stream cannot be resynchronised and should be closed.
  */
-export function streamFrameLength(buf: Uint8Array): number {
+export function streamFrameLength(buf: Uint8Array, maxChannelNumber = 0x4fff): number {
   if (buf.length === 0) return 0;
   const first = buf[0];
   if (first < 0x40) {
@@ -26,7 +26,7 @@ export function streamFrameLength(buf: Uint8Array): number {
     const total = 20 + length;
     return buf.length >= total ? total : 0;
   }
-  if (first <= 0x4f) {
+  if (first <= maxChannelNumber >> 8) {
     if (buf.length < 4) return 0;
     const total = (4 + ((buf[2] << 8) | buf[3]) + 3) & ~3;
     return buf.length >= total ? total : 0;

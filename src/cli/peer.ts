@@ -1,0 +1,71 @@
+/**
+ * `turnpike peer [-p PORT] [-L IP]...`: a UDP echo peer, as coturn's `turnutils_peer`, for
+ * relay tests — every datagram goes back to where it came from.
+ */
+import dgram from 'node:dgram';
+import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
+import { ErrorCode, TurnpikeError } from '../errors.ts';
+
+const USAGE = `Usage: turnpike peer [options]
+
+A UDP echo server (like turnutils_peer): answers every datagram with the same bytes.
+
+Options:
+  -p, --port PORT      port to listen on (default 3480)
+  -L, --listen IP      address to listen on; repeat for several (default 127.0.0.1 and ::1)
+  -h, --help           this text`;
+
+/** Starts echo sockets; resolves with a closer. */
+export async function startEchoPeer(ips: string[], port: number): Promise<{ ports: number[]; close(): Promise<void>; echoed(): number }> {
+  let echoed = 0;
+  const sockets: dgram.Socket[] = [];
+  for (const ip of ips) {
+    const s = dgram.createSocket({ type: isIP(ip) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(ip) === 6, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', (e) => reject(new TurnpikeError(ErrorCode.LISTEN_FAILED, `cannot listen on ${ip}:${port}: ${e.message}`)));
+      s.bind(port, ip, () => resolve());
+    });
+    s.on('error', () => {});
+    s.on('message', (m, r) => {
+      echoed++;
+      s.send(m, r.port, r.address);
+    });
+    sockets.push(s);
+  }
+  return {
+    ports: sockets.map((s) => s.address().port),
+    echoed: () => echoed,
+    close: async () => {
+      await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    },
+  };
+}
+
+/** The `peer` command. */
+export async function peerCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', short: 'p', default: '3480' },
+      listen: { type: 'string', short: 'L', multiple: true },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TurnpikeError(ErrorCode.USAGE, `--port '${values.port}': expected 0-65535`);
+  const ips = values.listen ?? ['127.0.0.1', '::1'];
+  const peer = await startEchoPeer(ips, port);
+  process.stdout.write(`echo peer listening on ${ips.map((ip, i) => (ip.includes(':') ? `[${ip}]` : ip) + ':' + peer.ports[i]).join(', ')}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  process.stdout.write(`echoed ${peer.echoed()} datagrams\n`);
+  await peer.close();
+  return 0;
+}

@@ -1,0 +1,54 @@
+/**
+ * What every client transport does with an incoming datagram or stream frame: demultiplex by
+ * the first byte (RFC 7983), decode STUN, look up the key for credentials (the store may be
+ * asynchronous), and hand the result to the TURN core. Garbage is counted, never answered.
+ */
+import { classifyPacket, decodeMessage } from '../stun/index.ts';
+import { getAttribute } from '../stun/index.ts';
+import { Attr } from '../stun/types.ts';
+import type { CredentialStore, KeyLookup } from '../auth/credential-store.ts';
+import { carriesCredentials } from '../turn/authenticate.ts';
+import type { ClientTransport } from '../turn/five-tuple.ts';
+import type { TurnCore } from '../turn/turn-core.ts';
+
+/** The pieces ingress needs; one per server. */
+export interface Ingress {
+  core: TurnCore;
+  store: CredentialStore;
+  /** the clock (ms); injected for tests */
+  now: () => number;
+}
+
+/** Handles one datagram / frame from a client. */
+export function ingest(ing: Ingress, transport: ClientTransport, ip: string, port: number, buf: Uint8Array): void {
+  const first = buf.length > 0 ? buf[0] : 0xff;
+  if (first >= 0x40 && first <= ing.core.options.maxChannelNumber >> 8) return ing.core.handleChannelData(transport, ip, port, buf, ing.now());
+  if (first > 0x03 || buf.length < 20) return ing.core.counters.drop(classifyPacket(buf) === 'stun' ? 'stun-too-short' : `not-turn-${classifyPacket(buf)}`);
+  const decoded = decodeMessage(buf);
+  if (!decoded.ok) {
+    if (decoded.error.reason === 'bad-cookie') return ing.core.handleLegacyStun(transport, ip, port, buf, ing.now());
+    return ing.core.counters.drop(`stun-${decoded.error.reason}`);
+  }
+  const msg = decoded.value;
+  if (!carriesCredentials(msg)) return ing.core.handleStun(transport, ip, port, msg, undefined, ing.now());
+  const username = getAttribute(msg, Attr.Username) as string;
+  const realm = getAttribute(msg, Attr.Realm) ?? '';
+  let lookup: KeyLookup | Promise<KeyLookup>;
+  try {
+    lookup = ing.store.lookup(username, realm, ing.now());
+  } catch (err) {
+    return lookupFailed(ing, err);
+  }
+  if (!(lookup instanceof Promise)) return ing.core.handleStun(transport, ip, port, msg, lookup, ing.now());
+  lookup.then(
+    (found) => ing.core.handleStun(transport, ip, port, msg, found, ing.now()),
+    (err: unknown) => lookupFailed(ing, err),
+  );
+}
+
+function lookupFailed(ing: Ingress, err: unknown): void {
+  // A broken user database must not take the server down: the request is dropped and counted,
+  // and the client retransmits.
+  ing.core.counters.drop('credential-store-error');
+  ing.core.output.event('auth-failed', { reason: 'credential-store-error', error: err instanceof Error ? err.message : String(err) });
+}

@@ -1,0 +1,136 @@
+/**
+ * The UDP relay driver: binds relay sockets for allocations (retrying ports that another
+ * process holds), carries datagrams to peers, and feeds what peers send back into the core.
+ */
+import dgram from 'node:dgram';
+import type { AddressFamily } from '../stun/types.ts';
+import type { Allocation, RelayEndpoint } from '../turn/allocation.ts';
+import type { OpenedRelay, RelayRequest } from '../turn/core-output.ts';
+import type { RelayPortAllocator } from '../turn/relay-port-allocator.ts';
+import type { TurnCore } from '../turn/turn-core.ts';
+
+/** A relay IP and the address advertised for it (`external-ip`). */
+export interface RelayAddress {
+  family: AddressFamily;
+  ip: string;
+  advertisedIp: string;
+}
+
+/** Attempts at binding before a port range is treated as exhausted. */
+const BIND_ATTEMPTS = 16;
+
+/** The relay side of the server: socket per relayed transport address. */
+export class RelaySockets {
+  readonly #ports: RelayPortAllocator;
+  readonly #addresses: RelayAddress[];
+  readonly #now: () => number;
+  #next = 0;
+  core: TurnCore | undefined;
+
+  constructor(ports: RelayPortAllocator, addresses: RelayAddress[], now: () => number) {
+    this.#ports = ports;
+    this.#addresses = addresses;
+    this.#now = now;
+  }
+
+  /** Families for which a relay address exists. */
+  get families(): AddressFamily[] {
+    return [...new Set(this.#addresses.map((a) => a.family))];
+  }
+
+  #addressFor(family: AddressFamily): RelayAddress | undefined {
+    const list = this.#addresses.filter((a) => a.family === family);
+    if (list.length === 0) return undefined;
+    return list[this.#next++ % list.length];
+  }
+
+  /** Sends a datagram from a relayed address to a peer. */
+  sendToPeer(relay: RelayEndpoint, peerIp: string, peerPort: number, data: Uint8Array): void {
+    (relay.handle as dgram.Socket).send(data, peerPort, peerIp);
+  }
+
+  /** Opens the sockets an Allocate asked for, then tells the core. */
+  openRelays(alloc: Allocation, req: RelayRequest): void {
+    void this.#open(alloc, req);
+  }
+
+  async #open(alloc: Allocation, req: RelayRequest): Promise<void> {
+    const core = this.core!;
+    const opened: OpenedRelay[] = [];
+    let token: Uint8Array | undefined;
+    for (const family of req.families) {
+      const addr = this.#addressFor(family);
+      if (!addr) return this.#fail(alloc, opened, 440);
+      const bound = await this.#bindOne(addr, req, family === req.families[0], (t) => (token = t));
+      if (!bound) return this.#fail(alloc, opened, 508);
+      opened.push(bound);
+    }
+    core.relaysOpened(alloc, opened, this.#now(), token);
+    for (const relay of alloc.relays) {
+      const socket = relay.handle as dgram.Socket;
+      socket.on('message', (msg, rinfo) => core.handlePeerData(relay, rinfo.address, rinfo.port, msg, this.#now()));
+    }
+  }
+
+  async #bindOne(addr: RelayAddress, req: RelayRequest, primary: boolean, setToken: (t: Uint8Array) => void): Promise<OpenedRelay | undefined> {
+    for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+      let port: number;
+      if (primary && req.reservationToken) {
+        const held = this.#ports.takeReserved(req.reservationToken, this.#now());
+        if (!held || held.ip !== addr.ip) return undefined;
+        port = held.port;
+      } else {
+        const got = this.#ports.take(addr.ip, primary && req.evenPort, primary && req.reserveNext, this.#now());
+        if (!got) return undefined;
+        port = got.port;
+        if (got.token) setToken(got.token);
+      }
+      const socket = await bindUdp(addr.ip, port);
+      if (socket) return { family: addr.family, ip: addr.ip, port, advertisedIp: addr.advertisedIp, handle: socket };
+      // Another process holds this port: keep it marked used and try another one.
+      if (primary && req.reservationToken) return undefined;
+    }
+    return undefined;
+  }
+
+  #fail(alloc: Allocation, opened: OpenedRelay[], code: 440 | 508): void {
+    for (const r of opened) this.#closeOne(r.ip, r.port, r.handle);
+    this.core!.relaysFailed(alloc, code, this.#now());
+  }
+
+  #closeOne(ip: string, port: number, handle: unknown): void {
+    try {
+      (handle as dgram.Socket).close();
+    } catch {
+      // already closed
+    }
+    this.#ports.release(ip, port);
+  }
+
+  /** Closes the relay sockets of an allocation and returns their ports. */
+  closeRelays(alloc: Allocation): void {
+    for (const r of alloc.relays) this.#closeOne(r.ip, r.port, r.handle);
+  }
+
+  /** Periodic housekeeping (expired reservations). */
+  tick(now: number): void {
+    this.#ports.tick(now);
+  }
+}
+
+function bindUdp(ip: string, port: number): Promise<dgram.Socket | undefined> {
+  const v6 = ip.includes(':');
+  const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
+  return new Promise((resolve) => {
+    const onError = (): void => {
+      socket.close();
+      resolve(undefined);
+    };
+    socket.once('error', onError);
+    socket.bind(port, ip, () => {
+      socket.off('error', onError);
+      socket.on('error', () => {});
+      resolve(socket);
+    });
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * TCP (and, given a TLS server, TLS) client transports (RFC 8656 §3.1, §12.5): each connection
+ * is its own 5-tuple; STUN messages and ChannelData (padded to 4 bytes) are framed out of the
+ * byte stream. A connection that sends garbage is closed; one that cannot keep up loses the
+ * datagrams that exceed its backlog instead of growing memory.
+ */
+import net from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
+import { streamFrameLength } from '../stun/index.ts';
+import { ErrorCode, TurnpikeError } from '../errors.ts';
+import type { ClientTransport, TransportProtocol } from '../turn/five-tuple.ts';
+import { ingest, type Ingress } from './ingress.ts';
+import { nextTransportId } from './transport-ids.ts';
+
+/** Bytes queued toward a slow client before relayed data is dropped (coturn uses 32 KiB). */
+const MAX_BACKLOG = 256 * 1024;
+/** A frame can never be larger than this (STUN length is 16 bits). */
+const MAX_FRAME = 65536 + 20;
+
+export interface StreamListener {
+  readonly protocol: TransportProtocol;
+  readonly localIp: string;
+  readonly localPort: number;
+  close(): Promise<void>;
+}
+
+/** Serves one accepted connection. */
+function serveConnection(ing: Ingress, socket: net.Socket, protocol: TransportProtocol, localIp: string, localPort: number): void {
+  const clientIp = socket.remoteAddress ?? '';
+  const clientPort = socket.remotePort ?? 0;
+  socket.setNoDelay(true);
+  const transport: ClientTransport = {
+    id: nextTransportId(),
+    protocol,
+    localIp,
+    localPort,
+    send(_ip, _port, data) {
+      if (socket.writableLength > MAX_BACKLOG) return ing.core.counters.drop('stream-backlog-full');
+      socket.write(data);
+    },
+  };
+  let pending: Buffer = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let offset = 0;
+    while (offset < pending.length) {
+      const view = pending.subarray(offset);
+      const len = streamFrameLength(view, ing.core.options.maxChannelNumber);
+      if (len < 0 || len > MAX_FRAME) {
+        ing.core.counters.drop('stream-garbage');
+        socket.destroy();
+        return;
+      }
+      if (len === 0 || len > view.length) break;
+      const frame = view.subarray(0, len);
+      // ChannelData over a stream is padded to 4 bytes; the decoder accepts the padding.
+      ingest(ing, transport, clientIp, clientPort, frame);
+      offset += len;
+    }
+    pending = offset >= pending.length ? Buffer.alloc(0) : pending.subarray(offset);
+  });
+  socket.on('error', () => ing.core.counters.drop('stream-socket-error'));
+  socket.on('close', () => ing.core.transportClosed(transport, ing.now()));
+}
+
+/** Listens for TCP (or TLS, when `tlsServer` is given) client connections on `ip:port`. */
+export async function listenStream(ing: Ingress, ip: string, port: number, tlsServer?: TlsServer): Promise<StreamListener> {
+  const protocol: TransportProtocol = tlsServer ? 'tls' : 'tcp';
+  const server: net.Server = tlsServer ?? net.createServer();
+  const v6 = ip.includes(':');
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new TurnpikeError(ErrorCode.LISTEN_FAILED, `cannot listen on ${protocol.toUpperCase()} ${v6 ? `[${ip}]` : ip}:${port}: ${err.message}`, { cause: err })));
+    server.listen({ host: ip, port, ipv6Only: v6 }, () => resolve());
+  });
+  const addr = server.address() as net.AddressInfo;
+  server.on(tlsServer ? 'secureConnection' : 'connection', (socket: net.Socket) => serveConnection(ing, socket, protocol, ip, addr.port));
+  server.on('error', () => ing.core.counters.drop('stream-server-error'));
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return {
+    protocol,
+    localIp: ip,
+    localPort: addr.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * Server wiring: a checked `Config` becomes a credential store, a peer policy, a nonce
+ * service, the TURN core, UDP and TCP listeners and the relay driver — started, and stopped
+ * again by `close()`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config/types.ts';
+import { createStaticCredentialStore } from '../auth/credential-store.ts';
+import type { CredentialStore } from '../auth/credential-store.ts';
+import { createNonceService } from '../auth/nonce.ts';
+import type { Logger } from '../log/logger.ts';
+import { createPeerPolicy } from '../turn/peer-policy.ts';
+import { RelayPortAllocator } from '../turn/relay-port-allocator.ts';
+import { TurnCore } from '../turn/turn-core.ts';
+import type { TurnCoreOptions } from '../turn/core-options.ts';
+import type { CoreOutput } from '../turn/core-output.ts';
+import type { Ingress } from './ingress.ts';
+import { resolveListeningIps, resolveRelayAddresses } from './addresses.ts';
+import { RelaySockets } from './relay-sockets.ts';
+import { listenStream, type StreamListener } from './stream-listener.ts';
+import { listenUdp, type UdpListener } from './udp-listener.ts';
+
+/** The product name and version in SOFTWARE and logs. */
+export const SOFTWARE = 'Turnpike 0.1.0';
+
+/** A running STUN/TURN server. */
+export interface RunningTurnServer {
+  readonly core: TurnCore;
+  /** what is listening, e.g. `udp 127.0.0.1:3478` */
+  readonly listeners: { protocol: string; ip: string; port: number }[];
+  /** relay addresses and what is advertised for them */
+  readonly relays: { ip: string; advertisedIp: string }[];
+  close(): Promise<void>;
+}
+
+/** Options the embedding program may set (tests inject a clock; databases pass a store). */
+export interface StartOptions {
+  logger: Logger;
+  now?: () => number;
+  store?: CredentialStore;
+}
+
+/** Maps the coturn-style config onto the TURN core's own options. */
+export function coreOptionsFrom(config: Config, relayFamilies: TurnCoreOptions['relayFamilies']): TurnCoreOptions {
+  return {
+    realm: config.realm,
+    software: config.noSoftwareAttribute ? undefined : SOFTWARE,
+    fingerprint: config.fingerprint,
+    stunBackwardCompatibility: !config.noStunBackwardCompatibility,
+    stunOnly: config.stunOnly,
+    noStun: config.noStun,
+    secureStun: config.secureStun,
+    noAuth: config.noAuth,
+    udpRelay: !config.noUdpRelay,
+    relayFamilies,
+    defaultLifetime: 600,
+    maxLifetime: config.maxAllocateLifetime,
+    permissionLifetime: config.permissionLifetime,
+    channelLifetime: config.channelLifetime,
+    userQuota: config.userQuota,
+    totalQuota: config.totalQuota,
+    maxBps: config.maxBps,
+    bpsCapacity: config.bpsCapacity,
+    maxPermissionsPerAllocation: config.maxPermissionsPerAllocation,
+    maxChannelsPerAllocation: config.maxChannelsPerAllocation,
+    unauthenticatedRateLimit: config.unauthenticatedRateLimit,
+    maxChannelNumber: config.rfc5766ChannelNumbers ? 0x7fff : 0x4fff,
+  };
+}
+
+/** Starts listeners and the relay for `config`. Throws TurnpikeError LISTEN_FAILED when a socket cannot be bound. */
+export async function startTurnServer(config: Config, opts: StartOptions): Promise<RunningTurnServer> {
+  const log = opts.logger;
+  const now = opts.now ?? Date.now;
+  const relayAddresses = resolveRelayAddresses(config);
+  const ports = new RelayPortAllocator(config.minPort, config.maxPort, randomBytes);
+  const relay = new RelaySockets(ports, relayAddresses, now);
+  const output: CoreOutput = {
+    sendToPeer: (r, ip, port, data) => relay.sendToPeer(r, ip, port, data),
+    openRelays: (a, req) => relay.openRelays(a, req),
+    closeRelays: (a) => relay.closeRelays(a),
+    event: (name, fields) => log.log(name === 'auth-failed' || name === 'peer-denied' || name === 'request-refused' ? 'debug' : 'info', name, fields),
+  };
+  const core = new TurnCore(
+    {
+      options: coreOptionsFrom(config, relay.families),
+      nonces: createNonceService({
+        secret: config.statelessNonceSecret ?? randomBytes(32),
+        // coturn's stale-nonce=0 means "never stale"; ten years is as good.
+        staleNonceSeconds: config.staleNonce > 0 ? config.staleNonce : 315_360_000,
+      }),
+      policy: createPeerPolicy(config),
+      output,
+      randomBytes,
+    },
+    now(),
+  );
+  relay.core = core;
+  const store =
+    opts.store ??
+    createStaticCredentialStore({
+      users: config.users,
+      realm: config.realm,
+      useAuthSecret: config.useAuthSecret,
+      staticAuthSecrets: config.staticAuthSecrets,
+      restApiSeparator: config.restApiSeparator,
+    });
+  const ingress: Ingress = { core, store, now };
+  const udp: UdpListener[] = [];
+  const streams: StreamListener[] = [];
+  const closeAll = async (): Promise<void> => {
+    await Promise.all([...udp.map((l) => l.close()), ...streams.map((l) => l.close())]);
+  };
+  try {
+    for (const { ip, optional } of resolveListeningIps(config)) {
+      try {
+        if (!config.noUdp) udp.push(await listenUdp(ingress, ip, config.listeningPort));
+        if (!config.noTcp) streams.push(await listenStream(ingress, ip, config.listeningPort));
+      } catch (err) {
+        if (!optional) throw err;
+        log.warn('listen-skipped', { ip, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  const timer = setInterval(() => {
+    const t = now();
+    core.tick(t);
+    relay.tick(t);
+  }, 1000);
+  timer.unref();
+  const listeners = [
+    ...udp.map((l) => ({ protocol: 'udp', ip: l.localIp, port: l.localPort })),
+    ...streams.map((l) => ({ protocol: l.protocol, ip: l.localIp, port: l.localPort })),
+  ];
+  return {
+    core,
+    listeners,
+    relays: relayAddresses.map((r) => ({ ip: r.ip, advertisedIp: r.advertisedIp })),
+    close: async () => {
+      clearInterval(timer);
+      for (const alloc of [...core.allocations.values()]) core.deleteAllocation(alloc, now(), 'shutdown');
+      await closeAll();
+      await store.close?.();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * A UDP listening socket (RFC 8656 §3.1 UDP client transport): one ClientTransport for every
+ * client that reaches this address.
+ */
+import dgram from 'node:dgram';
+import { ErrorCode, TurnpikeError } from '../errors.ts';
+import type { ClientTransport } from '../turn/five-tuple.ts';
+import { ingest, type Ingress } from './ingress.ts';
+import { nextTransportId } from './transport-ids.ts';
+
+/** Socket buffer size asked of the kernel; bursts of relayed media must not overflow it. */
+const SOCKET_BUFFER = 4 * 1024 * 1024;
+
+/** A bound UDP listener. */
+export interface UdpListener extends ClientTransport {
+  close(): Promise<void>;
+}
+
+/** Binds `ip:port` and feeds every datagram to ingress. */
+export async function listenUdp(ing: Ingress, ip: string, port: number): Promise<UdpListener> {
+  const v6 = ip.includes(':');
+  const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', (err) => reject(new TurnpikeError(ErrorCode.LISTEN_FAILED, `cannot listen on UDP ${v6 ? `[${ip}]` : ip}:${port}: ${err.message}`, { cause: err })));
+    socket.bind(port, ip, () => resolve());
+  });
+  const listener: UdpListener = {
+    id: nextTransportId(),
+    protocol: 'udp',
+    localIp: ip,
+    localPort: socket.address().port,
+    send(toIp, toPort, data) {
+      socket.send(data, toPort, toIp);
+    },
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+  // After start-up a socket error (e.g. ICMP-induced) is counted, never fatal.
+  socket.on('error', () => ing.core.counters.drop('udp-socket-error'));
+  socket.on('message', (msg, rinfo) => ingest(ing, listener, rinfo.address, rinfo.port, msg));
+  return listener;
+}

@@ -1,0 +1,150 @@
+/**
+ * An allocation and what hangs off it (RFC 8656 §2.2, §9, §12): relayed transport addresses,
+ * permissions by peer IP, channel bindings, lifetimes and counters. Plain data plus small
+ * helpers; the decisions live in the request handlers.
+ */
+import type { AddressFamily } from '../stun/types.ts';
+import type { ClientTransport } from './five-tuple.ts';
+import type { TokenBucket } from './token-bucket.ts';
+
+/** A relayed transport address of an allocation (one per address family). */
+export interface RelayEndpoint {
+  readonly allocation: Allocation;
+  readonly family: AddressFamily;
+  /** the address the relay socket is bound to */
+  readonly ip: string;
+  readonly port: number;
+  /** what XOR-RELAYED-ADDRESS says (differs from `ip` behind `external-ip`) */
+  readonly advertisedIp: string;
+  /** the driver's socket; opaque to the core */
+  handle: unknown;
+}
+
+/** RFC 8656 §12: a channel binding; kept through its 5-minute re-bind guard after expiry. */
+export interface Channel {
+  readonly number: number;
+  readonly peerIp: string;
+  readonly peerPort: number;
+  /** the relayed address of the peer's family, resolved once at bind time */
+  readonly relay: RelayEndpoint;
+  expiresAt: number;
+  /** true while bound; false during the re-bind guard after expiry */
+  active: boolean;
+  /** end of the re-bind guard (RFC 8656 §12: 5 minutes after expiry) */
+  guardUntil: number;
+}
+
+export type AllocationState = 'opening' | 'active';
+
+/** Counters that the stats and logs report. */
+export interface TrafficCounters {
+  rxPackets: number;
+  rxBytes: number;
+  txPackets: number;
+  txBytes: number;
+  dropped: number;
+}
+
+/** RFC 8656 §2.2: the allocation of one 5-tuple. */
+export class Allocation {
+  readonly id: number;
+  readonly transport: ClientTransport;
+  readonly clientIp: string;
+  readonly clientPort: number;
+  readonly username: string;
+  readonly realm: string;
+  /** the long-term key that authenticated the Allocate; later requests must use it too */
+  readonly key: Uint8Array;
+  state: AllocationState = 'opening';
+  relays: RelayEndpoint[] = [];
+  expiresAt: number;
+  readonly createdAt: number;
+  /** peer IP → permission expiry (RFC 8656 §9) */
+  readonly permissions = new Map<string, number>();
+  readonly channelsByNumber = new Map<number, Channel>();
+  /** the same channels as a list: peer lookups scan it without allocating an iterator */
+  readonly channels: Channel[] = [];
+  /** the transaction id (hex) and answer of the Allocate, for retransmissions */
+  allocateTransactionId = '';
+  allocateResponse: Uint8Array | undefined;
+  /** recent answers to other requests, transaction id (hex) → bytes */
+  readonly answers = new Map<string, Uint8Array>();
+  readonly traffic: TrafficCounters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, dropped: 0 };
+  bandwidth: TokenBucket | undefined;
+  /** whether the response must carry FINGERPRINT (the client uses it) */
+  fingerprint = false;
+
+  constructor(init: {
+    id: number;
+    transport: ClientTransport;
+    clientIp: string;
+    clientPort: number;
+    username: string;
+    realm: string;
+    key: Uint8Array;
+    expiresAt: number;
+    now: number;
+  }) {
+    this.id = init.id;
+    this.transport = init.transport;
+    this.clientIp = init.clientIp;
+    this.clientPort = init.clientPort;
+    this.username = init.username;
+    this.realm = init.realm;
+    this.key = init.key;
+    this.expiresAt = init.expiresAt;
+    this.createdAt = init.now;
+  }
+
+  /** The relay endpoint for a peer family, if the allocation has one. */
+  relayFor(family: AddressFamily): RelayEndpoint | undefined {
+    for (const r of this.relays) if (r.family === family) return r;
+    return undefined;
+  }
+
+  /** RFC 8656 §9: is there an unexpired permission for this peer IP? */
+  hasPermission(peerIp: string, now: number): boolean {
+    const exp = this.permissions.get(peerIp);
+    return exp !== undefined && exp > now;
+  }
+
+  /** The active channel bound to this peer transport address, if any. */
+  channelForPeer(peerIp: string, peerPort: number, now: number): Channel | undefined {
+    const list = this.channels;
+    for (let i = 0; i < list.length; i++) {
+      const ch = list[i];
+      if (ch.peerPort === peerPort && ch.peerIp === peerIp) return ch.active && ch.expiresAt > now ? ch : undefined;
+    }
+    return undefined;
+  }
+
+  /** Any channel (active or in its re-bind guard) holding this peer transport address. */
+  channelHoldingPeer(peerIp: string, peerPort: number): Channel | undefined {
+    for (const ch of this.channels) {
+      if (ch.peerPort === peerPort && ch.peerIp === peerIp) return ch;
+    }
+    return undefined;
+  }
+
+  /** Adds a channel binding. */
+  addChannel(ch: Channel): void {
+    this.channelsByNumber.set(ch.number, ch);
+    this.channels.push(ch);
+  }
+
+  /** Forgets a channel binding entirely (after its re-bind guard). */
+  removeChannel(ch: Channel): void {
+    this.channelsByNumber.delete(ch.number);
+    const i = this.channels.indexOf(ch);
+    if (i >= 0) this.channels.splice(i, 1);
+  }
+
+  /** Remembers an answer for retransmissions of the same request (bounded). */
+  rememberAnswer(transactionIdHex: string, answer: Uint8Array): void {
+    if (this.answers.size >= 8) {
+      const first = this.answers.keys().next().value;
+      if (first !== undefined) this.answers.delete(first);
+    }
+    this.answers.set(transactionIdHex, answer);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * What the TURN core needs to know of the configuration, in its own words. The server
+ * wiring builds it from the coturn-style `Config`.
+ */
+import type { AddressFamily } from '../stun/types.ts';
+
+export interface TurnCoreOptions {
+  realm: string;
+  /** SOFTWARE text for responses to requests that carry SOFTWARE; undefined never sends it */
+  software: string | undefined;
+  /** add FINGERPRINT to every response (`fingerprint`); otherwise only when the request had one */
+  fingerprint: boolean;
+  /** answer RFC 3489 clients and add MAPPED-ADDRESS (off with `no-stun-backward-compatibility`) */
+  stunBackwardCompatibility: boolean;
+  /** `stun-only`: no TURN at all */
+  stunOnly: boolean;
+  /** `no-stun`: no Binding answers */
+  noStun: boolean;
+  /** `secure-stun`: Binding requests must be authenticated */
+  secureStun: boolean;
+  /** `no-auth`: TURN without credentials (explicitly configured) */
+  noAuth: boolean;
+  /** `no-udp-relay` turns this off */
+  udpRelay: boolean;
+  /** families for which a relay address exists */
+  relayFamilies: AddressFamily[];
+  /** seconds (RFC 8656 §3.2: 600) */
+  defaultLifetime: number;
+  maxLifetime: number;
+  permissionLifetime: number;
+  channelLifetime: number;
+  /** 0 = unlimited */
+  userQuota: number;
+  totalQuota: number;
+  /** bytes per second per allocation; 0 = unlimited */
+  maxBps: number;
+  /** bytes per second for the whole server; 0 = unlimited */
+  bpsCapacity: number;
+  maxPermissionsPerAllocation: number;
+  maxChannelsPerAllocation: number;
+  /** unauthenticated error responses per second per source IP; 0 = no limit */
+  unauthenticatedRateLimit: number;
+  /** highest channel number accepted: 0x4FFF (RFC 8656) or 0x7FFF (RFC 5766, `rfc5766-channel-numbers`) */
+  maxChannelNumber: number;
+}
+
+/** Defaults matching coturn's (RFC 8656 lifetimes). */
+export function defaultCoreOptions(): TurnCoreOptions {
+  return {
+    realm: 'turnpike',
+    software: undefined,
+    fingerprint: false,
+    stunBackwardCompatibility: true,
+    stunOnly: false,
+    noStun: false,
+    secureStun: false,
+    noAuth: false,
+    udpRelay: true,
+    relayFamilies: ['IPv4'],
+    defaultLifetime: 600,
+    maxLifetime: 3600,
+    permissionLifetime: 300,
+    channelLifetime: 600,
+    userQuota: 0,
+    totalQuota: 0,
+    maxBps: 0,
+    bpsCapacity: 0,
+    maxPermissionsPerAllocation: 64,
+    maxChannelsPerAllocation: 64,
+    unauthenticatedRateLimit: 20,
+    maxChannelNumber: 0x4fff,
+  };
+}

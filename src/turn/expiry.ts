@@ -1,0 +1,16 @@
+/**
+ * Lifetimes (RFC 8656 §9, §12): permissions end after `permission-lifetime`, channel bindings
+ * after `channel-lifetime`, and an expired channel's number and peer stay reserved to each
+ * other until the 5-minute re-bind guard ends.
+ */
+import type { Allocation } from './allocation.ts';
+
+/** Removes what has expired from one allocation. */
+export function expireAllocation(alloc: Allocation, now: number): void {
+  for (const [ip, exp] of alloc.permissions) if (exp <= now) alloc.permissions.delete(ip);
+  for (let i = alloc.channels.length - 1; i >= 0; i--) {
+    const ch = alloc.channels[i];
+    if (ch.active && ch.expiresAt <= now) ch.active = false;
+    if (!ch.active && ch.guardUntil <= now) alloc.removeChannel(ch);
+  }
+}

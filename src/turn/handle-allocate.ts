@@ -1,0 +1,121 @@
+/**
+ * RFC 8656 §7.2: the Allocate request. Checks run in the RFC's order; a request that passes
+ * them creates an allocation in the `opening` state and asks the driver for relay sockets —
+ * the answer goes out when they are bound (`finishAllocate`) or cannot be (`failAllocate`),
+ * and a refused Allocate gives its quota back at once.
+ */
+import { getAttribute } from '../stun/index.ts';
+import { Attr, type AddressFamily, type StunAttribute } from '../stun/types.ts';
+import type { Allocation } from './allocation.ts';
+import type { OpenedRelay } from './core-output.ts';
+import { answerError, type RequestContext } from './handle-request.ts';
+import { grantedLifetime } from './lifetime.ts';
+import { errorResponse, successResponse } from './responses.ts';
+import type { TurnCore } from './turn-core.ts';
+
+/** IANA protocol number of UDP in REQUESTED-TRANSPORT (RFC 8656 §18.7). */
+const UDP = 17;
+
+interface PendingAllocate {
+  ctx: RequestContext;
+  lifetime: number;
+  /** the additional family asked for that this server has no relay address in (ADDRESS-ERROR-CODE 440) */
+  missingFamily: AddressFamily | undefined;
+}
+
+const pending = new WeakMap<Allocation, PendingAllocate>();
+
+/** Which families to relay, or the error code that refuses the request. */
+function chooseFamilies(core: TurnCore, ctx: RequestContext): { families: AddressFamily[]; missing?: AddressFamily } | { code: number } {
+  const req = ctx.req;
+  const requested = getAttribute(req, Attr.RequestedAddressFamily);
+  const additional = getAttribute(req, Attr.AdditionalAddressFamily);
+  const token = getAttribute(req, Attr.ReservationToken);
+  if (requested !== undefined && additional !== undefined) return { code: 400 };
+  if (token !== undefined && (requested !== undefined || additional !== undefined || getAttribute(req, Attr.EvenPort) !== undefined)) return { code: 400 };
+  const available = core.options.relayFamilies;
+  if (additional !== undefined) {
+    // RFC 8656 §7.2: ADDITIONAL-ADDRESS-FAMILY may only ask for IPv6, next to the IPv4 default.
+    if (additional !== 'IPv6') return { code: 400 };
+    if (!available.includes('IPv4')) return { code: 440 };
+    return available.includes('IPv6') ? { families: ['IPv4', 'IPv6'] } : { families: ['IPv4'], missing: 'IPv6' };
+  }
+  const family = requested ?? 'IPv4';
+  if (!available.includes(family)) return { code: 440 };
+  return { families: [family] };
+}
+
+/** RFC 8656 §7.2 steps after authentication. */
+export function handleAllocate(core: TurnCore, ctx: RequestContext): void {
+  const req = ctx.req;
+  const transport = getAttribute(req, Attr.RequestedTransport);
+  if (transport === undefined) return answerError(core, ctx, undefined, 400);
+  if (transport !== UDP || !core.options.udpRelay) return answerError(core, ctx, undefined, 442);
+  const choice = chooseFamilies(core, ctx);
+  if ('code' in choice) return answerError(core, ctx, undefined, choice.code);
+  const opts = core.options;
+  if ((opts.userQuota > 0 && (core.perUser.get(ctx.username) ?? 0) >= opts.userQuota) || (opts.totalQuota > 0 && core.allocationCount >= opts.totalQuota)) {
+    core.output.event('quota-exceeded', { user: ctx.username, client: `${ctx.ip}:${ctx.port}` });
+    return answerError(core, ctx, undefined, 486);
+  }
+  const lifetime = grantedLifetime(req, opts);
+  const alloc = core.createAllocation(ctx.transport, ctx.ip, ctx.port, ctx.username, ctx.realm, ctx.key ?? new Uint8Array(0), lifetime, ctx.now);
+  alloc.allocateTransactionId = ctx.tid;
+  alloc.fingerprint = req.hasFingerprint || opts.fingerprint;
+  pending.set(alloc, { ctx, lifetime, missingFamily: choice.missing });
+  const evenPort = getAttribute(req, Attr.EvenPort);
+  core.output.openRelays(alloc, {
+    families: choice.families,
+    evenPort: evenPort !== undefined,
+    reserveNext: evenPort?.reserveNext ?? false,
+    reservationToken: getAttribute(req, Attr.ReservationToken),
+  });
+}
+
+/** The relay sockets are bound: the allocation becomes active and the success answer goes out. */
+export function finishAllocate(core: TurnCore, alloc: Allocation, relays: OpenedRelay[], now: number, reservationToken?: Uint8Array): void {
+  alloc.relays = relays.map((r) => ({ ...r, allocation: alloc }));
+  const p = pending.get(alloc);
+  pending.delete(alloc);
+  if (p === undefined || core.findAllocation(alloc.transport, alloc.clientIp, alloc.clientPort) !== alloc) {
+    // The allocation went away while its sockets were being bound.
+    core.output.closeRelays(alloc);
+    return;
+  }
+  alloc.state = 'active';
+  alloc.expiresAt = now + p.lifetime * 1000;
+  const attrs: StunAttribute[] = alloc.relays.map((r) => ({
+    type: Attr.XorRelayedAddress,
+    value: { family: r.family, address: r.advertisedIp, port: r.port },
+  }));
+  attrs.push({ type: Attr.Lifetime, value: p.lifetime });
+  if (reservationToken !== undefined) attrs.push({ type: Attr.ReservationToken, value: reservationToken });
+  if (p.missingFamily !== undefined) {
+    attrs.push({ type: Attr.AddressErrorCode, value: { family: p.missingFamily, code: 440, reason: 'Address Family not Supported' } });
+  }
+  attrs.push({ type: Attr.XorMappedAddress, value: { family: alloc.clientIp.includes(':') ? 'IPv6' : 'IPv4', address: alloc.clientIp, port: alloc.clientPort } });
+  const bytes = successResponse(p.ctx.req, core.options, attrs, { key: p.ctx.key });
+  alloc.allocateResponse = bytes;
+  core.counters.allocationsCreated++;
+  core.counters.successResponses++;
+  core.output.event('allocation-created', {
+    id: alloc.id,
+    user: alloc.username,
+    client: `${alloc.clientIp}:${alloc.clientPort}`,
+    protocol: alloc.transport.protocol,
+    relay: alloc.relays.map((r) => `${r.advertisedIp}:${r.port}`).join(','),
+    lifetime: p.lifetime,
+  });
+  alloc.transport.send(alloc.clientIp, alloc.clientPort, bytes);
+}
+
+/** No relay socket could be bound: the quota is given back and the client told why. */
+export function failAllocate(core: TurnCore, alloc: Allocation, code: 440 | 508, now: number): void {
+  const p = pending.get(alloc);
+  pending.delete(alloc);
+  core.deleteAllocation(alloc, now, 'relay-failed');
+  if (p === undefined) return;
+  if (code === 508) core.output.event('relay-ports-exhausted', { client: `${alloc.clientIp}:${alloc.clientPort}` });
+  core.counters.errorResponses++;
+  alloc.transport.send(alloc.clientIp, alloc.clientPort, errorResponse(p.ctx.req, core.options, code, [], { key: p.ctx.key }));
+}

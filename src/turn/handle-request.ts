@@ -1,0 +1,106 @@
+/**
+ * The gate every TURN request passes (RFC 8656 §5–§6, RFC 8489 §9.2.4): retransmissions get
+ * the cached answer, credentials are checked, the allocation of the 5-tuple is found (437 when
+ * it is missing or already there, 441 when the credentials differ), then the method's handler runs.
+ */
+import { unknownComprehensionRequired } from '../stun/index.ts';
+import { Attr, Method, type DecodedStunMessage } from '../stun/types.ts';
+import type { KeyLookup } from '../auth/credential-store.ts';
+import type { Allocation } from './allocation.ts';
+import { authenticate } from './authenticate.ts';
+import type { ClientTransport } from './five-tuple.ts';
+import { handleAllocate } from './handle-allocate.ts';
+import { handleChannelBind } from './handle-channel-bind.ts';
+import { handleCreatePermission } from './handle-create-permission.ts';
+import { handleRefresh } from './handle-refresh.ts';
+import { errorResponse } from './responses.ts';
+import type { TurnCore } from './turn-core.ts';
+
+/** The authenticated context a method handler works in. */
+export interface RequestContext {
+  transport: ClientTransport;
+  ip: string;
+  port: number;
+  req: DecodedStunMessage;
+  username: string;
+  realm: string;
+  /** undefined with `no-auth` */
+  key: Uint8Array | undefined;
+  /** hex transaction id, for answer caching */
+  tid: string;
+  now: number;
+}
+
+const METHOD_NAMES: Record<number, string> = {
+  [Method.Allocate]: 'Allocate',
+  [Method.Refresh]: 'Refresh',
+  [Method.CreatePermission]: 'CreatePermission',
+  [Method.ChannelBind]: 'ChannelBind',
+};
+
+const TURN_METHODS = new Set<number>([Method.Allocate, Method.Refresh, Method.CreatePermission, Method.ChannelBind]);
+
+/** Sends an answer on the request's 5-tuple and remembers it for retransmissions. */
+export function answer(core: TurnCore, ctx: RequestContext, alloc: Allocation | undefined, bytes: Uint8Array, ok: boolean): void {
+  if (ok) core.counters.successResponses++;
+  else core.counters.errorResponses++;
+  alloc?.rememberAnswer(ctx.tid, bytes);
+  ctx.transport.send(ctx.ip, ctx.port, bytes);
+}
+
+/** An error answer signed with the request's key (RFC 8489 §9.2.4: after authentication succeeded). */
+export function answerError(core: TurnCore, ctx: RequestContext, alloc: Allocation | undefined, code: number, extra: Parameters<typeof errorResponse>[3] = [], why?: string): void {
+  core.counters.drop(`refused-${code}${why ? '-' + why : ''}`);
+  core.output.event('request-refused', { client: `${ctx.ip}:${ctx.port}`, method: METHOD_NAMES[ctx.req.method] ?? ctx.req.method, code, why, user: ctx.username || undefined });
+  answer(core, ctx, alloc, errorResponse(ctx.req, core.options, code, extra, { key: ctx.key }), false);
+}
+
+/** Entry point for Allocate, Refresh, CreatePermission and ChannelBind requests. */
+export function handleTurnRequest(core: TurnCore, transport: ClientTransport, ip: string, port: number, req: DecodedStunMessage, lookup: KeyLookup | undefined, now: number): void {
+  if (!TURN_METHODS.has(req.method) || core.options.stunOnly) {
+    return core.rejectUnauthenticated(transport, ip, port, req, 400, now);
+  }
+  const alloc = core.allocations.get(transport.id, ip, port);
+  const tid = Buffer.from(req.transactionId).toString('hex');
+  if (alloc !== undefined) {
+    // RFC 8656 §7.2 / RFC 8489 §6.3.1: a retransmission gets the same answer, not a new decision.
+    if (req.method === Method.Allocate && tid === alloc.allocateTransactionId) {
+      if (alloc.allocateResponse !== undefined) transport.send(ip, port, alloc.allocateResponse);
+      return;
+    }
+    const cached = alloc.answers.get(tid);
+    if (cached !== undefined) return transport.send(ip, port, cached);
+  }
+  let username = '';
+  let realm = core.options.realm;
+  let key: Uint8Array | undefined;
+  if (!core.options.noAuth) {
+    const auth = authenticate(req, lookup, core.options.realm, core.nonces, ip, now);
+    if (!auth.ok) {
+      if (auth.reason !== 'no-credentials') core.output.event('auth-failed', { client: `${ip}:${port}`, reason: auth.reason, user: lookupName(req) });
+      core.counters.drop(`auth-${auth.reason}`);
+      return core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs);
+    }
+    ({ username, realm, key } = auth);
+  }
+  const ctx: RequestContext = { transport, ip, port, req, username, realm, key, tid, now };
+  const unknown = unknownComprehensionRequired(req);
+  if (unknown.length > 0) return answerError(core, ctx, alloc, 420, [{ type: Attr.UnknownAttributes, value: unknown }]);
+  if (alloc !== undefined && !core.options.noAuth && (alloc.username !== username || alloc.realm !== realm)) {
+    // RFC 8656 §5: the same 5-tuple must keep using the credentials that created the allocation.
+    return answerError(core, ctx, undefined, 441);
+  }
+  if (req.method === Method.Allocate) {
+    if (alloc !== undefined) return answerError(core, ctx, undefined, 437);
+    return handleAllocate(core, ctx);
+  }
+  if (alloc === undefined || alloc.state !== 'active') return answerError(core, ctx, undefined, 437);
+  if (req.method === Method.Refresh) return handleRefresh(core, ctx, alloc);
+  if (req.method === Method.CreatePermission) return handleCreatePermission(core, ctx, alloc);
+  return handleChannelBind(core, ctx, alloc);
+}
+
+function lookupName(req: DecodedStunMessage): string | undefined {
+  for (const a of req.attributes) if (a.type === Attr.Username) return a.value as string;
+  return undefined;
+}

@@ -1,0 +1,26 @@
+/**
+ * RFC 8656 §11.2: a Send indication — DATA to XOR-PEER-ADDRESS if a permission exists.
+ * Indications are never answered: every refusal is a counted, silent drop.
+ */
+import { getAttribute } from '../stun/index.ts';
+import { Attr, type DecodedStunMessage } from '../stun/types.ts';
+import type { ClientTransport } from './five-tuple.ts';
+import type { TurnCore } from './turn-core.ts';
+
+/** RFC 8656 §11.2. */
+export function handleSend(core: TurnCore, transport: ClientTransport, ip: string, port: number, msg: DecodedStunMessage, now: number): void {
+  const alloc = core.allocations.get(transport.id, ip, port);
+  if (alloc === undefined || alloc.state !== 'active') return core.counters.drop('send-no-allocation');
+  const peer = getAttribute(msg, Attr.XorPeerAddress);
+  const data = getAttribute(msg, Attr.Data);
+  if (peer === undefined || data === undefined) return core.counters.drop('send-malformed');
+  const relay = alloc.relayFor(peer.family);
+  if (relay === undefined) return core.counters.drop('no-relay-for-family');
+  // Permissions are only ever installed for peers the policy allows, so this also drops denied peers.
+  if (!alloc.hasPermission(peer.address, now)) return core.counters.drop('send-no-permission');
+  if (!core.spendBandwidth(alloc, data.length, now)) return;
+  alloc.traffic.txPackets++;
+  alloc.traffic.txBytes += data.length;
+  core.counters.sendIndicationsIn++;
+  core.output.sendToPeer(relay, peer.address, peer.port, data);
+}
