@@ -58,12 +58,20 @@ export class RelaySockets {
     const core = this.core!;
     const opened: OpenedRelay[] = [];
     let token: Uint8Array | undefined;
-    for (const family of req.families) {
-      const addr = this.#addressFor(family);
-      if (!addr) return this.#fail(alloc, opened, 440);
-      const bound = await this.#bindOne(addr, req, family === req.families[0], (t) => (token = t));
-      if (!bound) return this.#fail(alloc, opened, 508);
-      opened.push(bound);
+    if (req.reservationToken) {
+      // RFC 8656 §7.2: the reserved port decides the relay address (and so the family).
+      const held = await this.#bindReserved(req.reservationToken);
+      if (!held) return this.#fail(alloc, opened, 508);
+      opened.push(held);
+    } else {
+      for (const family of req.families) {
+        const addr = this.#addressFor(family);
+        if (!addr) return this.#fail(alloc, opened, 440);
+        const primary = family === req.families[0];
+        const bound = await this.#bindOne(addr, primary && req.evenPort, primary && req.reserveNext, (t) => (token = t));
+        if (!bound) return this.#fail(alloc, opened, 508);
+        opened.push(bound);
+      }
     }
     core.relaysOpened(alloc, opened, this.#now(), token);
     for (const relay of alloc.relays) {
@@ -72,23 +80,28 @@ export class RelaySockets {
     }
   }
 
-  async #bindOne(addr: RelayAddress, req: RelayRequest, primary: boolean, setToken: (t: Uint8Array) => void): Promise<OpenedRelay | undefined> {
+  async #bindReserved(token: Uint8Array): Promise<OpenedRelay | undefined> {
+    const held = this.#ports.takeReserved(token, this.#now());
+    if (!held) return undefined;
+    const addr = this.#addresses.find((a) => a.ip === held.ip);
+    const socket = addr ? await bindUdp(held.ip, held.port) : undefined;
+    if (!addr || !socket) {
+      this.#ports.release(held.ip, held.port);
+      return undefined;
+    }
+    return { family: addr.family, ip: addr.ip, port: held.port, advertisedIp: addr.advertisedIp, handle: socket };
+  }
+
+  async #bindOne(addr: RelayAddress, even: boolean, reserveNext: boolean, setToken: (t: Uint8Array) => void): Promise<OpenedRelay | undefined> {
     for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
-      let port: number;
-      if (primary && req.reservationToken) {
-        const held = this.#ports.takeReserved(req.reservationToken, this.#now());
-        if (!held || held.ip !== addr.ip) return undefined;
-        port = held.port;
-      } else {
-        const got = this.#ports.take(addr.ip, primary && req.evenPort, primary && req.reserveNext, this.#now());
-        if (!got) return undefined;
-        port = got.port;
+      const got = this.#ports.take(addr.ip, even, reserveNext, this.#now());
+      if (!got) return undefined;
+      const socket = await bindUdp(addr.ip, got.port);
+      if (socket) {
         if (got.token) setToken(got.token);
+        return { family: addr.family, ip: addr.ip, port: got.port, advertisedIp: addr.advertisedIp, handle: socket };
       }
-      const socket = await bindUdp(addr.ip, port);
-      if (socket) return { family: addr.family, ip: addr.ip, port, advertisedIp: addr.advertisedIp, handle: socket };
-      // Another process holds this port: keep it marked used and try another one.
-      if (primary && req.reservationToken) return undefined;
+      // Another process holds this port: it stays marked used, and another one is tried.
     }
     return undefined;
   }
