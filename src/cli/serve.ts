@@ -1,0 +1,130 @@
+/**
+ * `turnpike serve [coturn options]`: everything on embedded defaults — STUN/TURN on 3478
+ * (UDP and TCP), the web pages and API on 127.0.0.1:7000 (`/trickle-ice`,
+ * `/api/server-info`, `/api/turn-credentials`). Without a credential mechanism it generates
+ * a TURN REST secret; credentials then come only from the web API, which answers without an
+ * API key only while it listens on loopback (the demo mode). Never an open relay.
+ */
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { loadTurnserverConfig, turnserverUsage, type Config, type LoadedConfig } from '../config/index.ts';
+import { ErrorCode, TurnpikeError } from '../errors.ts';
+import { createWebServer, type WebServer } from '../http/server.ts';
+import { registerPages } from '../http/pages.ts';
+import { iceUris } from '../http/ice-uris.ts';
+import { registerServerInfoRoute } from '../http/server-info.ts';
+import { registerTurnCredentialsRoute } from '../http/turn-credentials.ts';
+import type { Logger } from '../log/logger.ts';
+import { SOFTWARE, type RunningTurnServer } from '../server/turn-server.ts';
+import { startFromConfig, stopServer, untilSignal } from './turnserver.ts';
+
+/** Lifetime of credentials handed out by `/api/turn-credentials` (draft-uberti-behave-turn-rest suggests a day). */
+const CREDENTIAL_TTL = 86_400;
+
+/** Is this a loopback address (the web API's demo mode)? */
+export function isLoopback(ip: string): boolean {
+  return ip === '::1' || ip === 'localhost' || (isIP(ip) === 4 && ip.startsWith('127.'));
+}
+
+/**
+ * Loads the config the way `serve` does: no default config file unless `-c` names one, and a
+ * generated REST secret when no credential mechanism is configured.
+ */
+export function loadServeConfig(argv: string[]): LoadedConfig & { help: boolean; version: boolean; generatedSecret: boolean } {
+  const named = argv.some((a) => a === '-c' || a.startsWith('-c') || a.startsWith('--c='));
+  // A realm is needed by every client that authenticates; the command line may still set its own.
+  const base = named ? argv : ['-n', '--realm=turnpike', ...argv];
+  try {
+    return { ...loadTurnserverConfig(base), generatedSecret: false };
+  } catch (err) {
+    if (!(err instanceof TurnpikeError) || err.code !== ErrorCode.OPEN_RELAY_REFUSED) throw err;
+    const secret = randomBytes(24).toString('base64url');
+    return { ...loadTurnserverConfig([...base, '--use-auth-secret', `--static-auth-secret=${secret}`]), generatedSecret: true };
+  }
+}
+
+/** The host name clients should use for this server's STUN/TURN URIs. */
+export function publicHost(config: Config, relayIp: string | undefined): string {
+  if (config.externalIps.length > 0) return config.externalIps[0].public;
+  const specific = config.listeningIps.find((ip) => ip !== '0.0.0.0' && ip !== '::');
+  if (specific !== undefined) return specific;
+  if (isLoopback(config.httpIp)) return '127.0.0.1';
+  return relayIp ?? '127.0.0.1';
+}
+
+/** Mounts the pages and APIs of the STUN/TURN server on the web server. */
+export function mountTurnApi(web: WebServer, config: Config, server: RunningTurnServer, log: Logger): { demo: boolean; uris: string[] } {
+  const { stun, turn } = iceUris({
+    host: publicHost(config, server.relays[0]?.advertisedIp),
+    port: config.listeningPort,
+    udp: !config.noUdp,
+    tcp: !config.noTcp,
+  });
+  registerPages(web);
+  registerServerInfoRoute(web, { stun, turn, realm: config.realm, version: SOFTWARE });
+  const demo = isLoopback(config.httpIp) && config.apiKeys.length === 0;
+  if (config.useAuthSecret && config.staticAuthSecrets.length > 0) {
+    registerTurnCredentialsRoute(web, {
+      secret: config.staticAuthSecrets[0],
+      ttlSeconds: CREDENTIAL_TTL,
+      uris: [...stun, ...turn],
+      apiKeys: config.apiKeys,
+      openWithoutKey: demo,
+      separator: config.restApiSeparator,
+    });
+  } else {
+    log.info('turn-credentials-api-off', { why: 'the TURN REST API needs use-auth-secret with a static-auth-secret' });
+  }
+  return { demo, uris: [...stun, ...turn] };
+}
+
+/** The `serve` command. */
+export async function serve(argv: string[]): Promise<number> {
+  const loaded = loadServeConfig(argv);
+  if (loaded.help) {
+    process.stdout.write(
+      'Usage: turnpike serve [turnserver options]\n\nRuns STUN/TURN and the web pages/API with embedded defaults.\n' +
+        'Every turnserver option below applies; -n is implied unless -c FILE is given.\n\n' +
+        turnserverUsage('turnpike serve') +
+        '\n',
+    );
+    return 0;
+  }
+  if (loaded.version) {
+    process.stdout.write(SOFTWARE + '\n');
+    return 0;
+  }
+  const config = loaded.config;
+  const { server, log } = await startFromConfig(config, loaded.warnings);
+  const web = createWebServer({ host: config.httpIp, port: config.httpPort, log: (level, event, fields) => log.log(level, event, fields) });
+  let sfuClose: (() => Promise<void>) | undefined;
+  try {
+    const { demo, uris } = mountTurnApi(web, config, server, log);
+    sfuClose = await mountSfu(web, log);
+    const { url } = await web.listen();
+    log.info('web', { url, pages: `${url.replace(/\/$/, '')}/trickle-ice/`, demo });
+    if (loaded.generatedSecret) {
+      log.info('turn-credentials', {
+        how: `GET ${url.replace(/\/$/, '')}/api/turn-credentials?service=turn&username=NAME`,
+        note: demo ? 'demo mode: open on loopback without an API key' : 'needs an api-key',
+      });
+    }
+    log.info('ice-servers', { uris: uris.join(' ') });
+  } catch (err) {
+    await web.close().catch(() => {});
+    await stopServer(server, log, config, 'start-failed');
+    throw err;
+  }
+  const sig = await untilSignal(log);
+  await sfuClose?.();
+  await web.close();
+  await stopServer(server, log, config, sig);
+  return 0;
+}
+
+/** Mounts the SFU's `/ws` signalling and `/demo` room when the SFU module is present. */
+async function mountSfu(web: WebServer, log: Logger): Promise<(() => Promise<void>) | undefined> {
+  void web;
+  void log;
+  return undefined;
+}
