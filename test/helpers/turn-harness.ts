@@ -1,0 +1,503 @@
+/**
+ * The TURN core (RFC 8656) on a test bench: an injected clock, a recording `CoreOutput` that
+ * also plays the relay driver (ports from the real `RelayPortAllocator`), fake client
+ * transports, and clients that build and sign requests the way the RFC describes them, so a
+ * test reads as a sequence of protocol steps. No sockets, no timers: every step runs at once.
+ */
+import assert from 'node:assert/strict';
+import { createStaticCredentialStore, type SyncCredentialStore } from '../../src/auth/credential-store.ts';
+import { longTermKey } from '../../src/auth/long-term-key.ts';
+import { createNonceService } from '../../src/auth/nonce.ts';
+import { ingest } from '../../src/server/ingress.ts';
+import {
+  decodeChannelData,
+  decodeMessage,
+  encodeChannelData,
+  encodeMessage,
+  getAttribute,
+  verifyMessageIntegrity,
+} from '../../src/stun/index.ts';
+import {
+  Attr,
+  MessageClass,
+  Method,
+  type AddressFamily,
+  type DecodedStunMessage,
+  type StunAttribute,
+  type TransportAddress,
+} from '../../src/stun/types.ts';
+import type { Allocation, RelayEndpoint } from '../../src/turn/allocation.ts';
+import { defaultCoreOptions, type TurnCoreOptions } from '../../src/turn/core-options.ts';
+import type { CoreEventName, CoreOutput, OpenedRelay, RelayRequest } from '../../src/turn/core-output.ts';
+import type { ClientTransport, TransportProtocol } from '../../src/turn/five-tuple.ts';
+import { createPeerPolicy, DEFAULT_PEER_POLICY_OPTIONS, type PeerPolicyOptions } from '../../src/turn/peer-policy.ts';
+import { RelayPortAllocator } from '../../src/turn/relay-port-allocator.ts';
+import { TurnCore } from '../../src/turn/turn-core.ts';
+
+/** IANA protocol numbers for REQUESTED-TRANSPORT (RFC 8656 §18.7). */
+export const UDP = 17;
+export const TCP = 6;
+
+/** A fixed start time, so nonces and lifetimes are the same on every run. */
+export const T0 = 1_700_000_000_000;
+
+/** A repeatable byte source (mulberry32): reservation tokens and transaction ids differ but never vary between runs. */
+export function seededRandom(seed = 1): (n: number) => Uint8Array {
+  let s = seed >>> 0;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = s;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      out[i] = ((t ^ (t >>> 14)) >>> 0) & 0xff;
+    }
+    return out;
+  };
+}
+
+/** One datagram (or stream frame) a transport carried to a client. */
+export interface SentDatagram {
+  ip: string;
+  port: number;
+  data: Uint8Array;
+}
+
+let nextTransportId = 1_000;
+
+/** A client transport that records what the core sends (a UDP listener, or one TCP connection). */
+export class FakeTransport implements ClientTransport {
+  readonly id = nextTransportId++;
+  readonly protocol: TransportProtocol;
+  readonly localIp = '192.0.2.1';
+  readonly localPort = 3478;
+  readonly sent: SentDatagram[] = [];
+
+  constructor(protocol: TransportProtocol = 'udp') {
+    this.protocol = protocol;
+  }
+
+  send(ip: string, port: number, data: Uint8Array): void {
+    // A copy: the core may reuse the buffer it handed over.
+    this.sent.push({ ip, port, data: Uint8Array.from(data) });
+  }
+}
+
+/** A datagram the core asked to send from a relayed address to a peer. */
+export interface PeerDatagram {
+  relay: RelayEndpoint;
+  peerIp: string;
+  peerPort: number;
+  data: Uint8Array;
+}
+
+/** A relay address the fake driver binds ports on. */
+export interface RelayAddressSpec {
+  family: AddressFamily;
+  ip: string;
+  advertisedIp?: string;
+}
+
+/**
+ * `CoreOutput` for tests: records every action and plays the relay driver. In `auto` mode an
+ * `openRelays` is answered at once, from `RelayPortAllocator`, as the UDP driver would; in
+ * `manual` mode it waits in `pending` until the test calls `complete` or the core directly.
+ */
+export class FakeRelayDriver implements CoreOutput {
+  core: TurnCore | undefined;
+  mode: 'auto' | 'manual' = 'auto';
+  readonly ports: RelayPortAllocator;
+  readonly addresses: RelayAddressSpec[];
+  readonly now: () => number;
+  readonly toPeers: PeerDatagram[] = [];
+  readonly openRequests: { allocation: Allocation; request: RelayRequest }[] = [];
+  readonly pending: { allocation: Allocation; request: RelayRequest }[] = [];
+  readonly closed: Allocation[] = [];
+  readonly events: { name: CoreEventName; fields: Record<string, unknown> }[] = [];
+
+  constructor(ports: RelayPortAllocator, addresses: RelayAddressSpec[], now: () => number) {
+    this.ports = ports;
+    this.addresses = addresses;
+    this.now = now;
+  }
+
+  sendToPeer(relay: RelayEndpoint, peerIp: string, peerPort: number, data: Uint8Array): void {
+    this.toPeers.push({ relay, peerIp, peerPort, data: Uint8Array.from(data) });
+  }
+
+  openRelays(allocation: Allocation, request: RelayRequest): void {
+    this.openRequests.push({ allocation, request });
+    if (this.mode === 'manual') this.pending.push({ allocation, request });
+    else this.complete(allocation, request);
+  }
+
+  closeRelays(allocation: Allocation): void {
+    this.closed.push(allocation);
+    for (const r of allocation.relays) this.ports.release(r.ip, r.port);
+  }
+
+  event(name: CoreEventName, fields: Record<string, unknown>): void {
+    this.events.push({ name, fields });
+  }
+
+  /** The events of one name, in order. */
+  eventsNamed(name: CoreEventName): Record<string, unknown>[] {
+    return this.events.filter((e) => e.name === name).map((e) => e.fields);
+  }
+
+  /** Binds (on paper) what `request` asks for and answers the core, as `RelaySockets` does. */
+  complete(allocation: Allocation, request: RelayRequest): void {
+    const core = this.core!;
+    const now = this.now();
+    const opened: OpenedRelay[] = [];
+    const fail = (code: 440 | 508): void => {
+      for (const r of opened) this.ports.release(r.ip, r.port);
+      core.relaysFailed(allocation, code, now);
+    };
+    let token: Uint8Array | undefined;
+    if (request.reservationToken !== undefined) {
+      const held = this.ports.takeReserved(request.reservationToken, now);
+      const addr = held && this.addresses.find((a) => a.ip === held.ip);
+      if (held === undefined || addr === undefined) return fail(508);
+      opened.push(this.#relay(addr, held.port));
+    } else {
+      for (const family of request.families) {
+        const addr = this.addresses.find((a) => a.family === family);
+        if (addr === undefined) return fail(440);
+        const primary = family === request.families[0];
+        const got = this.ports.take(addr.ip, primary && request.evenPort, primary && request.reserveNext, now);
+        if (got === undefined) return fail(508);
+        if (got.token !== undefined) token = got.token;
+        opened.push(this.#relay(addr, got.port));
+      }
+    }
+    core.relaysOpened(allocation, opened, now, token);
+  }
+
+  #relay(addr: RelayAddressSpec, port: number): OpenedRelay {
+    return { family: addr.family, ip: addr.ip, port, advertisedIp: addr.advertisedIp ?? addr.ip, handle: `relay ${addr.ip} ${port}` };
+  }
+}
+
+/** What a bench is built from; everything has a default. */
+export interface HarnessOptions {
+  /** overrides of the core options (`relayFamilies` defaults to the families of `relays`) */
+  core?: Partial<TurnCoreOptions>;
+  /** `user=` accounts in `core.realm`; default alice:secret and bob:hunter2 */
+  users?: { name: string; password: string }[];
+  /** peer policy options; default coturn's secure defaults (loopback refused) */
+  peers?: Partial<PeerPolicyOptions>;
+  /** relay addresses; default one IPv4 address */
+  relays?: RelayAddressSpec[];
+  /** relay port range; default 49152-65535 */
+  ports?: { min: number; max: number };
+  /** nonce lifetime (coturn's `stale-nonce`), seconds; default 600 */
+  staleNonceSeconds?: number;
+}
+
+/** The default relay address of the bench (documentation prefix: nothing is bound). */
+export const RELAY_V4 = '192.0.2.10';
+export const RELAY_V6 = '2001:db8::10';
+
+/** A TURN core with its clock, credentials, peer policy and fake driver. */
+export class TurnHarness {
+  now = T0;
+  readonly core: TurnCore;
+  readonly driver: FakeRelayDriver;
+  readonly ports: RelayPortAllocator;
+  readonly store: SyncCredentialStore;
+  readonly realm: string;
+  /** the shared UDP listener most clients arrive on */
+  readonly udp = new FakeTransport('udp');
+  #nextClientPort = 40_000;
+
+  constructor(opts: HarnessOptions = {}) {
+    const relays = opts.relays ?? [{ family: 'IPv4', ip: RELAY_V4 }];
+    const options: TurnCoreOptions = {
+      ...defaultCoreOptions(),
+      realm: 'example.org',
+      relayFamilies: [...new Set(relays.map((r) => r.family))],
+      ...opts.core,
+    };
+    this.realm = options.realm;
+    const random = seededRandom(7);
+    this.ports = new RelayPortAllocator(opts.ports?.min ?? 49152, opts.ports?.max ?? 65535, random);
+    this.driver = new FakeRelayDriver(this.ports, relays, () => this.now);
+    this.core = new TurnCore(
+      {
+        options,
+        nonces: createNonceService({ secret: 'bench secret', staleNonceSeconds: opts.staleNonceSeconds ?? 600 }),
+        policy: createPeerPolicy({ ...DEFAULT_PEER_POLICY_OPTIONS, ...opts.peers }),
+        output: this.driver,
+        randomBytes: random,
+      },
+      this.now,
+    );
+    this.driver.core = this.core;
+    const users = opts.users ?? [
+      { name: 'alice', password: 'secret' },
+      { name: 'bob', password: 'hunter2' },
+    ];
+    this.store = createStaticCredentialStore({ users, realm: options.realm, useAuthSecret: false, staticAuthSecrets: [], restApiSeparator: ':' });
+  }
+
+  /** Moves the clock forward (ms). Nothing expires until `tick`, as with the real driver's 1 s sweep. */
+  advance(ms: number): void {
+    this.now += ms;
+  }
+
+  /** The driver's periodic sweep at the current time. */
+  tick(): void {
+    this.core.tick(this.now);
+    this.ports.tick(this.now);
+  }
+
+  /** Moves the clock forward and sweeps. */
+  advanceAndTick(ms: number): void {
+    this.advance(ms);
+    this.tick();
+  }
+
+  /** A new client on its own port; on the shared UDP listener unless a transport is given. */
+  client(opts: { ip?: string; port?: number; transport?: FakeTransport; user?: string; password?: string } = {}): TestClient {
+    return new TestClient(this, {
+      transport: opts.transport ?? this.udp,
+      ip: opts.ip ?? '198.51.100.7',
+      port: opts.port ?? this.#nextClientPort++,
+      username: opts.user ?? 'alice',
+      password: opts.password ?? 'secret',
+    });
+  }
+
+  /** Feeds bytes from a client through the server's ingress (demux, decode, key lookup, core). */
+  deliver(transport: ClientTransport, ip: string, port: number, bytes: Uint8Array): void {
+    ingest({ core: this.core, store: this.store, now: () => this.now }, transport, ip, port, bytes);
+  }
+
+  /** A peer sends `data` to a relayed transport address (RFC 8656 §11.3). */
+  fromPeer(relay: RelayEndpoint, peerIp: string, peerPort: number, data: Uint8Array): void {
+    this.core.handlePeerData(relay, peerIp, peerPort, data, this.now);
+  }
+
+  /** How many packets were dropped for `reason`. */
+  drops(reason: string): number {
+    return this.core.counters.drops.get(reason) ?? 0;
+  }
+}
+
+/** What a client received from the relay: ChannelData or a Data indication (RFC 8656 §11.4, §12.6). */
+export type Relayed = { kind: 'channel'; number: number; data: Uint8Array } | { kind: 'data'; peer: TransportAddress; data: Uint8Array };
+
+/** How a request is built. */
+export interface RequestOptions {
+  /** fixed transaction id (retransmissions reuse one) */
+  tid?: Uint8Array;
+  /** false: no USERNAME/REALM/NONCE/MESSAGE-INTEGRITY even when a nonce is known */
+  sign?: boolean;
+  fingerprint?: boolean;
+  /** sign as another user of this bench */
+  as?: { user: string; password: string };
+}
+
+/** A client of the bench: builds requests, signs them with its long-term key, reads answers. */
+export class TestClient {
+  readonly bench: TurnHarness;
+  readonly transport: FakeTransport;
+  readonly ip: string;
+  readonly port: number;
+  readonly username: string;
+  readonly password: string;
+  /** REALM and NONCE from the last challenge (401 / 438) */
+  realm: string | undefined;
+  nonce: string | undefined;
+  #read = 0;
+  #tids = seededRandom(0);
+
+  constructor(bench: TurnHarness, init: { transport: FakeTransport; ip: string; port: number; username: string; password: string }) {
+    this.bench = bench;
+    this.transport = init.transport;
+    this.ip = init.ip;
+    this.port = init.port;
+    this.username = init.username;
+    this.password = init.password;
+    this.#tids = seededRandom(init.port * 31 + init.ip.length);
+  }
+
+  /** The long-term key (RFC 8489 §9.2.2) for the realm the server named. */
+  get key(): Uint8Array {
+    return longTermKey(this.username, this.realm ?? this.bench.realm, this.password);
+  }
+
+  /** The allocation of this client's 5-tuple, if any. */
+  get allocation(): Allocation | undefined {
+    return this.bench.core.findAllocation(this.transport, this.ip, this.port);
+  }
+
+  /** Everything the server sent to this client since the last call. */
+  inbox(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    const sent = this.transport.sent;
+    for (; this.#read < sent.length; this.#read++) {
+      const d = sent[this.#read];
+      if (d.ip === this.ip && d.port === this.port) out.push(d.data);
+    }
+    return out;
+  }
+
+  /** Sends raw bytes as this client. */
+  sendRaw(bytes: Uint8Array): void {
+    this.bench.deliver(this.transport, this.ip, this.port, bytes);
+  }
+
+  /** A fresh transaction id. */
+  newTid(): Uint8Array {
+    return this.#tids(12);
+  }
+
+  /** The bytes of a request, signed (USERNAME, REALM, NONCE, MESSAGE-INTEGRITY) once a nonce is known. */
+  build(method: number, attrs: StunAttribute[], opts: RequestOptions = {}): { bytes: Buffer; tid: Uint8Array } {
+    const tid = opts.tid ?? this.newTid();
+    const sign = opts.sign ?? this.nonce !== undefined;
+    const attributes = [...attrs];
+    let integrityKey: Uint8Array | undefined;
+    if (sign) {
+      const realm = this.realm ?? this.bench.realm;
+      const user = opts.as?.user ?? this.username;
+      attributes.push({ type: Attr.Username, value: user }, { type: Attr.Realm, value: realm }, { type: Attr.Nonce, value: this.nonce ?? '' });
+      integrityKey = longTermKey(user, realm, opts.as?.password ?? this.password);
+    }
+    const bytes = encodeMessage({ method, class: MessageClass.Request, transactionId: tid, attributes }, { integrityKey, fingerprint: opts.fingerprint });
+    return { bytes, tid };
+  }
+
+  /**
+   * Sends a request and returns the answer with its transaction id (undefined when none came:
+   * a drop). A 401 or 438 answer's REALM and NONCE are kept for the next signed request.
+   */
+  request(method: number, attrs: StunAttribute[] = [], opts: RequestOptions = {}): DecodedStunMessage | undefined {
+    const { bytes, tid } = this.build(method, attrs, opts);
+    this.inbox();
+    this.sendRaw(bytes);
+    const answers = this.inbox()
+      .map((b) => decodeMessage(b))
+      .filter((d) => d.ok && Buffer.from(d.value.transactionId).equals(Buffer.from(tid)))
+      .map((d) => (d as { ok: true; value: DecodedStunMessage }).value);
+    assert.ok(answers.length <= 1, `one answer per request, got ${answers.length}`);
+    const answer = answers[0];
+    if (answer !== undefined && answer.class === MessageClass.ErrorResponse) {
+      const nonce = getAttribute(answer, Attr.Nonce);
+      const realm = getAttribute(answer, Attr.Realm);
+      if (nonce !== undefined) this.nonce = nonce;
+      if (realm !== undefined) this.realm = realm;
+    }
+    return answer;
+  }
+
+  /** RFC 8489 §9.2.4: the first request goes unsigned and is challenged (401 with REALM and NONCE). */
+  challenge(method: number = Method.Allocate): DecodedStunMessage {
+    const answer = this.request(method, [{ type: Attr.RequestedTransport, value: UDP }], { sign: false });
+    assert.ok(answer, 'the challenge is answered');
+    assert.equal(errorCode(answer), 401);
+    return answer;
+  }
+
+  /** RFC 8656 §7.1: Allocate (challenged first when no nonce is known yet), UDP relay unless attributes say otherwise. */
+  allocate(attrs: StunAttribute[] = [{ type: Attr.RequestedTransport, value: UDP }], opts: RequestOptions = {}): DecodedStunMessage | undefined {
+    if (this.nonce === undefined && opts.sign !== false) this.challenge();
+    return this.request(Method.Allocate, attrs, opts);
+  }
+
+  /** Allocate and insist on success; returns the allocation. */
+  allocateOk(attrs?: StunAttribute[]): Allocation {
+    const answer = this.allocate(attrs);
+    assert.ok(answer, 'Allocate is answered');
+    assert.equal(errorCode(answer), 0, `Allocate succeeds (got ${errorCode(answer)})`);
+    assert.ok(this.allocation);
+    return this.allocation;
+  }
+
+  /** RFC 8656 §7.3: Refresh, optionally with a LIFETIME. */
+  refresh(lifetime?: number, opts: RequestOptions = {}): DecodedStunMessage | undefined {
+    return this.request(Method.Refresh, lifetime === undefined ? [] : [{ type: Attr.Lifetime, value: lifetime }], opts);
+  }
+
+  /** RFC 8656 §9.1: CreatePermission for one or several peers. */
+  createPermission(peers: TransportAddress[], opts: RequestOptions = {}): DecodedStunMessage | undefined {
+    return this.request(Method.CreatePermission, peers.map((value) => ({ type: Attr.XorPeerAddress, value })), opts);
+  }
+
+  /** RFC 8656 §12.1: ChannelBind. */
+  channelBind(number: number, peer: TransportAddress, opts: RequestOptions = {}): DecodedStunMessage | undefined {
+    return this.request(
+      Method.ChannelBind,
+      [
+        { type: Attr.ChannelNumber, value: number },
+        { type: Attr.XorPeerAddress, value: peer },
+      ],
+      opts,
+    );
+  }
+
+  /** RFC 8656 §11.1: a Send indication. */
+  sendIndication(peer: TransportAddress, data: Uint8Array): void {
+    const bytes = encodeMessage({
+      method: Method.Send,
+      class: MessageClass.Indication,
+      transactionId: this.newTid(),
+      attributes: [
+        { type: Attr.XorPeerAddress, value: peer },
+        { type: Attr.Data, value: data },
+      ],
+    });
+    this.sendRaw(bytes);
+  }
+
+  /** RFC 8656 §12.4: a ChannelData message. */
+  channelData(number: number, data: Uint8Array): void {
+    this.sendRaw(encodeChannelData(number, data, false, 0x7fff));
+  }
+
+  /** What the relay delivered to this client since the last read, decoded. */
+  relayed(): Relayed[] {
+    const out: Relayed[] = [];
+    for (const bytes of this.inbox()) {
+      if (bytes[0] >= 0x40 && bytes[0] <= 0x7f) {
+        const cd = decodeChannelData(bytes, 0x7fff);
+        assert.ok(cd.ok, 'valid ChannelData');
+        out.push({ kind: 'channel', number: cd.value.channelNumber, data: Uint8Array.from(cd.value.data) });
+        continue;
+      }
+      const d = decodeMessage(bytes);
+      assert.ok(d.ok, 'valid STUN');
+      const m = d.value;
+      assert.equal(m.method, Method.Data);
+      assert.equal(m.class, MessageClass.Indication);
+      out.push({ kind: 'data', peer: getAttribute(m, Attr.XorPeerAddress)!, data: Uint8Array.from(getAttribute(m, Attr.Data)!) });
+    }
+    return out;
+  }
+
+  /** True when the answer's MESSAGE-INTEGRITY checks out under this client's key. */
+  verifies(answer: DecodedStunMessage): boolean {
+    return verifyMessageIntegrity(answer, this.key);
+  }
+}
+
+/** The ERROR-CODE of an answer, 0 for a success response. */
+export function errorCode(msg: DecodedStunMessage): number {
+  if (msg.class === MessageClass.SuccessResponse) return 0;
+  const ec = getAttribute(msg, Attr.ErrorCode);
+  assert.ok(ec, 'an error response carries ERROR-CODE');
+  return ec.code;
+}
+
+/** A peer transport address (documentation prefix unless given). */
+export function peer(address = '203.0.113.5', port = 5000): TransportAddress {
+  return { family: address.includes(':') ? 'IPv6' : 'IPv4', address, port };
+}
+
+/** Bytes of a given text, for payloads. */
+export function bytes(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
