@@ -108,7 +108,7 @@ export class FakeRelayDriver implements CoreOutput {
   core: TurnCore | undefined;
   mode: 'auto' | 'manual' = 'auto';
   readonly ports: RelayPortAllocator;
-  readonly addresses: RelayAddressSpec[];
+  readonly addresses: readonly RelayAddressSpec[];
   readonly now: () => number;
   readonly toPeers: PeerDatagram[] = [];
   readonly openRequests: { allocation: Allocation; request: RelayRequest }[] = [];
@@ -116,7 +116,7 @@ export class FakeRelayDriver implements CoreOutput {
   readonly closed: Allocation[] = [];
   readonly events: { name: CoreEventName; fields: Record<string, unknown> }[] = [];
 
-  constructor(ports: RelayPortAllocator, addresses: RelayAddressSpec[], now: () => number) {
+  constructor(ports: RelayPortAllocator, addresses: readonly RelayAddressSpec[], now: () => number) {
     this.ports = ports;
     this.addresses = addresses;
     this.now = now;
@@ -189,7 +189,7 @@ export interface HarnessOptions {
   /** peer policy options; default coturn's secure defaults (loopback refused) */
   peers?: Partial<PeerPolicyOptions>;
   /** relay addresses; default one IPv4 address */
-  relays?: RelayAddressSpec[];
+  relays?: readonly RelayAddressSpec[];
   /** relay port range; default 49152-65535 */
   ports?: { min: number; max: number };
   /** nonce lifetime (coturn's `stale-nonce`), seconds; default 600 */
