@@ -1,0 +1,121 @@
+/**
+ * One measurement of one server: start it fresh, open and hold many allocations (set-up rate,
+ * server CPU per set-up, resident memory per live allocation), release them, then relay the
+ * uclient load (echoed messages per second, loss, server CPU per relayed message), and stop it.
+ * Server CPU is utime + stime of its whole process tree within each window only.
+ */
+import type dgram from 'node:dgram';
+import { bindClientSockets, openAllocations, releaseAllocations, type AllocationTarget } from './alloc-client.ts';
+import { CpuSampler, treeRssBytes } from './proc-stat.ts';
+import { startServer, type ServerKind, type ServerSetup } from './servers.ts';
+import { runUclientLoad, type UclientLoadResult } from './uclient-load.ts';
+
+/** Everything one server measurement needs. */
+export interface MeasurePlan {
+  setup: ServerSetup;
+  peerPort: number;
+  uclients: number;
+  clients: number;
+  messagesPerClient: number;
+  length: number;
+  allocations: number;
+  concurrency: number;
+  uclientTimeoutMs: number;
+}
+
+/** The figures of one server in one round. */
+export interface ServerFigures {
+  kind: ServerKind;
+  /** echoed messages per second (each is 2 datagrams in and 2 out at the server) */
+  messagesPerSecond: number;
+  sent: number;
+  received: number;
+  /** (sent − received) / sent */
+  loss: number;
+  /** server CPU microseconds per echoed message, load window only */
+  cpuUsPerMessage: number;
+  /** server CPU share of one core during the load window */
+  cpuShare: number;
+  /** full set-ups (401 → Allocate → CreatePermission → ChannelBind) per second */
+  allocationsPerSecond: number;
+  allocationsFailed: number;
+  allocationError: string | undefined;
+  /** server CPU microseconds per full set-up */
+  cpuUsPerAllocation: number;
+  /** resident memory growth per 1,000 live allocations, bytes */
+  rssPer1000: number;
+  /** resident memory before the allocations, bytes */
+  rssBaseline: number;
+  /** messages per second each uclient sent (to size the next round) */
+  sendRatePerUclient: number;
+  uclientProblems: string[];
+}
+
+/** Warm-up set-ups before the memory baseline, so both servers are past their first-request costs. */
+const WARM_UP = 50;
+
+/** Measures one server; the server is always stopped, even on failure. */
+export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promise<ServerFigures> {
+  const server = await startServer(kind, plan.setup);
+  const sampler = new CpuSampler(server.pid);
+  try {
+    const target: AllocationTarget = { serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, peerPort: plan.peerPort };
+    const alloc = await measureAllocations(server.pid, sampler, target, plan);
+    const load = await runUclientLoad({ ...plan, serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, timeoutMs: plan.uclientTimeoutMs });
+    sampler.stop();
+    return { kind, ...alloc, ...loadFigures(load, sampler, plan.uclients) };
+  } finally {
+    sampler.stop();
+    await server.stop();
+  }
+}
+
+type AllocationFigures = Pick<ServerFigures, 'allocationsPerSecond' | 'allocationsFailed' | 'allocationError' | 'cpuUsPerAllocation' | 'rssPer1000' | 'rssBaseline'>;
+
+async function measureAllocations(pid: number, sampler: CpuSampler, target: AllocationTarget, plan: MeasurePlan): Promise<AllocationFigures> {
+  const warmSockets = await bindClientSockets(Math.min(WARM_UP, plan.allocations));
+  const warm = await openAllocations(warmSockets, target, plan.concurrency);
+  const sockets: dgram.Socket[] = await bindClientSockets(plan.allocations);
+  const rssBaseline = treeRssBytes(pid);
+  sampler.sample();
+  const opened = await openAllocations(sockets, target, plan.concurrency);
+  sampler.sample();
+  // Give a lazily growing heap a moment, so the reading is what a user would see.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const rssHeld = treeRssBytes(pid);
+  const n = opened.held.length;
+  const seconds = (opened.endedAt - opened.startedAt) / 1000;
+  const cpu = sampler.cpuBetween(opened.startedAt, opened.endedAt);
+  await releaseAllocations(opened.held, sockets, target, plan.concurrency);
+  await releaseAllocations(warm.held, warmSockets, target, plan.concurrency);
+  return {
+    allocationsPerSecond: n > 0 ? n / seconds : 0,
+    allocationsFailed: opened.failed + warm.failed,
+    allocationError: opened.firstError ?? warm.firstError,
+    cpuUsPerAllocation: n > 0 ? (cpu * 1e6) / n : NaN,
+    rssPer1000: n > 0 ? ((rssHeld - rssBaseline) * 1000) / n : NaN,
+    rssBaseline,
+  };
+}
+
+type LoadFigures = Pick<ServerFigures, 'messagesPerSecond' | 'sent' | 'received' | 'loss' | 'cpuUsPerMessage' | 'cpuShare' | 'sendRatePerUclient' | 'uclientProblems'>;
+
+function loadFigures(load: UclientLoadResult, sampler: CpuSampler, uclients: number): LoadFigures {
+  const problems = load.runs.filter((r) => r.exit !== 0 || r.sent === 0).map((r) => `uclient exit ${r.exit}: ${r.tail.trim()}`);
+  const w = load.window;
+  if (w === undefined || load.received === 0) {
+    return { messagesPerSecond: 0, sent: load.sent, received: load.received, loss: 1, cpuUsPerMessage: NaN, cpuShare: NaN, sendRatePerUclient: 0, uclientProblems: problems };
+  }
+  const seconds = (w.end - w.start) / 1000;
+  const cpu = sampler.cpuBetween(w.start, w.end);
+  return {
+    messagesPerSecond: load.received / seconds,
+    sent: load.sent,
+    received: load.received,
+    loss: (load.sent - load.received) / load.sent,
+    cpuUsPerMessage: (cpu * 1e6) / load.received,
+    cpuShare: cpu / seconds,
+    sendRatePerUclient: load.sent / seconds / uclients,
+    uclientProblems: problems,
+  };
+}

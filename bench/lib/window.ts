@@ -1,0 +1,53 @@
+/**
+ * The load window of a load generator that reports its progress once a second (as
+ * turnutils_uclient does): from the moment it began sending to the moment it sent its last
+ * message, estimated to well under a second from the steady sending rate, so that a short
+ * run is not charged a whole second either side. Pure: samples in, window out.
+ */
+
+/** A progress report: when it arrived (ms) and how many messages had been sent by then. */
+export interface ProgressSample {
+  at: number;
+  sent: number;
+}
+
+/** A time interval in ms. */
+export interface TimeWindow {
+  start: number;
+  end: number;
+}
+
+/**
+ * Estimates when sending began and ended, given the reports and the final total. With two or
+ * more reports strictly between 0 and `total`, the window is extrapolated from the steady rate
+ * between the first and last of them; otherwise it is the interval from the last report of 0
+ * to the first report of `total` (an upper bound). Undefined when nothing was sent.
+ */
+export function estimateWindow(samples: readonly ProgressSample[], total: number): TimeWindow | undefined {
+  if (total <= 0 || samples.length === 0) return undefined;
+  const inside = samples.filter((s) => s.sent > 0 && s.sent < total);
+  if (inside.length >= 2) {
+    const a = inside[0];
+    const b = inside[inside.length - 1];
+    const rate = (b.sent - a.sent) / (b.at - a.at);
+    if (rate > 0 && Number.isFinite(rate)) {
+      // Never earlier than the last zero report nor later than the first full one.
+      const lastZero = [...samples].reverse().find((s) => s.sent === 0 && s.at <= a.at);
+      const firstFull = samples.find((s) => s.sent >= total && s.at >= b.at);
+      const start = Math.max(a.at - a.sent / rate, lastZero?.at ?? -Infinity);
+      const end = Math.min(b.at + (total - b.sent) / rate, firstFull?.at ?? Infinity);
+      return { start, end: Math.max(end, start + 1) };
+    }
+  }
+  const lastZero = [...samples].reverse().find((s) => s.sent === 0);
+  const firstFull = samples.find((s) => s.sent >= total);
+  const start = lastZero?.at ?? samples[0].at;
+  const end = firstFull?.at ?? samples[samples.length - 1].at;
+  return { start, end: Math.max(end, start + 1) };
+}
+
+/** The smallest window holding all of the given ones. */
+export function unionWindow(windows: readonly TimeWindow[]): TimeWindow | undefined {
+  if (windows.length === 0) return undefined;
+  return { start: Math.min(...windows.map((w) => w.start)), end: Math.max(...windows.map((w) => w.end)) };
+}

@@ -1,0 +1,175 @@
+/**
+ * `npm run bench`: Turnpike's TURN relay against coturn on the same machine, same load.
+ *
+ * Both servers get the same coturn command line on loopback, coturn with ONE relay thread
+ * (`-m 1`), and are measured in alternating A/B rounds so that drift of the machine cancels:
+ * echoed messages per second, loss and server CPU per relayed message under several unpaced
+ * turnutils_uclient processes against a turnutils_peer; full allocation set-ups per second
+ * (401 → Allocate → CreatePermission → ChannelBind, many in flight) with server CPU per set-up;
+ * and resident memory per 1,000 live allocations. Then the ratios Turnpike/coturn.
+ *
+ * Options: --rounds N, --seconds S (load per server), --clients N (per uclient), --uclients N,
+ * --length BYTES, --allocations N, --concurrency N, --tiny (a load that ends in seconds),
+ * --json (also print the figures as one JSON line).
+ */
+import { parseArgs } from 'node:util';
+import { killAllChildren, type TrackedChild } from './lib/children.ts';
+import { formatMachine, machineInfo } from './lib/machine.ts';
+import { measureServer, type MeasurePlan, type ServerFigures } from './lib/measure.ts';
+import { freeUdpRange, freeUdpTcpPort } from './lib/ports.ts';
+import { formatRoundLine, formatSummary, median, summarize } from './lib/report.ts';
+import { commonArgs, coturnInstalled, serverCommand, startPeer, type ServerKind, type ServerSetup } from './lib/servers.ts';
+import { uclientArgs } from './lib/uclient-load.ts';
+
+const USAGE = `Usage: npm run bench -- [options]
+
+Turnpike vs coturn (one relay thread) on loopback under the same TURN load.
+
+Options:
+  --rounds N        A/B rounds, alternating which server goes first (default 3)
+  --seconds S       relay load per server per round, in seconds (default 10)
+  --uclients N      parallel unpaced turnutils_uclient processes (default 2)
+  --clients N       clients (allocations) per uclient (default 50)
+  --length BYTES    payload of each message (default 170)
+  --allocations N   allocations set up and held for the set-up rate and memory (default 2000)
+  --concurrency N   allocation set-ups in flight (default 200)
+  --tiny            a tiny load that finishes in seconds (1 round, 1 uclient × 5 clients)
+  --json            also print the figures as one JSON line
+  -h, --help        this text`;
+
+/** The bench's settings after options. */
+interface Settings {
+  rounds: number;
+  seconds: number;
+  uclients: number;
+  clients: number;
+  length: number;
+  allocations: number;
+  concurrency: number;
+  json: boolean;
+}
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} '${text}': expected a positive number`);
+  return n;
+}
+
+function readSettings(argv: string[]): Settings | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rounds: { type: 'string' }, seconds: { type: 'string' }, uclients: { type: 'string' }, clients: { type: 'string' },
+      length: { type: 'string' }, allocations: { type: 'string' }, concurrency: { type: 'string' },
+      tiny: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return undefined;
+  const tiny = values.tiny;
+  return {
+    rounds: Math.round(positive('rounds', values.rounds, tiny ? 1 : 3)),
+    seconds: positive('seconds', values.seconds, tiny ? 1 : 10),
+    uclients: Math.round(positive('uclients', values.uclients, tiny ? 1 : 2)),
+    clients: Math.round(positive('clients', values.clients, tiny ? 5 : 50)),
+    length: Math.round(positive('length', values.length, 170)),
+    allocations: Math.round(positive('allocations', values.allocations, tiny ? 100 : 2000)),
+    concurrency: Math.round(positive('concurrency', values.concurrency, tiny ? 20 : 200)),
+    json: values.json,
+  };
+}
+
+/**
+ * What one unpaced uclient sends per second before the first round has measured it: each of
+ * its clients sends about one message per tick of its 1 ms timer, up to ~20k/s in all here.
+ */
+function firstGuessRate(clients: number): number {
+  return Math.min(20_000, clients * 900);
+}
+
+function printCommands(s: Settings, setup: ServerSetup, peerPort: number, messagesPerClient: number): void {
+  const shown = (kind: ServerKind): string => {
+    const { command, args } = serverCommand(kind, setup, '/tmp/turnpike-bench.pid');
+    return [kind === 'turnpike' ? 'node bin/turnpike.ts' : command, ...(kind === 'turnpike' ? args.slice(1) : args)].join(' ');
+  };
+  console.log(`coturn:   ${shown('coturn')}`);
+  console.log(`turnpike: ${shown('turnpike')}`);
+  console.log(`peer:     turnutils_peer -p ${peerPort} -L 127.0.0.1`);
+  const u = uclientArgs({ serverPort: setup.port, peerPort, user: setup.user, password: setup.password, uclients: s.uclients, clients: s.clients, messagesPerClient, length: s.length, timeoutMs: 0 });
+  console.log(`load:     ${s.uclients} × turnutils_uclient ${u.join(' ')}  (-n sized for ~${s.seconds} s per server)`);
+  console.log(`set-ups:  ${s.allocations} allocations, ${s.concurrency} in flight, each 401 → Allocate → CreatePermission → ChannelBind, held, then Refresh 0`);
+  console.log('(listening and relay ports are chosen free per run; the rest is exactly as shown)');
+}
+
+function problems(f: ServerFigures): string[] {
+  const out = f.uclientProblems.map((p) => `  ${f.kind}: ${p}`);
+  if (f.allocationsFailed > 0) out.push(`  ${f.kind}: ${f.allocationsFailed} allocation set-ups failed (${f.allocationError})`);
+  return out;
+}
+
+async function run(s: Settings): Promise<number> {
+  if (!coturnInstalled()) {
+    console.log('coturn (turnserver, turnutils_uclient, turnutils_peer) is not installed: nothing to compare against.');
+    return 2;
+  }
+  console.log('Turnpike vs coturn: TURN relay over UDP on loopback');
+  console.log(`machine: ${formatMachine(machineInfo())}`);
+  const relayPorts = s.allocations + 50 + s.uclients * s.clients * 2 + 100;
+  const range = await freeUdpRange(relayPorts);
+  const peerPort = await freeUdpTcpPort();
+  const setup: ServerSetup = { port: 0, minPort: range.min, maxPort: range.max, realm: 'bench.turnpike', user: 'bench', password: 'bench-password' };
+  let peer: TrackedChild | undefined;
+  const figures: ServerFigures[] = [];
+  let ratePerUclient = firstGuessRate(s.clients);
+  try {
+    peer = await startPeer(peerPort);
+    for (let round = 1; round <= s.rounds; round++) {
+      const messagesPerClient = Math.max(10, Math.ceil((s.seconds * ratePerUclient) / s.clients));
+      if (round === 1) printCommands(s, { ...setup, port: 3478 }, peerPort, messagesPerClient);
+      const order: ServerKind[] = round % 2 === 1 ? ['coturn', 'turnpike'] : ['turnpike', 'coturn'];
+      const thisRound: ServerFigures[] = [];
+      for (const kind of order) {
+        const plan: MeasurePlan = {
+          setup: { ...setup, port: await freeUdpTcpPort() },
+          peerPort, uclients: s.uclients, clients: s.clients, messagesPerClient, length: s.length,
+          allocations: s.allocations, concurrency: s.concurrency, uclientTimeoutMs: s.seconds * 4000 + 30_000,
+        };
+        const f = await measureServer(kind, plan);
+        thisRound.push(f);
+        console.log(formatRoundLine(round, f));
+        for (const p of problems(f)) console.log(p);
+      }
+      figures.push(...thisRound);
+      const measured = median(thisRound.map((f) => f.sendRatePerUclient));
+      if (measured > 0) ratePerUclient = measured;
+    }
+  } finally {
+    await peer?.stop();
+  }
+  const rows = summarize(figures);
+  console.log('');
+  console.log(formatSummary(rows, s.rounds));
+  console.log('(each echoed message is 2 datagrams in and 2 out at the server; CPU is utime+stime of the server process tree in the load window)');
+  if (s.json) console.log(JSON.stringify({ machine: machineInfo(), settings: s, coturnArgs: commonArgs(setup, 'PIDFILE'), rounds: figures, summary: rows }));
+  return 0;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    killAllChildren();
+    process.exit(130);
+  });
+}
+
+try {
+  const settings = readSettings(process.argv.slice(2));
+  if (settings === undefined) {
+    console.log(USAGE);
+  } else {
+    process.exitCode = await run(settings);
+  }
+} catch (err) {
+  killAllChildren();
+  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+}
