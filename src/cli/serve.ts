@@ -95,7 +95,10 @@ export async function serve(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loaded.config;
+  let hangup = (): void => {};
+  const signalled = untilSignal(() => hangup());
   const { server, log } = await startFromConfig(config, loaded.warnings);
+  hangup = () => log.reopen();
   const web = createWebServer({ host: config.httpIp, port: config.httpPort, log: (level, event, fields) => log.log(level, event, fields) });
   let sfuClose: (() => Promise<void>) | undefined;
   try {
@@ -115,7 +118,7 @@ export async function serve(argv: string[]): Promise<number> {
     await stopServer(server, log, config, 'start-failed');
     throw err;
   }
-  const sig = await untilSignal(log);
+  const sig = await signalled;
   await sfuClose?.();
   await web.close();
   await stopServer(server, log, config, sig);

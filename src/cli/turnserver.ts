@@ -7,14 +7,16 @@ import { formatWarning, loadTurnserverConfig, turnserverUsage, type Config, type
 import { createLogger, type Logger } from '../log/logger.ts';
 import { SOFTWARE, startTurnServer, type RunningTurnServer } from '../server/turn-server.ts';
 
-/** Resolves when the process is asked to stop. */
-export function untilSignal(log: Logger): Promise<string> {
+/**
+ * Resolves when the process is asked to stop. Call it before starting anything, so a signal
+ * that arrives during start-up still stops cleanly; `onHangup` reopens log files (coturn does
+ * on SIGHUP, for logrotate).
+ */
+export function untilSignal(onHangup: () => void = () => {}): Promise<string> {
   return new Promise((resolve) => {
-    const stop = (sig: string): void => resolve(sig);
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    // coturn reopens its log file on SIGHUP (logrotate).
-    process.on('SIGHUP', () => log.reopen());
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.on('SIGHUP', () => onHangup());
   });
 }
 
@@ -25,8 +27,8 @@ export async function startFromConfig(config: Config, warnings: ConfigWarning[])
   const server = await startTurnServer(config, { logger: log });
   for (const l of server.listeners) log.info('listening', { protocol: l.protocol, address: l.ip.includes(':') ? `[${l.ip}]:${l.port}` : `${l.ip}:${l.port}` });
   for (const r of server.relays) log.info('relay-address', { ip: r.ip, advertised: r.advertisedIp, ports: `${config.minPort}-${config.maxPort}` });
-  log.info('started', { software: SOFTWARE, realm: config.realm, pid: process.pid, sources: config.sources.join(',') || 'command line' });
   if (config.pidFile) writeFileSync(config.pidFile, `${process.pid}\n`);
+  log.info('started', { software: SOFTWARE, realm: config.realm, pid: process.pid, sources: config.sources.join(',') || 'command line' });
   return { server, log };
 }
 
@@ -41,6 +43,8 @@ export async function stopServer(server: RunningTurnServer, log: Logger, config:
 /** The `turnserver` command. */
 export async function turnserverCommand(argv: string[]): Promise<number> {
   const loaded = loadTurnserverConfig(argv);
+  let hangup = (): void => {};
+  const signalled = untilSignal(() => hangup());
   if (loaded.help) {
     process.stdout.write(turnserverUsage('turnpike turnserver') + '\n');
     return 0;
@@ -50,7 +54,8 @@ export async function turnserverCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { server, log } = await startFromConfig(loaded.config, loaded.warnings);
-  const sig = await untilSignal(log);
+  hangup = () => log.reopen();
+  const sig = await signalled;
   await stopServer(server, log, loaded.config, sig);
   return 0;
 }
