@@ -72,7 +72,7 @@ test("Turnpike's own options are marked, and are not coturn's", () => {
   const own = OPTIONS.filter((o) => o.turnpikeOnly).map((o) => o.name);
   assert.deepEqual(own.sort(), [
     'api-key', 'http-ip', 'http-port', 'log-format', 'max-channels-per-allocation',
-    'max-permissions-per-allocation', 'stateless-nonce-secret', 'unauthenticated-rate-limit',
+    'max-permissions-per-allocation', 'rfc5766-channel-numbers', 'stateless-nonce-secret', 'unauthenticated-rate-limit',
   ]);
   for (const name of own) assert.ok(!coturn.has(name), name);
 });
@@ -90,7 +90,7 @@ const SAMPLES: Record<string, string | undefined> = {
   'no-rfc5780': undefined, 'no-stun-backward-compatibility': undefined, 'response-origin-only-with-rfc5780': undefined,
   'log-file': '/tmp/t.log', 'simple-log': undefined, 'no-stdout-log': undefined, syslog: undefined, verbose: undefined, Verbose: undefined,
   pidfile: '/tmp/t.pid', 'stateless-nonce-secret': 's', 'log-format': 'json', 'max-permissions-per-allocation': '1',
-  'max-channels-per-allocation': '1', 'unauthenticated-rate-limit': '1', 'http-port': '1', 'http-ip': '::1', 'api-key': 'k',
+  'max-channels-per-allocation': '1', 'rfc5766-channel-numbers': '', 'unauthenticated-rate-limit': '1', 'http-port': '1', 'http-ip': '::1', 'api-key': 'k',
 };
 
 /** What each option is tried next to: stun-only spares credentials, a few options need a companion. */
