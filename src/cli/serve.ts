@@ -16,6 +16,7 @@ import { registerServerInfoRoute } from '../http/server-info.ts';
 import { registerTurnCredentialsRoute } from '../http/turn-credentials.ts';
 import type { Logger } from '../log/logger.ts';
 import { SOFTWARE, type RunningTurnServer } from '../server/turn-server.ts';
+import { tlsServerOptions } from '../server/tls-context.ts';
 import { startFromConfig, stopServer, untilSignal } from './turnserver.ts';
 
 /** Lifetime of credentials handed out by `/api/turn-credentials` (draft-uberti-behave-turn-rest suggests a day). */
@@ -99,7 +100,14 @@ export async function serve(argv: string[]): Promise<number> {
   const signalled = untilSignal(() => hangup());
   const { server, log } = await startFromConfig(config, loaded.warnings);
   hangup = () => log.reopen();
-  const web = createWebServer({ host: config.httpIp, port: config.httpPort, log: (level, event, fields) => log.log(level, event, fields) });
+  const tls = tlsServerOptions(config.tls);
+  const web = createWebServer({
+    host: config.httpIp,
+    port: config.httpPort,
+    // The certificate of the TURN TLS listener serves the pages too (https).
+    tls: tls ? { cert: String(tls.cert), key: String(tls.key) } : undefined,
+    log: (level, event, fields) => log.log(level, event, fields),
+  });
   let sfuClose: (() => Promise<void>) | undefined;
   try {
     const { demo, uris } = mountTurnApi(web, config, server, log);

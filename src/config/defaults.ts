@@ -60,6 +60,7 @@ export function defaultConfig(): Config {
     httpIp: '127.0.0.1',
     apiKeys: [],
     pidFile: undefined,
+    tls: { cert: undefined, pkey: undefined, pkeyPwd: undefined, cipherList: undefined, ecCurveName: undefined, minVersion: 'TLSv1.2' },
     log: { file: undefined, simpleLog: false, noStdoutLog: false, verbose: 0, format: 'text' },
     sources: [],
   };

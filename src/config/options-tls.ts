@@ -4,23 +4,24 @@ import { Area, flag, OptionStatus as S, valued, type OptionSpec } from './option
 import { text } from './values.ts';
 
 const area = Area.Tls;
-const later = 'TLS and DTLS listeners come later';
+const later = 'DTLS and client certificates come later';
+const tlsOnly = 'applies to the TLS listener and the web server; DTLS comes later';
 const file = text('<file>', 'a file path');
 
 /** TLS and DTLS options. */
 export const tlsOptions: readonly OptionSpec[] = [
-  valued({ name: 'cert', area, type: file, default: 'turn_server_cert.pem', meaning: 'certificate chain, PEM', status: S.Unsupported, note: later }),
-  valued({ name: 'pkey', area, type: file, default: 'turn_server_pkey.pem', meaning: 'private key, PEM', status: S.Unsupported, note: later }),
-  valued({ name: 'pkey-pwd', area, secret: true, type: text('<password>', 'a password'), meaning: 'password of an encrypted private key', status: S.Unsupported, note: later }),
-  valued({ name: 'cipher-list', area, type: text('<ciphers>', 'an OpenSSL cipher list'), default: 'DEFAULT', meaning: 'OpenSSL cipher list', status: S.Unsupported, note: later }),
+  valued({ name: 'cert', area, type: file, default: 'none', meaning: 'certificate chain, PEM', status: S.Supported, note: `with pkey: TURN over TLS on tls-listening-port, and https for serve's web server; ${later}`, set: (t, v) => { t.config.tls.cert = v; } }),
+  valued({ name: 'pkey', area, type: file, default: 'none', meaning: 'private key, PEM', status: S.Supported, note: tlsOnly, set: (t, v) => { t.config.tls.pkey = v; } }),
+  valued({ name: 'pkey-pwd', area, secret: true, type: text('<password>', 'a password'), meaning: 'password of an encrypted private key', status: S.Supported, note: tlsOnly, set: (t, v) => { t.config.tls.pkeyPwd = v; } }),
+  valued({ name: 'cipher-list', area, type: text('<ciphers>', 'an OpenSSL cipher list'), default: "Node.js's default", meaning: 'OpenSSL cipher list', status: S.Supported, note: tlsOnly, set: (t, v) => { t.config.tls.cipherList = v; } }),
   valued({ name: 'CA-file', area, type: file, meaning: 'CA certificates; clients must then present a certificate', status: S.Unsupported, note: later }),
-  valued({ name: 'ec-curve-name', area, type: text('<curve>', 'a curve name'), meaning: 'elliptic curve for ECDHE', status: S.Unsupported, note: later }),
+  valued({ name: 'ec-curve-name', area, type: text('<curve>', 'a curve name'), meaning: 'elliptic curve for ECDHE', status: S.Supported, note: tlsOnly, set: (t, v) => { t.config.tls.ecCurveName = v; } }),
   flag({ name: 'dh566', area, meaning: 'use a predefined 566-bit DH key', status: S.Unsupported, note: later }),
   flag({ name: 'dh1066', area, meaning: 'use a predefined 1066-bit DH key', status: S.Unsupported, note: later }),
   valued({ name: 'dh-file', area, type: file, meaning: 'DH parameters, PEM', status: S.Unsupported, note: later }),
-  flag({ name: 'no-tlsv1', area, meaning: 'refuse TLS 1.0 and DTLS 1.0', status: S.Unsupported, note: later }),
-  flag({ name: 'no-tlsv1_1', area, meaning: 'refuse TLS 1.1', status: S.Unsupported, note: later }),
-  flag({ name: 'no-tlsv1_2', area, meaning: 'refuse TLS 1.2 and DTLS 1.2', status: S.Unsupported, note: later }),
+  flag({ name: 'no-tlsv1', area, meaning: 'refuse TLS 1.0 and DTLS 1.0', status: S.Supported, note: 'always so: Node.js offers TLS 1.2 and 1.3 only' }),
+  flag({ name: 'no-tlsv1_1', area, meaning: 'refuse TLS 1.1', status: S.Supported, note: 'always so: Node.js offers TLS 1.2 and 1.3 only' }),
+  flag({ name: 'no-tlsv1_2', area, meaning: 'refuse TLS 1.2 and DTLS 1.2', status: S.Supported, note: 'TLS 1.3 only', set: (t, v) => { t.config.tls.minVersion = v ? 'TLSv1.3' : 'TLSv1.2'; } }),
   flag({
     name: 'no-sslv2', area, meaning: 'old option, without effect in coturn',
     status: S.Warn, note: 'ignored, as in coturn: SSLv2 is never offered',

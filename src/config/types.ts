@@ -36,6 +36,16 @@ export interface StaticUser {
   key?: Uint8Array;
 }
 
+/** coturn's TLS options. TLS listeners start only when both `cert` and `pkey` are set. */
+export interface TlsOptions {
+  cert: string | undefined;
+  pkey: string | undefined;
+  pkeyPwd: string | undefined;
+  cipherList: string | undefined;
+  ecCurveName: string | undefined;
+  minVersion: 'TLSv1.2' | 'TLSv1.3';
+}
+
 /** The whole server configuration, camelCase names for coturn's options. */
 export interface Config {
   listeningPort: number;
@@ -95,6 +105,8 @@ export interface Config {
   httpIp: string;
   apiKeys: string[];
   pidFile: string | undefined;
+  /** TLS settings (coturn's `cert`, `pkey`, …): TURN over TLS and https for the web server */
+  tls: TlsOptions;
   log: LogOptions;
   /** where the config came from, for messages: the file path(s) read */
   sources: string[];

@@ -39,6 +39,9 @@ export function finishConfig(state: ResolveState): void {
   if (config.externalIps.filter((e) => e.private === undefined).length > 1) {
     problem(at('external-ip'), "option 'external-ip' is given more than once without '/PRIVATE': map several addresses with 'PUBLIC/PRIVATE' pairs");
   }
+  if ((config.tls.cert === undefined) !== (config.tls.pkey === undefined)) {
+    problem(at('cert', 'pkey'), "options 'cert' and 'pkey' go together: TLS needs both the certificate chain and its private key");
+  }
   for (const mapping of config.externalIps) {
     // coturn lets relays reach their own private address, so that peers on the same server can talk.
     if (mapping.private !== undefined && !config.allowedPeerIps.includes(mapping.private)) config.allowedPeerIps.push(mapping.private);

@@ -19,6 +19,8 @@ import { resolveListeningIps, resolveRelayAddresses } from './addresses.ts';
 import { RelaySockets } from './relay-sockets.ts';
 import { listenStream, type StreamListener } from './stream-listener.ts';
 import { listenUdp, type UdpListener } from './udp-listener.ts';
+import { createServer as createTlsServer } from 'node:tls';
+import { tlsServerOptions } from './tls-context.ts';
 
 /** The product name and version in SOFTWARE and logs. */
 export const SOFTWARE = 'Turnpike 0.1.0';
@@ -99,7 +101,8 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   const store =
     opts.store ??
     createStaticCredentialStore({
-      users: config.users,
+      // coturn ignores user accounts when the REST API decides (the config layer warns about it).
+      users: config.useAuthSecret ? [] : config.users,
       realm: config.realm,
       useAuthSecret: config.useAuthSecret,
       staticAuthSecrets: config.staticAuthSecrets,
@@ -111,11 +114,19 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   const closeAll = async (): Promise<void> => {
     await Promise.all([...udp.map((l) => l.close()), ...streams.map((l) => l.close())]);
   };
+  const tlsOptions = config.noTls ? undefined : tlsServerOptions(config.tls);
+  if (tlsOptions && !config.noDtls) log.warn('dtls-not-supported', { message: 'DTLS listeners are not supported yet; TLS is served on tls-listening-port' });
   try {
     for (const { ip, optional } of resolveListeningIps(config)) {
       try {
         if (!config.noUdp) udp.push(await listenUdp(ingress, ip, config.listeningPort));
         if (!config.noTcp) streams.push(await listenStream(ingress, ip, config.listeningPort));
+        if (tlsOptions) {
+          const tlsServer = createTlsServer(tlsOptions);
+          // A client that fails its handshake is counted and forgotten.
+          tlsServer.on('tlsClientError', () => core.counters.drop('tls-handshake-failed'));
+          streams.push(await listenStream(ingress, ip, config.tlsListeningPort, tlsServer));
+        }
       } catch (err) {
         if (!optional) throw err;
         log.warn('listen-skipped', { ip, reason: err instanceof Error ? err.message : String(err) });

@@ -103,13 +103,13 @@ test('--help takes no value', () => {
 
 test('unsupported and removed options on the command line', () => {
   try {
-    loadTurnserverConfig(['-n', '-z', '--cert', '/x.pem', '-b', '/var/lib/turn/turndb'], { defaultConfigPaths: [] });
+    loadTurnserverConfig(['-n', '-z', '--CA-file', '/x.pem', '-b', '/var/lib/turn/turndb'], { defaultConfigPaths: [] });
     assert.fail('expected a refusal');
   } catch (error) {
     assert.ok(error instanceof ConfigError);
     assert.equal(error.code, ErrorCode.CONFIG_UNSUPPORTED);
     assert.deepEqual(error.problems, [
-      "command line: option '--cert' is not supported yet — TLS and DTLS listeners come later",
+      "command line: option '--CA-file' is not supported yet — DTLS and client certificates come later",
       "command line: option '-b' is not supported yet — user databases come later; use user= or static-auth-secret= meanwhile",
     ]);
   }

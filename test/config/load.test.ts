@@ -157,7 +157,7 @@ test('every mistake in a file is listed with file:line, the option, the value an
     `${path}:7: option 'min-prot' is unknown — did you mean 'min-port'?`,
     `${path}:8: option 'listening-port' has value 'abc': expected an integer 0-65535`,
     `${path}:9: option 'external-ip' has value 'turn.example.org': expected an IP address or 'PUBLIC/PRIVATE' addresses of the same family (host names are not resolved)`,
-    `${path}:10: option 'cert' is not supported yet — TLS and DTLS listeners come later`,
+    `${path}:10: option 'CA-file' is not supported yet — DTLS and client certificates come later`,
     `${path}:11: option 'no-loopback-peers' was removed from coturn (CVE-2020-26262): loopback peers are now always refused unless 'allow-loopback-peers' is set; delete this option`,
     `${path}:12: option 'denied-peer-ip' has value '10.0.0.0/8': expected an IP address or a range 'IP1-IP2' (CIDR is not accepted; write '10.0.0.0-10.255.255.255')`,
     `${path}:13: option 'listening-ip' needs a value: expected an IPv4 or IPv6 address (host names are not resolved)`,

@@ -90,6 +90,7 @@ const SAMPLES: Record<string, string | undefined> = {
   'no-rfc5780': undefined, 'no-stun-backward-compatibility': undefined, 'response-origin-only-with-rfc5780': undefined,
   'log-file': '/tmp/t.log', 'simple-log': undefined, 'no-stdout-log': undefined, syslog: undefined, verbose: undefined, Verbose: undefined,
   pidfile: '/tmp/t.pid', 'stateless-nonce-secret': 's', 'log-format': 'json', 'max-permissions-per-allocation': '1',
+  cert: '/c.pem', pkey: '/k.pem', 'pkey-pwd': 'pw', 'no-tlsv1_2': undefined, 'cipher-list': 'HIGH', 'ec-curve-name': 'prime256v1',
   'max-channels-per-allocation': '1', 'rfc5766-channel-numbers': '', 'unauthenticated-rate-limit': '1', 'http-port': '1', 'http-ip': '::1', 'api-key': 'k',
 };
 
@@ -99,11 +100,15 @@ const CONTEXT: Record<string, string[]> = {
   'no-stun': ['--no-auth'],
   'use-auth-secret': ['--stun-only', '--static-auth-secret=s', '--use-auth-secret=off'],
   'bps-capacity': ['--stun-only', '--max-bps=1'],
+  cert: ['--stun-only', '--pkey=/k.pem'],
+  pkey: ['--stun-only', '--cert=/c.pem'],
 };
 
 test('every supported option takes effect in the Config', () => {
   // no-cli is always in effect: Turnpike never has a telnet CLI.
-  const supported = OPTIONS.filter((o) => o.status === OptionStatus.Supported && !o.cliOnly && o.name !== 'no-cli');
+  // no-tlsv1 and no-tlsv1_1 are always in effect: Node.js offers TLS 1.2 and 1.3 only.
+  const alwaysOn = new Set(['no-cli', 'no-tlsv1', 'no-tlsv1_1']);
+  const supported = OPTIONS.filter((o) => o.status === OptionStatus.Supported && !o.cliOnly && !alwaysOn.has(o.name));
   assert.deepEqual(supported.map((o) => o.name).filter((n) => !(n in SAMPLES)), [], 'add a sample for each supported option');
   for (const option of supported) {
     const sample = SAMPLES[option.name];
