@@ -100,8 +100,8 @@ const CONTEXT: Record<string, string[]> = {
   'no-stun': ['--no-auth'],
   'use-auth-secret': ['--stun-only', '--static-auth-secret=s', '--use-auth-secret=off'],
   'bps-capacity': ['--stun-only', '--max-bps=1'],
-  cert: ['--stun-only', '--pkey=/k.pem'],
-  pkey: ['--stun-only', '--cert=/c.pem'],
+  cert: ['--stun-only', '--pkey=/k.pem', '--cert=/other.pem'],
+  pkey: ['--stun-only', '--cert=/c.pem', '--pkey=/other.pem'],
 };
 
 test('every supported option takes effect in the Config', () => {
