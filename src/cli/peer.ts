@@ -12,15 +12,19 @@ const USAGE = `Usage: turnpike peer [options]
 A UDP echo server (like turnutils_peer): answers every datagram with the same bytes.
 
 Options:
-  -p, --port PORT      port to listen on (default 3480)
+  -p, --port PORT      port to listen on, and PORT+1 as turnutils_peer does (default 3480)
   -L, --listen IP      address to listen on; repeat for several (default 127.0.0.1 and ::1)
   -h, --help           this text`;
 
-/** Starts echo sockets; resolves with a closer. */
-export async function startEchoPeer(ips: string[], port: number): Promise<{ ports: number[]; close(): Promise<void>; echoed(): number }> {
+/**
+ * Starts echo sockets on each IP; with `pair`, on PORT and PORT+1 as turnutils_peer does (the
+ * RTP/RTCP pair its clients send to). Resolves with the bound ports and a closer.
+ */
+export async function startEchoPeer(ips: string[], port: number, pair = false): Promise<{ ports: number[]; close(): Promise<void>; echoed(): number }> {
   let echoed = 0;
   const sockets: dgram.Socket[] = [];
-  for (const ip of ips) {
+  const binds = pair ? ips.flatMap((ip) => [[ip, port], [ip, port + 1]] as const) : ips.map((ip) => [ip, port] as const);
+  for (const [ip, port] of binds) {
     const s = dgram.createSocket({ type: isIP(ip) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(ip) === 6, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
     await new Promise<void>((resolve, reject) => {
       s.once('error', (e) => reject(new TurnpikeError(ErrorCode.LISTEN_FAILED, `cannot listen on ${ip}:${port}: ${e.message}`)));
@@ -59,8 +63,9 @@ export async function peerCommand(argv: string[]): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TurnpikeError(ErrorCode.USAGE, `--port '${values.port}': expected 0-65535`);
   const ips = values.listen ?? ['127.0.0.1', '::1'];
-  const peer = await startEchoPeer(ips, port);
-  process.stdout.write(`echo peer listening on ${ips.map((ip, i) => (ip.includes(':') ? `[${ip}]` : ip) + ':' + peer.ports[i]).join(', ')}\n`);
+  const peer = await startEchoPeer(ips, port, true);
+  const where = ips.flatMap((ip, i) => [peer.ports[2 * i], peer.ports[2 * i + 1]].map((p) => `${ip.includes(':') ? `[${ip}]` : ip}:${p}`));
+  process.stdout.write(`echo peer listening on ${where.join(', ')}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -1,0 +1,99 @@
+/**
+ * `turnpike serve`: STUN/TURN and the web API on embedded defaults, never an open relay. The
+ * credentials the API hands out work with coturn's own client.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { freeTcpPort, freeUdpTcpPort, freeRange } from '../helpers/ports.ts';
+import { startEchoPeer } from '../../src/cli/peer.ts';
+
+const execFileP = promisify(execFile);
+const BIN = fileURLToPath(new URL('../../bin/turnpike.ts', import.meta.url));
+const HAVE_UCLIENT = spawnSync('sh', ['-c', 'command -v turnutils_uclient']).status === 0;
+
+async function serve(args: string[]): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 15000);
+    const onData = (c: Buffer): void => {
+      out += c.toString();
+      if (out.includes('ice-servers')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}:\n${out}`)));
+  });
+  return { child, output: () => out };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+test('serve in loopback demo mode: pages, server info and credentials that relay', async (t) => {
+  const port = await freeUdpTcpPort();
+  const http = await freeTcpPort();
+  const { min, max } = await freeRange(20);
+  const { child } = await serve([
+    '--listening-ip=127.0.0.1', `--listening-port=${port}`, '--relay-ip=127.0.0.1', `--min-port=${min}`, `--max-port=${max}`,
+    `--http-port=${http}`, '--allow-loopback-peers', '--rfc5766-channel-numbers', '--log-file=stdout',
+  ]);
+  t.after(() => stop(child));
+  const base = `http://127.0.0.1:${http}`;
+  const info = await (await fetch(`${base}/api/server-info`)).json();
+  assert.deepEqual(info.stun, [`stun:127.0.0.1:${port}`]);
+  assert.deepEqual(info.turn, [`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`]);
+  assert.equal(info.realm, 'turnpike');
+  const page = await fetch(`${base}/trickle-ice/`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /Trickle ICE/i);
+  const cred = await (await fetch(`${base}/api/turn-credentials?service=turn&username=alice`)).json();
+  assert.match(cred.username, /^\d+:alice$/);
+  assert.equal(cred.ttl, 86400);
+  if (!HAVE_UCLIENT) return t.skip('turnutils_uclient missing (apt-get install coturn)');
+  const peerPorts = await freeRange(2);
+  const peer = await startEchoPeer(['127.0.0.1'], peerPorts.min, true);
+  t.after(() => peer.close());
+  // Async: the echo peer lives in this process and must keep answering while uclient runs.
+  const { stdout } = await execFileP('turnutils_uclient', ['-u', cred.username, '-w', cred.password, '-e', '127.0.0.1', '-r', String(peer.ports[0]), '-m', '2', '-n', '20', '-l', '100', '-p', String(port), '127.0.0.1'], { timeout: 30000 });
+  assert.match(stdout, /tot_recv_msgs=40\b/);
+  assert.match(stdout, /Total lost packets 0 /);
+});
+
+test('serve with an api-key: credentials need the key', async (t) => {
+  const port = await freeUdpTcpPort();
+  const http = await freeTcpPort();
+  const { child } = await serve(['--listening-ip=127.0.0.1', `--listening-port=${port}`, `--http-port=${http}`, '--api-key=k3y', '--log-file=stdout']);
+  t.after(() => stop(child));
+  const url = `http://127.0.0.1:${http}/api/turn-credentials?service=turn&username=bob`;
+  assert.equal((await fetch(url)).status, 401);
+  assert.equal((await fetch(url, { headers: { authorization: 'Bearer k3y' } })).status, 200);
+});
+
+test('serve with users from the command line offers no REST endpoint and is not an open relay', async (t) => {
+  const port = await freeUdpTcpPort();
+  const http = await freeTcpPort();
+  const { child, output } = await serve(['--listening-ip=127.0.0.1', `--listening-port=${port}`, `--http-port=${http}`, '-a', '-u', 'a:b', '--log-file=stdout']);
+  t.after(() => stop(child));
+  assert.equal((await fetch(`http://127.0.0.1:${http}/api/turn-credentials?service=turn&username=bob`)).status, 404);
+  assert.match(output(), /turn-credentials-api-off/);
+});
+
+test('STUN answers on an IPv6 listening address', async (t) => {
+  const port = await freeUdpTcpPort();
+  const http = await freeTcpPort();
+  const { child } = await serve(['--listening-ip=::1', `--listening-port=${port}`, `--http-port=${http}`, '--log-file=stdout']);
+  t.after(() => stop(child));
+  const r = spawnSync(process.execPath, [BIN, 'stunclient', '-p', String(port), '::1'], { encoding: 'utf8', timeout: 10000 });
+  assert.match(r.stdout, /IPv6\. UDP reflexive addr: \[::1\]:\d+/);
+});
