@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeMessage } from '../../src/stun/index.ts';
 import { Attr, MessageClass, Method } from '../../src/stun/types.ts';
-import { bytes, peer, TurnHarness } from '../helpers/turn-harness.ts';
+import { bytes, peer, RELAY_V4, RELAY_V6, TurnHarness } from '../helpers/turn-harness.ts';
 
 describe('Send indication (RFC 8656 §11.2)', () => {
   it('relays DATA to XOR-PEER-ADDRESS from the relayed address when a permission exists', () => {
@@ -40,16 +40,20 @@ describe('Send indication (RFC 8656 §11.2)', () => {
     assert.equal(bench.drops('send-no-permission'), 1);
   });
 
-  for (const denied of ['127.0.0.1', '10.0.0.1', '169.254.169.254']) {
+  for (const denied of ['127.0.0.1', '10.0.0.1', '169.254.169.254', '::ffff:127.0.0.1']) {
     it(`drops it silently toward the denied peer ${denied}`, () => {
-      const bench = new TurnHarness();
+      const bench = new TurnHarness({ relays: [{ family: 'IPv4', ip: RELAY_V4 }, { family: 'IPv6', ip: RELAY_V6 }] });
       const client = bench.client();
-      client.allocateOk();
+      client.allocateOk([
+        { type: Attr.RequestedTransport, value: 17 },
+        { type: Attr.AdditionalAddressFamily, value: 'IPv6' },
+      ]);
       client.createPermission([peer(denied)]);
       client.inbox();
       client.sendIndication(peer(denied), bytes('to the inside'));
       assert.equal(bench.driver.toPeers.length, 0);
       assert.deepEqual(client.inbox(), []);
+      assert.equal(bench.drops('send-no-permission'), 1);
     });
   }
 
@@ -99,6 +103,16 @@ describe('ChannelData from the client (RFC 8656 §12.4)', () => {
     assert.equal(bench.driver.toPeers.length, 1);
     assert.equal(Buffer.from(bench.driver.toPeers[0].data).toString(), 'abc');
     assert.equal(bench.core.counters.channelDataIn, 1);
+  });
+
+  it('relays a zero-length ChannelData as an empty datagram (RFC 8656 §12.5)', () => {
+    const bench = new TurnHarness();
+    const client = bench.client();
+    client.allocateOk();
+    client.channelBind(0x4000, peer());
+    client.channelData(0x4000, new Uint8Array(0));
+    assert.equal(bench.driver.toPeers.length, 1);
+    assert.equal(bench.driver.toPeers[0].data.length, 0);
   });
 
   it('is dropped for an unbound channel, a length longer than the payload, a short header, or no allocation', () => {
