@@ -14,6 +14,8 @@ import { nextTransportId } from './transport-ids.ts';
 
 /** Bytes queued toward a slow client before relayed data is dropped (coturn uses 32 KiB). */
 const MAX_BACKLOG = 256 * 1024;
+/** A connection that holds no allocation is closed after this long without a complete frame. */
+const IDLE_WITHOUT_ALLOCATION_MS = 30_000;
 /** A frame can never be larger than this (STUN length is 16 bits). */
 const MAX_FRAME = 65536 + 20;
 
@@ -58,6 +60,13 @@ function serveConnection(ing: Ingress, socket: net.Socket, protocol: TransportPr
       offset += len;
     }
     pending = offset >= pending.length ? Buffer.alloc(0) : pending.subarray(offset);
+  });
+  // A connection that never completes a frame (a half frame, an HTTP request on the TURN port)
+  // must not hold a file descriptor forever; one with an allocation lives by its lifetime.
+  socket.setTimeout(IDLE_WITHOUT_ALLOCATION_MS, () => {
+    if (ing.core.findAllocation(transport, clientIp, clientPort) !== undefined) return;
+    ing.core.counters.drop('stream-idle-timeout');
+    socket.destroy();
   });
   socket.on('error', () => ing.core.counters.drop('stream-socket-error'));
   socket.on('close', () => ing.core.transportClosed(transport, ing.now()));

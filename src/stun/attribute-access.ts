@@ -30,9 +30,10 @@ export function getAttributes<K extends KnownAttrType>(msg: StunMessage, type: K
  * a request answers 420 with these in UNKNOWN-ATTRIBUTES (RFC 8489 §6.3.1.1).
  */
 export function unknownComprehensionRequired(msg: StunMessage): number[] {
-  const types: number[] = [];
+  // A Set keeps this linear: one datagram can carry 16,000 attributes.
+  const types = new Set<number>();
   for (const a of msg.attributes) {
-    if (a.type < 0x8000 && !isKnownAttribute(a.type) && !types.includes(a.type)) types.push(a.type);
+    if (a.type < 0x8000 && !isKnownAttribute(a.type)) types.add(a.type);
   }
-  return types;
+  return [...types];
 }
