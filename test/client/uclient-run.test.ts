@@ -16,37 +16,45 @@ import { freeRange, freeUdpTcpPort } from '../helpers/ports.ts';
 
 let server: RunningTurnServer;
 let serverPort: number;
+/** with --use-auth-secret, which (as in coturn) turns static users off */
+let restServer: RunningTurnServer;
+let restServerPort: number;
 let peer4: Awaited<ReturnType<typeof startEchoPeer>>;
 let peer6: Awaited<ReturnType<typeof startEchoPeer>>;
 
-before(async () => {
-  serverPort = await freeUdpTcpPort();
-  const { min, max } = await freeRange(120);
+async function startServer(auth: string[]): Promise<{ server: RunningTurnServer; port: number }> {
+  const port = await freeUdpTcpPort();
+  const { min, max } = await freeRange(60);
   const { config } = loadTurnserverConfig([
-    '-n', '--listening-ip=127.0.0.1', '--listening-ip=::1', `--listening-port=${serverPort}`,
+    '-n', '--listening-ip=127.0.0.1', '--listening-ip=::1', `--listening-port=${port}`,
     '--relay-ip=127.0.0.1', '--relay-ip=::1', `--min-port=${min}`, `--max-port=${max}`,
-    '--allow-loopback-peers', '-a', '-u', 'ling:ling1234', '-r', 'demo',
-    '--use-auth-secret', '--static-auth-secret=north',
+    '--allow-loopback-peers', '-a', ...auth, '-r', 'demo',
   ]);
-  server = await startTurnServer(config, { logger: silentLogger });
+  return { server: await startTurnServer(config, { logger: silentLogger }), port };
+}
+
+before(async () => {
+  ({ server, port: serverPort } = await startServer(['-u', 'ling:ling1234']));
+  ({ server: restServer, port: restServerPort } = await startServer(['--use-auth-secret', '--static-auth-secret=north']));
   peer4 = await startEchoPeer(['127.0.0.1'], 0);
   peer6 = await startEchoPeer(['::1'], 0);
 });
 
 after(async () => {
   await server?.close();
+  await restServer?.close();
   await peer4?.close();
   await peer6?.close();
 });
 
-function opts(args: string): UclientOptions {
-  const r = parseUclientArgs([...args.split(' ').filter(Boolean), '-p', String(serverPort), '127.0.0.1']);
+function opts(args: string, port = serverPort): UclientOptions {
+  const r = parseUclientArgs([...args.split(' ').filter(Boolean), '-p', String(port), '127.0.0.1']);
   if (r.help) throw new Error('unexpected --help');
   return r.options;
 }
 
-async function run(args: string): Promise<UclientSummary> {
-  return runUclient(opts(args), { verbose: () => {} });
+async function run(args: string, port = serverPort): Promise<UclientSummary> {
+  return runUclient(opts(args, port), { verbose: () => {} });
 }
 
 function assertNoLoss(s: UclientSummary, messages: number): void {
@@ -94,7 +102,9 @@ test('an IPv6 relay (-x) to an IPv6 peer', async () => {
 });
 
 test('REST API credentials from the shared secret (-W)', async () => {
-  assertNoLoss(await run(`-W north -u bob -e 127.0.0.1 -r ${peer4.ports[0]} -m 2 -n 10 -z 0`), 20);
+  assertNoLoss(await run(`-W north -u bob -e 127.0.0.1 -r ${peer4.ports[0]} -m 2 -n 10 -z 0`, restServerPort), 20);
+  const wrong = await run(`-W south -u bob -e 127.0.0.1 -r ${peer4.ports[0]} -m 1`, restServerPort);
+  assert.ok(wrong.failures.length === 1 && /Unauthorized/.test(wrong.failures[0].reason));
 });
 
 test('a wrong password fails every allocation with 401 and sends nothing', async () => {

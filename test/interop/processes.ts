@@ -150,9 +150,18 @@ async function waitForEcho(ip: string, port: number, output: () => string): Prom
 }
 
 /** Starts `turnutils_peer -p PORT -L ip…` on a free port and waits until it echoes on every address. */
-export async function startTurnutilsPeer(ips: string[]): Promise<Background> {
+export function startTurnutilsPeer(ips: string[]): Promise<Background> {
+  return startPeer(TURNUTILS.peer, [], ips);
+}
+
+/** Starts `node bin/turnpike.ts peer -p PORT -L ip…` on a free port and waits until it echoes. */
+export function startTurnpikePeer(ips: string[]): Promise<Background> {
+  return startPeer(process.execPath, [TURNPIKE_BIN, 'peer'], ips);
+}
+
+async function startPeer(command: string, prefix: string[], ips: string[]): Promise<Background> {
   const port = await freeUdpPort();
-  const child = spawn(TURNUTILS.peer, ['-p', String(port), ...ips.flatMap((ip) => ['-L', ip])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, [...prefix, '-p', String(port), ...ips.flatMap((ip) => ['-L', ip])], { stdio: ['ignore', 'pipe', 'pipe'] });
   const peer = background(child, port);
   try {
     for (const ip of ips) await waitForEcho(ip, port, peer.output);
