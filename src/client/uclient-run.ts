@@ -221,6 +221,10 @@ export async function runUclient(o: UclientOptions, io: UclientIo): Promise<Ucli
     const endpoints = run.endpoints();
     io.verbose(`${endpoints.length} of ${o.clients} clients ready in ${(setupMs / 1000).toFixed(3)} s; sending`);
     const maintenance = setInterval(() => run.maintain(), MAINTENANCE_MS);
+    const trafficStart = now();
+    const progress = setInterval(() => {
+      io.verbose(`${((now() - trafficStart) / 1000).toFixed(0)} s: tot_send_msgs=${stats.sentMessages}, tot_recv_msgs=${stats.receivedMessages}`);
+    }, 1000);
     try {
       transmitMs = await runTraffic(endpoints, {
         messages: o.durationSeconds === undefined ? o.messages : Infinity,
@@ -233,6 +237,7 @@ export async function runUclient(o: UclientOptions, io: UclientIo): Promise<Ucli
       }, stats);
     } finally {
       clearInterval(maintenance);
+      clearInterval(progress);
     }
   } finally {
     for (const s of run.slots) {
