@@ -64,8 +64,12 @@ export async function connectUdp(server: ServerEndpoint): Promise<ServerConnecti
       return new Promise<void>((resolve) => socket.close(() => resolve()));
     },
   };
-  // ICMP port unreachable and full buffers surface here; a load tool counts them and goes on.
-  socket.on('error', () => conn.onSendError());
+  socket.on('error', (e: NodeJS.ErrnoException) => {
+    // ICMP port unreachable: nobody listens there, so waiting out retransmissions is pointless.
+    if (e.code === 'ECONNREFUSED') conn.transactions.close('the server port is closed (ICMP port unreachable)');
+    // It and full buffers are counted by a load run, which goes on.
+    conn.onSendError();
+  });
   socket.on('message', (msg) => dispatch(conn, msg));
   return conn;
 }

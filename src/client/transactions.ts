@@ -85,7 +85,7 @@ export class ClientTransactions {
       this.#pending.set(key, entry);
       const timeout = (): void => {
         this.#pending.delete(key);
-        reject(new TurnpikeError(ErrorCode.TIMEOUT, `no answer after ${tries} tries`));
+        reject(new TurnpikeError(ErrorCode.TIMEOUT, `sent ${tries} times, no answer`));
       };
       if (this.#reliable) {
         transmit(bytes);
@@ -104,11 +104,11 @@ export class ClientTransactions {
     });
   }
 
-  /** Rejects everything still waiting. */
-  close(): void {
+  /** Rejects everything still waiting with `reason` ('closed' by default); the table stays usable. */
+  close(reason = 'closed'): void {
     for (const p of this.#pending.values()) {
       clearTimeout(p.timer);
-      p.reject(new TurnpikeError(ErrorCode.TIMEOUT, 'closed'));
+      p.reject(new TurnpikeError(ErrorCode.TIMEOUT, reason));
     }
     this.#pending.clear();
   }

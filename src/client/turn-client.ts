@@ -72,7 +72,7 @@ export class TurnClient {
       try {
         answer = await this.conn.transactions.request(msg, (b) => this.conn.send(b), opts, this.#retransmit);
       } catch (err) {
-        if (err instanceof TurnpikeError) return { ok: false, code: 0, reason: `no answer from the server (${err.message})` };
+        if (err instanceof TurnpikeError) return { ok: false, code: 0, reason: `no answer from the server: ${err.message}` };
         throw err;
       }
       let decision = decideAuth(answer, this.#auth, attempt);

@@ -135,6 +135,16 @@ class UclientRun {
     this.io.verbose(`client ${slot.id}: RTCP relayed ${formatAddress(r2.value.relayed)}`);
   }
 
+  /**
+   * Why the server cannot be reached, when the first client got no answer at all: the
+   * others would each wait out the same retransmissions for nothing.
+   */
+  unreachable(): string | undefined {
+    const first = this.failures.find((f) => f.client === 0);
+    if (first === undefined || this.slots[0].relayed !== undefined) return undefined;
+    return first.step === 'connect' || /^no answer/.test(first.reason) ? `client 0 could not reach the server (${first.reason})` : undefined;
+  }
+
   /** CreatePermission and ChannelBind towards the echo peer, or the partner's relay with -y. */
   async bind(slot: Slot, echoPeer: TransportAddress | undefined): Promise<void> {
     if (slot.client === undefined || slot.relayed === undefined || (this.o.rtcp && slot.rtcp === undefined)) return;
@@ -214,7 +224,9 @@ export async function runUclient(o: UclientOptions, io: UclientIo): Promise<Ucli
     const setupStart = now();
     // The first client learns realm and nonce alone; the others start from its cache.
     await run.allocate(run.slots[0]);
-    await pool(run.slots.slice(1), o.concurrency, (s) => run.allocate(s));
+    const unreachable = run.unreachable();
+    if (unreachable === undefined) await pool(run.slots.slice(1), o.concurrency, (s) => run.allocate(s));
+    else for (const s of run.slots.slice(1)) run.fail(s, 'allocate', `not tried: ${unreachable}`);
     await pool(run.slots, o.concurrency, (s) => run.bind(s, echoPeer));
     run.dropLonePartners();
     setupMs = now() - setupStart;

@@ -139,3 +139,11 @@ test('--duration sends until the time is up instead of -n messages', async () =>
   assert.equal(s.lostMessages, 0);
   assert.ok(s.sentMessages > 2, `${s.sentMessages} messages`);
 });
+
+test('a server port where nothing listens fails at once, and the other clients are not tried', async () => {
+  const closed = await freeUdpTcpPort();
+  const s = await run('-e 127.0.0.1 -m 3', closed);
+  assert.equal(s.readyClients, 0);
+  assert.match(s.failures[0].reason, /port is closed/);
+  assert.deepEqual(s.failures.slice(1).map((f) => [f.client, /^not tried/.test(f.reason)]), [[1, true], [2, true]]);
+});
