@@ -191,7 +191,9 @@ export class TurnCore {
    * server cannot be used to amplify traffic toward a spoofed address. Returns false if dropped.
    */
   sendUnauthenticated(transport: ClientTransport, ip: string, port: number, answer: Uint8Array, now: number): boolean {
-    if (this.options.unauthenticatedRateLimit === 0) {
+    // Over TCP and TLS the handshake proved the source address, so no one can be amplified at;
+    // those clients also never retransmit, so a dropped answer would hang them.
+    if (this.options.unauthenticatedRateLimit === 0 || transport.protocol === 'tcp' || transport.protocol === 'tls') {
       transport.send(ip, port, answer);
       return true;
     }
