@@ -39,6 +39,7 @@ export interface MungerInit {
 /** Rewrites one source sequence (or a chain of them, across switches) into one outgoing stream. */
 export class RtpMunger {
   #started = false;
+  #newSegment = false;
   #source = -1;
   #seqOffset = 0;
   #tsOffset = 0;
@@ -83,7 +84,8 @@ export class RtpMunger {
    * (too old to place in the outgoing sequence).
    */
   map(source: number, inSeq: number, inTs: number, nowMs: number, clockRate: number): MungedIds | undefined {
-    if (source !== this.#source || !this.#started) {
+    if (source !== this.#source || !this.#started || this.#newSegment) {
+      this.#newSegment = false;
       const elapsed = this.#started ? Math.max(1, Math.round(((nowMs - this.#lastOutAtMs) * clockRate) / 1000)) : 0;
       this.#seqOffset = (this.#lastOutSeq + 1 - inSeq) & 0xffff;
       this.#tsOffset = (this.#lastOutTs + elapsed - inTs) >>> 0;
@@ -101,6 +103,11 @@ export class RtpMunger {
     // Late or repeated packet: only placeable if nothing was skipped or switched since it.
     if (seqDelta(this.#floorInSeq, inSeq) < 0) return undefined;
     return this.#emit(inSeq, inTs, nowMs, false);
+  }
+
+  /** The next packet starts a new segment, as after a switch (used after a pause). */
+  restart(): void {
+    this.#newSegment = true;
   }
 
   /** The caller drops packet `inSeq` on purpose: close the hole it would leave. */

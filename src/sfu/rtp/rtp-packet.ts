@@ -140,7 +140,12 @@ export function findExtension(buf: Uint8Array, rtp: RtpView, id: number): Extens
  * subscriber negotiated them (RFC 8285 §5: ids are per-session, so each side has its own). The
  * one-byte form is used when every kept element fits it (id ≤ 14, length 1..16).
  */
-export function remapExtensions(buf: Uint8Array, rtp: RtpView, idMap: ReadonlyMap<number, number>): Uint8Array {
+export function remapExtensions(
+  buf: Uint8Array,
+  rtp: RtpView,
+  idMap: ReadonlyMap<number, number>,
+  alloc: (size: number) => Uint8Array = (n) => new Uint8Array(n),
+): Uint8Array {
   const kept = readExtensions(buf, rtp).filter((e) => idMap.has(e.id));
   const headerEnd = rtp.extensionOffset < 0 ? rtp.payloadOffset : rtp.extensionOffset;
   const oneByte = kept.every((e) => (idMap.get(e.id) as number) <= 14 && e.length >= 1 && e.length <= 16);
@@ -148,7 +153,7 @@ export function remapExtensions(buf: Uint8Array, rtp: RtpView, idMap: ReadonlyMa
   for (const e of kept) bodyLen += (oneByte ? 1 : 2) + e.length;
   const padded = (bodyLen + 3) & ~3;
   const extLen = kept.length === 0 ? 0 : 4 + padded;
-  const out = new Uint8Array(headerEnd + extLen + (buf.length - rtp.payloadOffset));
+  const out = alloc(headerEnd + extLen + (buf.length - rtp.payloadOffset));
   out.set(buf.subarray(0, headerEnd), 0);
   if (extLen === 0) {
     out[0] &= ~0x10;
@@ -171,6 +176,7 @@ export function remapExtensions(buf: Uint8Array, rtp: RtpView, idMap: ReadonlyMa
       out.set(buf.subarray(e.offset, e.offset + e.length), o);
       o += e.length;
     }
+    out.fill(0, o, headerEnd + extLen); // padding to the 32-bit boundary
   }
   out.set(buf.subarray(rtp.payloadOffset), headerEnd + extLen);
   return out;

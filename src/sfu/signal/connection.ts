@@ -47,6 +47,9 @@ export interface SignalConnectionOptions {
   readonly counters?: SignalCounters;
 }
 
+/** Candidates kept from before a join completes. */
+const MAX_EARLY_CANDIDATES = 50;
+
 /** ion-sfu's error texts, kept so apps matching on them keep working. */
 export const SfuErrorText = {
   alreadyJoined: 'rtc transport already exists for this connection',
@@ -63,6 +66,7 @@ export class SignalConnection {
   #queued = 0;
   #peer: PeerHandle | undefined;
   #joining = false;
+  readonly #early: ClientParams['trickle'][] = [];
   #closed = false;
 
   constructor(o: SignalConnectionOptions) {
@@ -140,6 +144,11 @@ export class SignalConnection {
   async #dispatch(method: Method, params: ClientParams[Method], id: RpcId | null): Promise<void> {
     if (method === 'join') return this.#join(params as ClientParams['join'], id);
     const peer = this.#peer;
+    if (!peer && method === 'trickle' && id === null && this.#early.length < MAX_EARLY_CANDIDATES) {
+      // A client's first candidates can overtake its join on the wire; they apply once it is done.
+      this.#early.push(params as ClientParams['trickle']);
+      return;
+    }
     if (!peer) return this.#error(id, { code: RpcErrorCode.sfu, message: SfuErrorText.notJoined });
     if (method === 'offer') {
       const r = await peer.offer((params as ClientParams['offer']).desc.sdp);
@@ -174,5 +183,6 @@ export class SignalConnection {
     }
     this.#peer = r.value.peer;
     if (id !== null) this.#send(encodeResult(id, { type: 'answer', sdp: r.value.answer }));
+    for (const t of this.#early.splice(0)) this.#peer.trickle(t.target, t.candidate);
   }
 }

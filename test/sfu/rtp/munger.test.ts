@@ -56,3 +56,12 @@ test('property: in-order input gives consecutive output across wrap-around', () 
     }),
   );
 });
+
+test('a restart after a pause continues the numbering without a hole', () => {
+  const m = mk();
+  m.map(0, 10, 0, 0, 48000);
+  m.restart();
+  const out = m.map(0, 500, 480000, 10_000, 48000)!;
+  assert.equal(out.seq, 1001);
+  assert.equal(out.timestamp, 50000 + 480000);
+});

@@ -69,12 +69,24 @@ test('a call before join gets ion-sfu\'s error, and nothing else happens', async
   const f = fakeRooms();
   const { conn, out, settle } = setup(f);
   conn.receive(JSON.stringify({ method: 'offer', params: { desc: offer }, id: 'a' }));
-  conn.receive(JSON.stringify({ method: 'trickle', params: { target: 0, candidate: { candidate: '' } } }));
+  conn.receive(JSON.stringify({ method: 'answer', params: { desc: { type: 'answer', sdp: 'v=0' } } }));
+  conn.receive(JSON.stringify({ method: 'trickle', params: { target: 0, candidate: { candidate: '' } }, id: 'c' }));
   await settle();
   assert.deepEqual(out[0], { id: 'a', error: { code: 500, message: SfuErrorText.notJoined, data: null }, jsonrpc: '2.0' });
   assert.equal(out[1].id, null);
   assert.equal(out[1].error.message, SfuErrorText.notJoined);
+  assert.equal(out[2].id, 'c');
   assert.deepEqual(f.log, []);
+});
+
+test('trickle notifications that overtake the join are applied after it', async () => {
+  const f = fakeRooms();
+  const { conn, out, settle } = setup(f);
+  conn.receive(JSON.stringify({ method: 'trickle', params: { target: 0, candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host' } } }));
+  conn.receive(JSON.stringify({ method: 'join', params: { sid: 'r', offer }, id: 1 }));
+  await settle();
+  assert.deepEqual(f.log, ['join r ', 'trickle 0']);
+  assert.equal(out.length, 1);
 });
 
 test('join answers with the publisher description; a second join is refused', async () => {

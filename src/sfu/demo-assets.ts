@@ -1,0 +1,50 @@
+/**
+ * Where the /demo room's files live, as static mounts a web server can serve: the page itself
+ * (`public/demo`), ion-sdk-js's own browser bundles under `/demo/vendor/`, and the shared
+ * signalling schema (`src/sfu/signal/schema.ts`) with its types stripped, as `/demo/lib/schema.js`.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire, stripTypeScriptTypes } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A URL prefix and the directory it serves. */
+export interface StaticMount {
+  readonly prefix: string;
+  readonly dir: string;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The repository's `public/demo` directory. */
+export const demoDir = join(here, '..', '..', 'public', 'demo');
+
+/** ion-sdk-js's `dist` directory (ion-sdk.min.js, json-rpc.min.js). */
+export function ionSdkDistDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('ion-sdk-js/package.json')), 'dist');
+}
+
+let generated: Promise<string> | undefined;
+
+/** Writes the browser copy of the schema once per process; returns its directory. */
+function schemaDir(): Promise<string> {
+  generated ??= (async () => {
+    const source = await readFile(join(here, 'signal', 'schema.ts'), 'utf8');
+    const dir = join(tmpdir(), `turnpike-demo-${process.pid}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'schema.js'), stripTypeScriptTypes(source));
+    return dir;
+  })();
+  return generated;
+}
+
+/** The three mounts, most specific first. */
+export async function demoMounts(): Promise<StaticMount[]> {
+  return [
+    { prefix: '/demo/vendor', dir: ionSdkDistDir() },
+    { prefix: '/demo/lib', dir: await schemaDir() },
+    { prefix: '/demo', dir: demoDir },
+  ];
+}

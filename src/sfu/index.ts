@@ -1,0 +1,66 @@
+/**
+ * The SFU's entry point for an HTTP server that already exists: it registers ion-sfu's
+ * JSON-RPC WebSocket endpoint (`/ws`) through the server's `upgrade(path, handler)` and runs the
+ * rooms and media behind it. `runSfu` in `src/cli/sfu.ts` is the standalone server.
+ */
+import type { SfuConfig } from './config-types.ts';
+import { Sfu, type RoomStats } from './room/sfu.ts';
+import type { SignalLimits } from './signal/connection.ts';
+import { attachSignalEndpoint, silentLog, type SfuLog, type SignalStats, type UpgradeHandler } from './signal/ws-endpoint.ts';
+import { nodeDataChannelFactory } from './transport/node-datachannel.ts';
+
+export { shutdownWebrtc } from './transport/node-datachannel.ts';
+import type { TransportFactory } from './transport/types.ts';
+
+export type { SfuConfig } from './config-types.ts';
+export type { SfuLog, UpgradeHandler } from './signal/ws-endpoint.ts';
+export { demoMounts, type StaticMount } from './demo-assets.ts';
+export { loadSfuConfig, parseSfuConfig, defaultSfuConfig, withOverrides } from './config.ts';
+
+export interface AttachSfuOptions {
+  /** registers an HTTP upgrade handler for a path (the web server's `upgrade`) */
+  readonly upgrade: (path: string, handler: UpgradeHandler) => void;
+  readonly config: SfuConfig;
+  readonly log?: SfuLog;
+  /** WebSocket path; ion-sfu's is `/ws` */
+  readonly path?: string;
+  readonly limits?: SignalLimits;
+  /** a different WebRTC stack (tests); default node-datachannel with `config.webrtc` */
+  readonly transports?: TransportFactory;
+}
+
+/** Signalling and media figures. */
+export interface SfuStats extends RoomStats {
+  readonly signal: SignalStats;
+}
+
+export interface SfuHandle {
+  stats(): SfuStats;
+  /** closes every WebSocket and peer connection */
+  close(): Promise<void>;
+}
+
+/** Attaches the SFU to an HTTP server. */
+export function attachSfu(opts: AttachSfuOptions): SfuHandle {
+  const log = opts.log ?? silentLog;
+  const w = opts.config.webrtc;
+  const transports =
+    opts.transports ??
+    nodeDataChannelFactory(
+      { iceServers: w.iceServers, portRange: w.portRange, singlePort: w.singlePort, bindAddress: w.bindAddress, nat1to1: w.nat1to1 },
+      log,
+    );
+  const sfu = new Sfu(opts.config, transports, log);
+  const endpoint = attachSignalEndpoint({ upgrade: opts.upgrade, rooms: sfu, path: opts.path, limits: opts.limits, log });
+  let closed: Promise<void> | undefined;
+  return {
+    stats: () => ({ ...sfu.stats(), signal: endpoint.stats() }),
+    close: () => {
+      closed ??= (async () => {
+        await endpoint.close();
+        sfu.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * One up-track as one subscriber receives it (a "down-track"): its own SSRC, sequence numbers
+ * and timestamps (RFC 3550 §5.1 via {@link RtpMunger}), its own payload type and header-extension
+ * ids as the subscriber negotiated them (RFC 8285), video held back until a keyframe, simulcast
+ * layer choice, NACKs answered from the up-track's history (RFC 4585 §6.2.1), PLI/FIR passed on
+ * (RFC 4585 §6.3.1, RFC 5104 §4.3.1) and sender reports with CNAME (RFC 3550 §6.4.1, §6.5.1).
+ */
+import { RtpMunger } from '../rtp/munger.ts';
+import { buildSdes, buildSr, compound, ntpFromUnixMs, parseRtcp } from '../rtp/rtcp.ts';
+import { parseRtp, remapExtensions, writePayloadType, writeRtpIds } from '../rtp/rtp-packet.ts';
+import type { SendTrack } from '../transport/types.ts';
+import type { MediaCounters } from './counters.ts';
+import { LayerSelector } from './simulcast.ts';
+import type { UpTrack, UpTrackSink } from './up-track.ts';
+
+export interface DownTrackOptions {
+  readonly ssrc: number;
+  readonly payloadType: number;
+  readonly clockRate: number;
+  readonly cname: string;
+  readonly historySize: number;
+  readonly bestQualityFirst: boolean;
+  readonly counters: MediaCounters;
+  /** random initial sequence number and timestamp (RFC 3550 §5.1) */
+  readonly firstSeq: number;
+  readonly firstTimestamp: number;
+  /** wall clock for NTP in sender reports */
+  readonly wallClockMs: () => number;
+}
+
+const SR_INTERVAL_MS = 1000;
+
+export class DownTrack implements UpTrackSink {
+  readonly up: UpTrack;
+  readonly tx: SendTrack;
+  readonly #o: DownTrackOptions;
+  readonly #munger: RtpMunger;
+  readonly #selector: LayerSelector | undefined;
+  extensionKey = '';
+  extensionMap: ReadonlyMap<number, number> = new Map();
+  #audioMuted = false;
+  #resync = false;
+  #packets = 0;
+  #octets = 0;
+  #lastSrMs = -Infinity;
+  #closed = false;
+
+  constructor(up: UpTrack, tx: SendTrack, o: DownTrackOptions) {
+    this.up = up;
+    this.tx = tx;
+    this.#o = o;
+    this.#munger = new RtpMunger({ firstSeq: o.firstSeq, firstTimestamp: o.firstTimestamp, historySize: o.historySize });
+    this.#selector = up.info.kind === 'video' ? new LayerSelector(o.bestQualityFirst) : undefined;
+    tx.onRtcp = (p) => this.#onRtcp(p);
+  }
+
+  /** Which header extensions to keep, as publisher id → subscriber id (from the subscriber's answer). */
+  setExtensions(map: ReadonlyMap<number, number>): void {
+    this.extensionMap = map;
+    this.extensionKey = [...map].map(([a, b]) => `${a}>${b}`).join(',');
+  }
+
+  /** The subscriber's wishes (ion-sfu API): video layer 0..2 or -1 for none; audio on or off. */
+  setPreference(video: number | undefined, audio: boolean | undefined): void {
+    if (video !== undefined && this.#selector) {
+      if (video < 0 !== this.#selector.target < 0) this.#resync = true;
+      this.#selector.setMax(video);
+    }
+    if (audio !== undefined && this.up.info.kind === 'audio') {
+      if (this.#audioMuted && audio) this.#resync = true;
+      this.#audioMuted = !audio;
+    }
+  }
+
+  /** The layer being sent (-1 before the first keyframe). */
+  get currentLayer(): number {
+    return this.#selector ? this.#selector.current : 0;
+  }
+
+  write(packet: Uint8Array, sourceSeq: number, sourceTs: number, layer: number, keyframe: boolean, nowMs: number): void {
+    if (this.#closed || !this.tx.isOpen()) return;
+    if (this.#audioMuted) return;
+    if (this.#selector) {
+      const before = this.#selector.current;
+      if (!this.#selector.accept(layer, keyframe)) return;
+      if (before !== this.#selector.current) this.#resync = true;
+    }
+    if (this.#resync) {
+      // After a pause or a switch the next packet starts a new segment: no hole, no time jump.
+      this.#resync = false;
+      this.#munger.restart();
+    }
+    const ids = this.#munger.map(layer, sourceSeq, sourceTs, nowMs, this.#o.clockRate);
+    if (!ids) return;
+    this.#send(packet, ids.seq, ids.timestamp);
+  }
+
+  #send(packet: Uint8Array, seq: number, timestamp: number): void {
+    writeRtpIds(packet, seq, timestamp, this.#o.ssrc);
+    writePayloadType(packet, this.#o.payloadType);
+    const c = this.#o.counters;
+    if (this.tx.sendRtp(packet)) {
+      c.rtpOut++;
+      c.rtpBytesOut += packet.length;
+      this.#packets++;
+      this.#octets += packet.length - 12;
+    } else {
+      c.sendFailed++;
+    }
+  }
+
+  #onRtcp(buf: Buffer): void {
+    const c = this.#o.counters;
+    c.rtcpIn++;
+    const r = parseRtcp(buf);
+    if (!r.ok) return;
+    const now = performance.now();
+    for (const p of r.packets) {
+      if (p.type === 'pli' || p.type === 'fir') {
+        c.keyframeRequestsFromSubscribers++;
+        this.up.requestKeyframe(Math.max(0, this.currentLayer), now);
+      } else if (p.type === 'nack' && p.media === this.#o.ssrc) {
+        c.nackedBySubscribers += p.lost.length;
+        for (const seq of p.lost) this.#retransmit(seq);
+      }
+    }
+  }
+
+  #retransmit(outSeq: number): void {
+    const rec = this.#munger.lookup(outSeq);
+    const stored = rec && this.up.packet(rec.source, rec.sourceSeq);
+    if (!rec || !stored) return;
+    const r = parseRtp(stored);
+    if (!r.ok) return;
+    const copy = remapExtensions(stored, r.rtp, this.extensionMap, (n) => Buffer.allocUnsafe(n));
+    this.#o.counters.retransmitted++;
+    this.#send(copy, outSeq, (r.rtp.timestamp + rec.timestampOffset) >>> 0);
+  }
+
+  /** Periodic work: keyframe requests while waiting for one, and a sender report every second. */
+  tick(nowMs: number): void {
+    if (this.#closed || !this.tx.isOpen()) return;
+    if (this.#selector) {
+      this.#selector.setAvailable(this.up.availableLayers(nowMs));
+      const want = this.#selector.pendingKeyframe();
+      if (want !== undefined) this.up.requestKeyframe(want, nowMs);
+    }
+    const last = this.#munger.last;
+    if (!last.started || nowMs - this.#lastSrMs < SR_INTERVAL_MS) return;
+    this.#lastSrMs = nowMs;
+    const rtpTs = (last.timestamp + Math.round(((nowMs - last.atMs) * this.#o.clockRate) / 1000)) >>> 0;
+    const sr = buildSr(this.#o.ssrc, ntpFromUnixMs(this.#o.wallClockMs()), rtpTs, this.#packets >>> 0, this.#octets >>> 0);
+    this.#o.counters.rtcpOut++;
+    this.tx.sendRtcp(compound([sr, buildSdes(this.#o.ssrc, this.#o.cname)]));
+  }
+
+  /** Stops forwarding; the room removes the media section from the next offer. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.up.removeSink(this);
+    this.tx.onRtcp = undefined;
+    this.tx.close();
+  }
+}

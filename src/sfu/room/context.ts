@@ -1,0 +1,30 @@
+/**
+ * What every room object shares: configuration, the transport factory, counters, the logger
+ * and the clocks.
+ */
+import { randomInt } from 'node:crypto';
+import type { SfuConfig } from '../config-types.ts';
+import type { MediaCounters } from '../media/counters.ts';
+import type { SfuLog } from '../signal/ws-endpoint.ts';
+import type { TransportFactory } from '../transport/types.ts';
+
+export interface RoomContext {
+  readonly config: SfuConfig;
+  readonly transports: TransportFactory;
+  readonly counters: MediaCounters;
+  readonly log: SfuLog;
+  /** monotonic ms */
+  readonly now: () => number;
+  /** wall clock ms (NTP in sender reports) */
+  readonly wallClock: () => number;
+}
+
+/** A random 32-bit value (SSRCs, initial timestamps; RFC 3550 §8.1). */
+export function random32(): number {
+  return (randomInt(0, 0x10000) * 0x10000 + randomInt(0, 0x10000)) >>> 0;
+}
+
+/** A random 16-bit value (initial sequence numbers; RFC 3550 §5.1). */
+export function random16(): number {
+  return randomInt(0, 0x10000);
+}

@@ -1,0 +1,132 @@
+/**
+ * The publisher side of a peer: the connection the client offers on (ion-sfu target 0). It
+ * narrows each offer to what the SFU forwards, answers it, turns each incoming media section into
+ * an {@link UpTrack}, notices sections the client stopped sending, and hands data channels the
+ * client opens to the session's fan-out.
+ */
+import { UpTrack, type UpTrackInfo } from '../media/up-track.ts';
+import { filterPublisherOffer, fixPublisherAnswer, type PublishedMedia } from '../sdp/publisher-offer.ts';
+import { API_CHANNEL } from '../signal/schema.ts';
+import type { DataEndpoint, PeerTransport, ReceiveTrack } from '../transport/types.ts';
+import { random32, type RoomContext } from './context.ts';
+import type { Outcome } from './types.ts';
+
+/** What the publisher side reports to its peer. */
+export interface PublisherEvents {
+  /** an up-track's first packet arrived: it can be offered to others */
+  readonly published: (t: UpTrack) => void;
+  /** the client stopped sending a track */
+  readonly unpublished: (t: UpTrack) => void;
+  readonly dataChannel: (d: DataEndpoint) => void;
+  readonly audioLevel: (streamId: string, level: number) => void;
+  readonly failed: (why: string) => void;
+}
+
+export class Publisher {
+  readonly #ctx: RoomContext;
+  readonly #peerId: string;
+  readonly #pc: PeerTransport;
+  readonly #ev: PublisherEvents;
+  readonly #noPublish: boolean;
+  readonly #rtcpSsrc = random32();
+  #media = new Map<string, PublishedMedia>();
+  readonly #tracks = new Map<string, UpTrack>();
+  /** the client's own `ion-sfu` channel: accepted, unused (as in ion-sfu), kept referenced */
+  #clientApi: DataEndpoint | undefined;
+  #trackCount = 0;
+
+  constructor(ctx: RoomContext, peerId: string, pc: PeerTransport, noPublish: boolean, ev: PublisherEvents) {
+    this.#ctx = ctx;
+    this.#peerId = peerId;
+    this.#pc = pc;
+    this.#ev = ev;
+    this.#noPublish = noPublish;
+    pc.events.onTrack = (t) => this.#onTrack(t);
+    pc.events.onDataChannel = (d) => {
+      if (d.label === API_CHANNEL) this.#clientApi = d;
+      else ev.dataChannel(d);
+    };
+    pc.events.onState = (s) => {
+      if (s === 'failed' || s === 'closed') ev.failed(`publisher connection ${s}`);
+    };
+  }
+
+  get transport(): PeerTransport {
+    return this.#pc;
+  }
+
+  /** Up-tracks currently received. */
+  get tracks(): UpTrack[] {
+    return [...this.#tracks.values()];
+  }
+
+  /** Applies a client offer (join or renegotiation) and returns the answer to send back. */
+  async negotiate(offerSdp: string): Promise<Outcome<string>> {
+    const state = this.#pc.signalingState();
+    if (state !== 'stable' && state !== 'new') return { ok: false, error: 'offered ignored' };
+    const filtered = filterPublisherOffer(offerSdp, { noPublish: this.#noPublish });
+    const set = this.#pc.setRemoteDescription(filtered.sdp, 'offer');
+    if (!set.ok) return set;
+    this.#media = new Map(filtered.media.map((m) => [m.mid, m]));
+    for (const [mid, up] of this.#tracks) {
+      if (!this.#media.has(mid)) this.#drop(mid, up);
+    }
+    const answer = await this.#pc.createAnswer();
+    return answer.ok ? { ok: true, value: fixPublisherAnswer(answer.value) } : { ok: false, error: `error creating answer: ${answer.error}` };
+  }
+
+  #drop(mid: string, up: UpTrack): void {
+    this.#tracks.delete(mid);
+    up.close();
+    this.#ev.unpublished(up);
+  }
+
+  #onTrack(rx: ReceiveTrack): void {
+    const m = this.#media.get(rx.mid);
+    if (!m || this.#tracks.has(rx.mid)) return;
+    const cfg = this.#ctx.config.router;
+    const info: UpTrackInfo = {
+      id: `${this.#peerId}#${++this.#trackCount}`,
+      kind: m.kind,
+      streamId: m.streamId ?? this.#peerId,
+      trackId: m.trackId ?? `${this.#peerId}-${m.mid}`,
+      codecs: m.codecs,
+      extmaps: m.extmaps,
+      rids: m.rids,
+    };
+    const up = new UpTrack(
+      info,
+      rx,
+      {
+        maxPacketTrack: cfg.maxPacketTrack,
+        maxBitrate: cfg.maxBandwidth * 1000,
+        rtcpSsrc: this.#rtcpSsrc,
+        counters: this.#ctx.counters,
+        maxQueueDelayMs: 250,
+        pliIntervalMs: 500,
+        onFirstPacket: (t) => this.#ev.published(t),
+        onAudioLevel: m.kind === 'audio' ? (level) => this.#ev.audioLevel(info.streamId, level) : undefined,
+      },
+      this.#ctx.now,
+    );
+    this.#tracks.set(rx.mid, up);
+  }
+
+  addCandidate(candidate: string, mid: string | null | undefined): Outcome<void> {
+    return this.#pc.addRemoteCandidate(candidate, mid);
+  }
+
+  tick(nowMs: number): void {
+    for (const t of this.#tracks.values()) t.tick(nowMs);
+  }
+
+  /** Closes the connection; returns the up-tracks that were published. */
+  close(): UpTrack[] {
+    const tracks = [...this.#tracks.values()];
+    for (const t of tracks) t.close();
+    this.#tracks.clear();
+    this.#clientApi = undefined;
+    this.#pc.close();
+    return tracks;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The SFU as a room service: sessions by id, peers joining them, and the 20 ms clock that drives
+ * NACKs, receiver and sender reports, keyframe requests and active-speaker updates.
+ */
+import { randomUUID } from 'node:crypto';
+import type { SfuConfig } from '../config-types.ts';
+import { newMediaCounters, type MediaCounters } from '../media/counters.ts';
+import type { JoinParams } from '../signal/schema.ts';
+import type { SfuLog } from '../signal/ws-endpoint.ts';
+import type { TransportFactory } from '../transport/types.ts';
+import type { RoomContext } from './context.ts';
+import { Peer } from './peer.ts';
+import { Session } from './session.ts';
+import type { Outcome, PeerHandle, RoomService, SignalSink } from './types.ts';
+
+const TICK_MS = 20;
+
+/** A snapshot of what the SFU is doing. */
+export interface RoomStats {
+  sessions: number;
+  peers: number;
+  publishedTracks: number;
+  downTracks: number;
+  dataChannelMessagesRelayed: number;
+  media: MediaCounters;
+}
+
+export class Sfu implements RoomService {
+  readonly #ctx: RoomContext;
+  readonly #sessions = new Map<string, Session>();
+  readonly #timer: NodeJS.Timeout;
+  #relayedByGoneSessions = 0;
+  #closed = false;
+
+  constructor(config: SfuConfig, transports: TransportFactory, log: SfuLog) {
+    this.#ctx = {
+      config,
+      transports,
+      counters: newMediaCounters(),
+      log,
+      now: () => performance.now(),
+      wallClock: () => Date.now(),
+    };
+    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#timer.unref();
+  }
+
+  #tick(): void {
+    const now = this.#ctx.now();
+    for (const s of this.#sessions.values()) {
+      try {
+        s.tick(now);
+      } catch (err) {
+        this.#ctx.log.error('sfu.tick_failed', { session: s.id, error: (err as Error).message });
+      }
+    }
+  }
+
+  async join(params: JoinParams, sink: SignalSink): Promise<Outcome<{ peer: PeerHandle; answer: string }>> {
+    if (this.#closed) return { ok: false, error: 'server shutting down' };
+    let session = this.#sessions.get(params.sid);
+    if (!session) {
+      session = new Session(this.#ctx, params.sid, (s) => {
+        this.#relayedByGoneSessions += s.fanout.relayed;
+        if (this.#sessions.get(s.id) === s) this.#sessions.delete(s.id);
+      });
+      this.#sessions.set(params.sid, session);
+    }
+    // ion-sfu ≥ 1.9.1 uses uid as the peer id; ids stay unique here even if two clients reuse one.
+    const id = params.uid !== '' ? params.uid : randomUUID();
+    const peer = new Peer(this.#ctx, session, id, params.config, sink);
+    session.addPeer(peer);
+    const answer = await peer.start(params.offer.sdp);
+    if (!answer.ok) {
+      peer.close();
+      return answer;
+    }
+    this.#ctx.log.info('sfu.peer.joined', { session: params.sid, peer: id, peers: session.peers.size });
+    return { ok: true, value: { peer, answer: answer.value } };
+  }
+
+  stats(): RoomStats {
+    let peers = 0;
+    let publishedTracks = 0;
+    let downTracks = 0;
+    let relayed = this.#relayedByGoneSessions;
+    for (const s of this.#sessions.values()) {
+      peers += s.peers.size;
+      publishedTracks += s.tracks.size;
+      relayed += s.fanout.relayed;
+      for (const p of s.peers) downTracks += p.subscriber?.downTracks.length ?? 0;
+    }
+    return { sessions: this.#sessions.size, peers, publishedTracks, downTracks, dataChannelMessagesRelayed: relayed, media: { ...this.#ctx.counters } };
+  }
+
+  /** Closes every peer and stops the clock. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    for (const s of [...this.#sessions.values()]) for (const p of [...s.peers]) p.close();
+    this.#sessions.clear();
+  }
+}

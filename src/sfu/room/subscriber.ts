@@ -1,0 +1,216 @@
+/**
+ * The subscriber side of a peer: the connection the SFU offers on (ion-sfu target 1). It carries
+ * the server-created `ion-sfu` API channel, one send-only media section per track the peer
+ * receives (a {@link DownTrack}), and the fanned-out data channels. Offers are paced by a
+ * {@link Negotiator}; the client's answer tells which header extensions each section kept.
+ */
+import { DownTrack } from '../media/down-track.ts';
+import type { UpTrack } from '../media/up-track.ts';
+import { PayloadTypeAllocator, codecKey, downCodec, subscriberExtensions } from '../sdp/codecs.ts';
+import { readSubscriberAnswer } from '../sdp/publisher-offer.ts';
+import type { SdpExtmap } from '../sdp/sdp.ts';
+import { API_CHANNEL, checkApiCall, LayerName, type ApiCall } from '../signal/schema.ts';
+import type { DataEndpoint, PeerTransport } from '../transport/types.ts';
+import { random16, random32, type RoomContext } from './context.ts';
+import { Negotiator } from './negotiator.ts';
+import type { Outcome } from './types.ts';
+
+/** How soon after a change the subscriber is re-offered (batches bursts of changes). */
+const NEGOTIATION_DEBOUNCE_MS = 20;
+
+export interface SubscriberEvents {
+  readonly offer: (sdp: string) => void;
+  readonly failed: (why: string) => void;
+}
+
+/** Publisher extension id → subscriber extension id, by URI. */
+function extensionMap(publisher: readonly SdpExtmap[], subscriber: readonly SdpExtmap[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const s of subscriber) {
+    const p = publisher.find((e) => e.uri === s.uri);
+    if (p) out.set(p.id, s.id);
+  }
+  return out;
+}
+
+export class Subscriber {
+  readonly #ctx: RoomContext;
+  readonly #pc: PeerTransport;
+  readonly #ev: SubscriberEvents;
+  readonly #api: DataEndpoint | undefined;
+  readonly #negotiator: Negotiator;
+  readonly #pts = new PayloadTypeAllocator();
+  readonly #down = new Map<string, DownTrack>();
+  readonly #queuedCandidates: { candidate: string; mid: string | null | undefined }[] = [];
+  #hasRemote = false;
+  #nextMid = 1;
+  #closed = false;
+
+  constructor(ctx: RoomContext, pc: PeerTransport, ev: SubscriberEvents) {
+    this.#ctx = ctx;
+    this.#pc = pc;
+    this.#ev = ev;
+    pc.events.onState = (s) => {
+      if (s === 'failed' || s === 'closed') ev.failed(`subscriber connection ${s}`);
+    };
+    const api = pc.createDataChannel(API_CHANNEL);
+    this.#api = api.ok ? api.value : undefined;
+    if (this.#api) this.#api.onMessage = (m) => this.#onApi(m);
+    this.#negotiator = new Negotiator(() => this.#offer(), NEGOTIATION_DEBOUNCE_MS);
+  }
+
+  get transport(): PeerTransport {
+    return this.#pc;
+  }
+
+  get downTracks(): DownTrack[] {
+    return [...this.#down.values()];
+  }
+
+  /** Offer now (or after the outstanding answer). */
+  renegotiate(): void {
+    this.#negotiator.request();
+  }
+
+  async #offer(): Promise<boolean> {
+    const r = await this.#pc.createOffer();
+    if (!r.ok) {
+      if (!this.#closed) this.#ctx.log.warn('sfu.subscriber.offer_failed', { error: r.error });
+      return false;
+    }
+    if (this.#closed) return false;
+    this.#ev.offer(r.value);
+    return true;
+  }
+
+  /** Applies the client's answer to the last offer. */
+  answer(sdp: string): Outcome<void> {
+    const set = this.#pc.setRemoteDescription(sdp, 'answer');
+    if (!set.ok) return set;
+    this.#hasRemote = true;
+    for (const c of this.#queuedCandidates.splice(0)) this.#pc.addRemoteCandidate(c.candidate, c.mid);
+    const byMid = new Map([...this.#down.values()].map((d) => [d.tx.mid, d]));
+    for (const m of readSubscriberAnswer(sdp)) {
+      const d = byMid.get(m.mid);
+      if (!d) continue;
+      if (!m.accepted) {
+        // The browser cannot take this codec: stop feeding it.
+        d.up.removeSink(d);
+        continue;
+      }
+      d.setExtensions(extensionMap(d.up.info.extmaps, m.extmaps));
+    }
+    this.#negotiator.answered();
+    return { ok: true, value: undefined };
+  }
+
+  addCandidate(candidate: string, mid: string | null | undefined): Outcome<void> {
+    if (!this.#hasRemote) {
+      // The client trickles as soon as it has answered; candidates may beat the answer here.
+      if (this.#queuedCandidates.length < 100) this.#queuedCandidates.push({ candidate, mid });
+      return { ok: true, value: undefined };
+    }
+    return this.#pc.addRemoteCandidate(candidate, mid);
+  }
+
+  /** Starts sending an up-track to this peer (a new media section, then a re-offer). */
+  subscribe(up: UpTrack): void {
+    const codec = up.codec;
+    if (this.#closed || !codec || this.#down.has(up.info.id)) return;
+    const kind = up.info.kind;
+    const key = codecKey(codec.name, codec.codec.clockRate, codec.codec.channels, codec.codec.fmtp);
+    const pt = this.#pts.assign(codec.name, key);
+    if (pt === undefined) {
+      this.#ctx.log.warn('sfu.subscriber.no_payload_type', { track: up.info.id });
+      return;
+    }
+    const ssrc = random32();
+    const extmaps = subscriberExtensions[kind];
+    const spec = {
+      mid: String(this.#nextMid++),
+      codec: downCodec(kind, codec.name, codec.codec, pt),
+      extmaps,
+      ssrc,
+      cname: up.info.streamId,
+      streamId: up.info.streamId,
+      trackId: up.info.trackId,
+    };
+    const tx = this.#pc.addSendTrack(spec);
+    if (!tx.ok) {
+      this.#ctx.log.warn('sfu.subscriber.add_track_failed', { track: up.info.id, error: tx.error });
+      return;
+    }
+    const cfg = this.#ctx.config.router;
+    const down = new DownTrack(up, tx.value, {
+      ssrc,
+      payloadType: pt,
+      clockRate: codec.codec.clockRate,
+      cname: up.info.streamId,
+      historySize: cfg.maxPacketTrack,
+      bestQualityFirst: cfg.simulcast.bestQualityFirst,
+      counters: this.#ctx.counters,
+      firstSeq: random16(),
+      firstTimestamp: random32(),
+      wallClockMs: this.#ctx.wallClock,
+    });
+    // Until the answer says otherwise, assume every offered extension is kept.
+    down.setExtensions(extensionMap(up.info.extmaps, extmaps));
+    tx.value.onOpen = () => up.requestKeyframe(0, this.#ctx.now());
+    this.#down.set(up.info.id, down);
+    up.addSink(down);
+    up.requestKeyframe(0, this.#ctx.now());
+    this.renegotiate();
+  }
+
+  /** Stops sending an up-track (its section is removed at the next offer). */
+  unsubscribe(up: UpTrack): void {
+    const d = this.#down.get(up.info.id);
+    if (!d) return;
+    this.#down.delete(up.info.id);
+    d.close();
+    this.renegotiate();
+  }
+
+  /** Opens a fanned-out channel on this connection (no re-offer: SCTP is already negotiated). */
+  openChannel(label: string): DataEndpoint | undefined {
+    if (this.#closed) return undefined;
+    const r = this.#pc.createDataChannel(label);
+    return r.ok ? r.value : undefined;
+  }
+
+  /** Sends a message on the `ion-sfu` channel. */
+  sendApi(text: string): void {
+    if (this.#api?.isOpen()) this.#api.send(text);
+  }
+
+  #onApi(data: string | Buffer): void {
+    if (typeof data !== 'string') return;
+    const call = checkApiCall(data);
+    if (!call.ok) {
+      this.#ctx.log.debug('sfu.api.bad_message', { error: call.error });
+      return;
+    }
+    this.#apply(call.value);
+  }
+
+  #apply(call: ApiCall): void {
+    if (call.kind !== 'preference') return; // enabled layers are learnt from the traffic itself
+    const video = call.video === undefined ? undefined : call.video === 'none' ? -1 : LayerName.indexOf(call.video);
+    for (const d of this.#down.values()) {
+      if (d.up.info.streamId === call.streamId) d.setPreference(video, call.audio);
+    }
+  }
+
+  tick(nowMs: number): void {
+    for (const d of this.#down.values()) d.tick(nowMs);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#negotiator.close();
+    for (const d of this.#down.values()) d.close();
+    this.#down.clear();
+    this.#pc.close();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The small interface the SFU needs from a WebRTC stack (RFC 8829 JSEP, RFC 8831 data channels,
+ * RFC 3711 SRTP underneath): one peer connection that can answer or offer, trickle ICE, hand out
+ * raw RTP/RTCP per media section, send raw RTP/RTCP, and carry data channels. Rooms and routing
+ * only see this; `node-datachannel.ts` is the one file that talks to the native stack.
+ */
+import type { Outcome } from '../room/types.ts';
+import type { DownCodec } from '../sdp/codecs.ts';
+import type { SdpExtmap } from '../sdp/sdp.ts';
+
+/** A local ICE candidate (RFC 8839 §5.1, without the leading "a="). */
+export interface LocalCandidate {
+  readonly candidate: string;
+  readonly mid: string;
+}
+
+/** Connection state, as RTCPeerConnectionState names it. */
+export type TransportState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+
+/** An incoming media section (publisher side): every RTP and RTCP packet for it. */
+export interface ReceiveTrack {
+  readonly mid: string;
+  readonly kind: 'audio' | 'video';
+  /** set by the owner; RTP and RTCP arrive mixed (RFC 5761) */
+  onPacket: ((packet: Buffer) => void) | undefined;
+  /** sends RTCP towards the publisher (PLI, NACK, RR, REMB) */
+  sendRtcp(packet: Uint8Array): void;
+  close(): void;
+}
+
+/** What an outgoing media section (subscriber side) offers. */
+export interface SendTrackSpec {
+  readonly mid: string;
+  readonly codec: DownCodec;
+  readonly extmaps: readonly SdpExtmap[];
+  readonly ssrc: number;
+  /** RTCP CNAME (RFC 3550 §6.5.1) */
+  readonly cname: string;
+  /** msid stream and track ids (RFC 8830 §2) */
+  readonly streamId: string;
+  readonly trackId: string;
+}
+
+/** An outgoing media section. */
+export interface SendTrack {
+  readonly mid: string;
+  /** true once DTLS-SRTP is up and packets can flow */
+  isOpen(): boolean;
+  /** sends one RTP packet; false when it could not be queued */
+  sendRtp(packet: Uint8Array): boolean;
+  sendRtcp(packet: Uint8Array): void;
+  /** set by the owner: RTCP from the subscriber about this section */
+  onRtcp: ((packet: Buffer) => void) | undefined;
+  onOpen: (() => void) | undefined;
+  /** removes the section (port 0) at the next offer */
+  close(): void;
+}
+
+/** One data channel (RFC 8831). Text stays text, binary stays binary. */
+export interface DataEndpoint {
+  readonly label: string;
+  isOpen(): boolean;
+  send(data: string | Uint8Array): boolean;
+  onOpen: (() => void) | undefined;
+  onMessage: ((data: string | Buffer) => void) | undefined;
+  onClose: (() => void) | undefined;
+  close(): void;
+}
+
+/** Callbacks a peer transport reports through; set by its owner. */
+export interface TransportEvents {
+  onCandidate?: (c: LocalCandidate) => void;
+  onState?: (s: TransportState) => void;
+  onTrack?: (t: ReceiveTrack) => void;
+  onDataChannel?: (d: DataEndpoint) => void;
+}
+
+/** One peer connection. */
+export interface PeerTransport {
+  readonly events: TransportEvents;
+  setRemoteDescription(sdp: string, type: 'offer' | 'answer'): Outcome<void>;
+  /** answers the remote offer just set */
+  createAnswer(): Promise<Outcome<string>>;
+  /** offers the current set of send tracks and data channels */
+  createOffer(): Promise<Outcome<string>>;
+  addRemoteCandidate(candidate: string, mid: string | null | undefined): Outcome<void>;
+  signalingState(): string;
+  addSendTrack(spec: SendTrackSpec): Outcome<SendTrack>;
+  createDataChannel(label: string): Outcome<DataEndpoint>;
+  close(): void;
+}
+
+/** Makes peer transports with the server's ICE settings. */
+export interface TransportFactory {
+  create(name: string): PeerTransport;
+}
+
+/** ICE settings from `[webrtc]`. */
+export interface TransportSettings {
+  readonly iceServers: readonly { readonly urls: readonly string[]; readonly username?: string; readonly credential?: string }[];
+  readonly portRange: readonly [number, number] | undefined;
+  readonly singlePort: number | undefined;
+  readonly bindAddress: string | undefined;
+  readonly nat1to1: readonly string[];
+}
