@@ -10,8 +10,10 @@
  *
  * Options: --rounds N, --seconds S (load per server), --clients N (per uclient), --uclients N,
  * --length BYTES, --allocations N, --concurrency N, --tiny (a load that ends in seconds),
- * --json (also print the figures as one JSON line).
+ * --json (also print the figures as one JSON line), --profile DIR (Turnpike under --cpu-prof).
  */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { killAllChildren, type TrackedChild } from './lib/children.ts';
 import { formatMachine, machineInfo } from './lib/machine.ts';
@@ -35,6 +37,8 @@ Options:
   --concurrency N   allocation set-ups in flight (default 200)
   --tiny            a tiny load that finishes in seconds (1 round, 1 uclient × 5 clients)
   --json            also print the figures as one JSON line
+  --profile DIR     run Turnpike under node --cpu-prof (profiles in DIR) and print its top
+                    self-time functions during each load window
   -h, --help        this text`;
 
 /** The bench's settings after options. */
@@ -47,6 +51,7 @@ interface Settings {
   allocations: number;
   concurrency: number;
   json: boolean;
+  profileDir: string | undefined;
 }
 
 function positive(name: string, text: string | undefined, fallback: number): number {
@@ -62,7 +67,7 @@ function readSettings(argv: string[]): Settings | undefined {
     options: {
       rounds: { type: 'string' }, seconds: { type: 'string' }, uclients: { type: 'string' }, clients: { type: 'string' },
       length: { type: 'string' }, allocations: { type: 'string' }, concurrency: { type: 'string' },
-      tiny: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      profile: { type: 'string' }, tiny: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return undefined;
@@ -76,6 +81,7 @@ function readSettings(argv: string[]): Settings | undefined {
     allocations: Math.round(positive('allocations', values.allocations, tiny ? 100 : 2000)),
     concurrency: Math.round(positive('concurrency', values.concurrency, tiny ? 20 : 200)),
     json: values.json,
+    profileDir: values.profile === undefined ? undefined : path.resolve(values.profile),
   };
 }
 
@@ -114,6 +120,7 @@ async function run(s: Settings): Promise<number> {
   }
   console.log('Turnpike vs coturn: TURN relay over UDP on loopback');
   console.log(`machine: ${formatMachine(machineInfo())}`);
+  if (s.profileDir !== undefined) mkdirSync(s.profileDir, { recursive: true });
   const relayPorts = s.allocations + 50 + s.uclients * s.clients * 2 + 100;
   const range = await freeUdpRange(relayPorts);
   const peerPort = await freeUdpTcpPort();
@@ -133,11 +140,13 @@ async function run(s: Settings): Promise<number> {
           setup: { ...setup, port: await freeUdpTcpPort() },
           peerPort, uclients: s.uclients, clients: s.clients, messagesPerClient, length: s.length,
           allocations: s.allocations, concurrency: s.concurrency, uclientTimeoutMs: s.seconds * 4000 + 30_000,
+          profileDir: s.profileDir,
         };
         const f = await measureServer(kind, plan);
         thisRound.push(f);
         console.log(formatRoundLine(round, f));
         for (const p of problems(f)) console.log(p);
+        if (f.profile !== undefined) console.log(`  top self time of ${f.profile.join('\n    ')}`);
       }
       figures.push(...thisRound);
       const measured = median(thisRound.map((f) => f.sendRatePerUclient));

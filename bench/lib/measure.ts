@@ -5,6 +5,9 @@
  * Server CPU is utime + stime of its whole process tree within each window only.
  */
 import type dgram from 'node:dgram';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { monotonicMicros, summarizeProfileFile } from './cpu-profile.ts';
 import { bindClientSockets, openAllocations, releaseAllocations, type AllocationTarget } from './alloc-client.ts';
 import { CpuSampler, treeRssBytes } from './proc-stat.ts';
 import { startServer, type ServerKind, type ServerSetup } from './servers.ts';
@@ -21,6 +24,8 @@ export interface MeasurePlan {
   allocations: number;
   concurrency: number;
   uclientTimeoutMs: number;
+  /** when set, Turnpike runs under `node --cpu-prof` writing into this directory */
+  profileDir?: string;
 }
 
 /** The figures of one server in one round. */
@@ -49,6 +54,8 @@ export interface ServerFigures {
   /** messages per second each uclient sent (to size the next round) */
   sendRatePerUclient: number;
   uclientProblems: string[];
+  /** top self-time functions during the load window (Turnpike with `profileDir` only) */
+  profile?: string[];
 }
 
 /** Warm-up set-ups before the memory baseline, so both servers are past their first-request costs. */
@@ -56,18 +63,33 @@ const WARM_UP = 50;
 
 /** Measures one server; the server is always stopped, even on failure. */
 export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promise<ServerFigures> {
-  const server = await startServer(kind, plan.setup);
+  const profiling = kind === 'turnpike' && plan.profileDir !== undefined;
+  const before = profiling ? profilesIn(plan.profileDir!) : new Set<string>();
+  const server = await startServer(kind, plan.setup, profiling ? ['--cpu-prof', `--cpu-prof-dir=${plan.profileDir}`] : []);
   const sampler = new CpuSampler(server.pid);
+  let figures: ServerFigures;
+  let load: UclientLoadResult;
   try {
     const target: AllocationTarget = { serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, peerPort: plan.peerPort };
     const alloc = await measureAllocations(server.pid, sampler, target, plan);
-    const load = await runUclientLoad({ ...plan, serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, timeoutMs: plan.uclientTimeoutMs });
+    load = await runUclientLoad({ ...plan, serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, timeoutMs: plan.uclientTimeoutMs });
     sampler.stop();
-    return { kind, ...alloc, ...loadFigures(load, sampler, plan.uclients) };
+    figures = { kind, ...alloc, ...loadFigures(load, sampler, plan.uclients) };
   } finally {
     sampler.stop();
     await server.stop();
   }
+  if (profiling && load.window !== undefined) {
+    // The profile is written as the server exits; only the load window's samples are summed.
+    const file = [...profilesIn(plan.profileDir!)].find((f) => !before.has(f));
+    const window = { from: monotonicMicros(load.window.start), to: monotonicMicros(load.window.end) };
+    if (file !== undefined) figures.profile = [`${path.join(plan.profileDir!, file)}:`, ...summarizeProfileFile(path.join(plan.profileDir!, file), 15, window)];
+  }
+  return figures;
+}
+
+function profilesIn(dir: string): Set<string> {
+  return new Set(readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')));
 }
 
 type AllocationFigures = Pick<ServerFigures, 'allocationsPerSecond' | 'allocationsFailed' | 'allocationError' | 'cpuUsPerAllocation' | 'rssPer1000' | 'rssBaseline'>;

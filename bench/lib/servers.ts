@@ -61,16 +61,16 @@ export function commonArgs(s: ServerSetup, pidFile: string): string[] {
 /** Turnpike-only options that make it take coturn's load generator as coturn does (see above). */
 export const TURNPIKE_EXTRA_ARGS = ['--rfc5766-channel-numbers', '--unauthenticated-rate-limit=0'];
 
-/** The executable and arguments for one server. */
-export function serverCommand(kind: ServerKind, s: ServerSetup, pidFile: string): { command: string; args: string[] } {
+/** The executable and arguments for one server; `nodeArgs` go to Node before Turnpike's entry. */
+export function serverCommand(kind: ServerKind, s: ServerSetup, pidFile: string, nodeArgs: string[] = []): { command: string; args: string[] } {
   if (kind === 'coturn') return { command: COTURN_BINARY, args: commonArgs(s, pidFile) };
-  return { command: process.execPath, args: [TURNPIKE_ENTRY, 'turnserver', ...commonArgs(s, pidFile), ...TURNPIKE_EXTRA_ARGS] };
+  return { command: process.execPath, args: [...nodeArgs, TURNPIKE_ENTRY, 'turnserver', ...commonArgs(s, pidFile), ...TURNPIKE_EXTRA_ARGS] };
 }
 
 /** Starts a server and resolves once it answers a STUN Binding request (RFC 8489 §6). */
-export async function startServer(kind: ServerKind, s: ServerSetup): Promise<BenchServer> {
+export async function startServer(kind: ServerKind, s: ServerSetup, nodeArgs: string[] = []): Promise<BenchServer> {
   const pidFile = path.join(tmpdir(), `turnpike-bench-${kind}-${s.port}.pid`);
-  const { command, args } = serverCommand(kind, s, pidFile);
+  const { command, args } = serverCommand(kind, s, pidFile, nodeArgs);
   const child = spawnTracked(command, args);
   try {
     await untilAnswers(s.port, 10_000, child);

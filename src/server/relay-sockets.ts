@@ -8,6 +8,7 @@ import type { Allocation, RelayEndpoint } from '../turn/allocation.ts';
 import type { OpenedRelay, RelayRequest } from '../turn/core-output.ts';
 import type { RelayPortAllocator } from '../turn/relay-port-allocator.ts';
 import type { TurnCore } from '../turn/turn-core.ts';
+import { ipLiteralLookup } from './udp-listener.ts';
 
 /** A relay IP and the address advertised for it (`external-ip`). */
 export interface RelayAddress {
@@ -133,7 +134,7 @@ export class RelaySockets {
 
 function bindUdp(ip: string, port: number): Promise<dgram.Socket | undefined> {
   const v6 = ip.includes(':');
-  const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
+  const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, lookup: ipLiteralLookup as never });
   return new Promise((resolve) => {
     const onError = (): void => {
       socket.close();

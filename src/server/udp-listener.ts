@@ -11,6 +11,17 @@ import { nextTransportId } from './transport-ids.ts';
 /** Socket buffer size asked of the kernel; bursts of relayed media must not overflow it. */
 const SOCKET_BUFFER = 4 * 1024 * 1024;
 
+/**
+ * The address "resolver" of every server UDP socket. The server only ever sends to IP
+ * literals (a client's source address, an XOR-PEER-ADDRESS, a configured IP), so the name is
+ * the address. Answering synchronously matters on the relay path (RFC 8656 §12.4): Node's
+ * default resolver defers each send to the next tick, which costs a trip into JavaScript
+ * per relayed datagram.
+ */
+export function ipLiteralLookup(address: string, family: number | object, callback: (err: null, address: string, family: number) => void): void {
+  callback(null, address, typeof family === 'number' ? family : address.includes(':') ? 6 : 4);
+}
+
 /** A bound UDP listener. */
 export interface UdpListener extends ClientTransport {
   close(): Promise<void>;
@@ -19,7 +30,7 @@ export interface UdpListener extends ClientTransport {
 /** Binds `ip:port` and feeds every datagram to ingress. */
 export async function listenUdp(ing: Ingress, ip: string, port: number): Promise<UdpListener> {
   const v6 = ip.includes(':');
-  const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER });
+  const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER, lookup: ipLiteralLookup as never });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', (err) => reject(new TurnpikeError(ErrorCode.LISTEN_FAILED, `cannot listen on UDP ${v6 ? `[${ip}]` : ip}:${port}: ${err.message}`, { cause: err })));
     socket.bind(port, ip, () => resolve());
