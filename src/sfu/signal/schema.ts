@@ -258,10 +258,15 @@ export function activeLayerMessage(streamId: string, activeLayer: LayerName, ava
 /** Label of the demo's fanned-out chat channel. */
 export const CHAT_CHANNEL = 'chat';
 
-/** One chat line as the demo sends it. */
+/**
+ * One line on the demo's chat channel. `streamId` ties a name to a video tile; `hello` marks the
+ * presence announcements clients exchange on joining ("join", answered once with "reply").
+ */
 export interface ChatMessage {
   readonly from: string;
   readonly text: string;
+  readonly streamId?: string;
+  readonly hello?: 'join' | 'reply';
 }
 
 /** Parses a chat line received on the `chat` channel. */
@@ -275,5 +280,12 @@ export function checkChat(data: unknown): Checked<ChatMessage> {
   }
   if (!isObject(v) || typeof v.from !== 'string' || typeof v.text !== 'string') return bad('expected {from, text}');
   if (v.text.length > Limits.chatText || v.from.length > Limits.uid) return bad('too long');
-  return ok({ from: v.from, text: v.text });
+  if (v.streamId !== undefined && typeof v.streamId !== 'string') return bad('streamId: expected a string');
+  if (v.hello !== undefined && v.hello !== 'join' && v.hello !== 'reply') return bad('hello: expected "join" or "reply"');
+  const msg: ChatMessage = { from: v.from, text: v.text };
+  return ok({
+    ...msg,
+    ...(typeof v.streamId === 'string' ? { streamId: v.streamId } : {}),
+    ...(v.hello === 'join' || v.hello === 'reply' ? { hello: v.hello } : {}),
+  });
 }

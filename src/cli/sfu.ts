@@ -1,0 +1,133 @@
+/**
+ * `turnpike sfu -c sfu.toml [-a :7000]`: the SFU on its own, taking ion-sfu's json-rpc command
+ * line (`-c` config file, `-a` listen address, `-cert`/`-key` for TLS; `-m` metrics and `-v`
+ * verbosity are accepted) and its config.toml unchanged.
+ */
+import { readFile } from 'node:fs/promises';
+import { TurnpikeError, ErrorCode } from '../errors.ts';
+import { loadSfuConfig } from '../sfu/config.ts';
+import { startSfuServer } from '../sfu/http-server.ts';
+import type { SfuLog } from '../sfu/signal/ws-endpoint.ts';
+import { shutdownWebrtc } from '../sfu/transport/node-datachannel.ts';
+
+/** The help text of `turnpike sfu`. */
+export function sfuUsage(): string {
+  return [
+    'Usage: turnpike sfu [-c config.toml] [-a [host]:port] [-cert file -key file] [-v level]',
+    '',
+    "Runs the SFU: ion-sfu's JSON-RPC signalling on ws://host:port/ws (ion-sdk-js apps connect",
+    'unchanged) and a demo room on http://host:port/demo/.',
+    '',
+    '  -c, --config FILE   ion-sfu config.toml (default: config.toml)',
+    '  -a, --addr ADDR     listen address, [host]:port (default: :7000)',
+    '  -cert FILE          TLS certificate (PEM); with -key, serves https/wss',
+    '  -key FILE           TLS private key (PEM)',
+    '  -m ADDR             ion-sfu metrics address: accepted, not served',
+    '  -v LEVEL            log verbosity (0 info, 1 debug); -v alone means 1',
+    '  -h, --help          this text',
+  ].join('\n');
+}
+
+/** Parsed `turnpike sfu` arguments. */
+export interface SfuArgs {
+  readonly config: string;
+  readonly host: string;
+  readonly port: number;
+  readonly cert: string | undefined;
+  readonly key: string | undefined;
+  readonly verbose: number;
+  readonly help: boolean;
+}
+
+function usageError(msg: string): never {
+  throw new TurnpikeError(ErrorCode.USAGE, `${msg}\n\n${sfuUsage()}`);
+}
+
+/** Splits "[host]:port", ":port", "host:port" or "[::1]:port". */
+export function parseListenAddress(addr: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr);
+  if (!m || Number(m[3]) > 65535) usageError(`-a: expected [host]:port, got "${addr}"`);
+  return { host: m[1] ?? m[2] ?? '', port: Number(m[3]) };
+}
+
+/** Parses the command line (ion-sfu's flag names, with one or two dashes). */
+export function parseSfuArgs(argv: readonly string[]): SfuArgs {
+  let config = 'config.toml';
+  let addr = ':7000';
+  let cert: string | undefined;
+  let key: string | undefined;
+  let verbose = 0;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const flag = (eq > 0 ? arg.slice(0, eq) : arg).replace(/^--?/, '');
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined) usageError(`${arg}: missing value`);
+      return v;
+    };
+    if (flag === 'c' || flag === 'config') config = value();
+    else if (flag === 'a' || flag === 'addr') addr = value();
+    else if (flag === 'cert') cert = value();
+    else if (flag === 'key') key = value();
+    else if (flag === 'm') value();
+    else if (flag === 'v') verbose = eq > 0 || /^\d+$/.test(argv[i + 1] ?? '') ? Number(value()) : 1;
+    else if (flag === 'h' || flag === 'help') help = true;
+    else usageError(`unknown option ${arg}`);
+  }
+  if ((cert === undefined) !== (key === undefined)) usageError('-cert and -key go together');
+  return { config, ...parseListenAddress(addr), cert, key, verbose, help };
+}
+
+function consoleLog(verbose: number): SfuLog {
+  const line = (level: string, event: string, fields?: Record<string, unknown>) =>
+    `${new Date().toISOString()} ${level} ${event}${fields ? ' ' + JSON.stringify(fields) : ''}\n`;
+  return {
+    error: (e, f) => process.stderr.write(line('ERROR', e, f)),
+    warn: (e, f) => process.stderr.write(line('WARN', e, f)),
+    info: (e, f) => process.stdout.write(line('INFO', e, f)),
+    debug: (e, f) => void (verbose > 0 && process.stdout.write(line('DEBUG', e, f))),
+  };
+}
+
+/** Runs the standalone SFU until SIGINT/SIGTERM (or `opts.signal`); resolves with the exit code. */
+export async function runSfu(argv: string[], opts: { signal?: AbortSignal; onListening?: (url: string) => void } = {}): Promise<number> {
+  let server;
+  try {
+    const args = parseSfuArgs(argv);
+    if (args.help) {
+      process.stdout.write(sfuUsage() + '\n');
+      return 0;
+    }
+    const config = await loadSfuConfig(args.config);
+    const tls = args.cert && args.key ? { cert: await readFile(args.cert), key: await readFile(args.key) } : undefined;
+    const log = consoleLog(args.verbose);
+    server = await startSfuServer({ config, host: args.host, port: args.port, tls, log });
+    const ws = server.url.replace(/^http/, 'ws');
+    log.info('sfu.listening', { signalling: `${ws}/ws`, demo: `${server.url}/demo/`, config: args.config });
+    opts.onListening?.(server.url);
+  } catch (err) {
+    if (err instanceof TurnpikeError) {
+      process.stderr.write(`turnpike sfu: ${err.message}\n`);
+      return err.code === ErrorCode.USAGE ? 2 : 1;
+    }
+    throw err;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      opts.signal?.removeEventListener('abort', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    if (opts.signal?.aborted) stop();
+    else opts.signal?.addEventListener('abort', stop, { once: true });
+  });
+  await server.close();
+  shutdownWebrtc();
+  return 0;
+}
