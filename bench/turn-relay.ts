@@ -19,9 +19,9 @@ import { killAllChildren, type TrackedChild } from './lib/children.ts';
 import { formatMachine, machineInfo } from './lib/machine.ts';
 import { measureServer, type MeasurePlan, type ServerFigures } from './lib/measure.ts';
 import { freeUdpRange, freeUdpTcpPort } from './lib/ports.ts';
-import { formatRoundLine, formatSummary, median, summarize } from './lib/report.ts';
+import { formatRoundLine, formatSummary, formatWindowedLine, median, summarize } from './lib/report.ts';
 import { commonArgs, coturnInstalled, serverCommand, startPeer, type ServerKind, type ServerSetup } from './lib/servers.ts';
-import { uclientArgs } from './lib/uclient-load.ts';
+import { turnpikeUclientArgs, turnpikeUclientAvailable, uclientArgs } from './lib/uclient-load.ts';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -32,6 +32,9 @@ Options:
   --seconds S       relay load per server per round, in seconds (default 10)
   --uclients N      parallel unpaced turnutils_uclient processes (default 2)
   --clients N       clients (allocations) per uclient (default 50)
+  --turnpike-uclients N
+                    parallel "turnpike uclient" processes of a second, closed-loop load
+                    (default 1 when this tree has one; 0 for none)
   --length BYTES    payload of each message (default 170)
   --allocations N   allocations set up and held for the set-up rate and memory (default 2000)
   --concurrency N   allocation set-ups in flight (default 200)
@@ -52,6 +55,7 @@ interface Settings {
   concurrency: number;
   json: boolean;
   profileDir: string | undefined;
+  turnpikeUclients: number;
 }
 
 function positive(name: string, text: string | undefined, fallback: number): number {
@@ -67,7 +71,7 @@ function readSettings(argv: string[]): Settings | undefined {
     options: {
       rounds: { type: 'string' }, seconds: { type: 'string' }, uclients: { type: 'string' }, clients: { type: 'string' },
       length: { type: 'string' }, allocations: { type: 'string' }, concurrency: { type: 'string' },
-      profile: { type: 'string' }, tiny: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      profile: { type: 'string' }, 'turnpike-uclients': { type: 'string' }, tiny: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return undefined;
@@ -82,6 +86,7 @@ function readSettings(argv: string[]): Settings | undefined {
     concurrency: Math.round(positive('concurrency', values.concurrency, tiny ? 20 : 200)),
     json: values.json,
     profileDir: values.profile === undefined ? undefined : path.resolve(values.profile),
+    turnpikeUclients: values['turnpike-uclients'] === undefined ? -1 : Math.round(Number(values['turnpike-uclients'])),
   };
 }
 
@@ -101,8 +106,9 @@ function printCommands(s: Settings, setup: ServerSetup, peerPort: number, messag
   console.log(`coturn:   ${shown('coturn')}`);
   console.log(`turnpike: ${shown('turnpike')}`);
   console.log(`peer:     turnutils_peer -p ${peerPort} -L 127.0.0.1`);
-  const u = uclientArgs({ serverPort: setup.port, peerPort, user: setup.user, password: setup.password, uclients: s.uclients, clients: s.clients, messagesPerClient, length: s.length, timeoutMs: 0 });
-  console.log(`load:     ${s.uclients} × turnutils_uclient ${u.join(' ')}  (-n sized for ~${s.seconds} s per server)`);
+  const o = { serverPort: setup.port, peerPort, user: setup.user, password: setup.password, uclients: s.uclients, clients: s.clients, messagesPerClient, length: s.length, timeoutMs: 0, turnpikeSeconds: s.seconds };
+  console.log(`load:     ${s.uclients} × turnutils_uclient ${uclientArgs(o).join(' ')}  (-n sized for ~${s.seconds} s per server)`);
+  if (s.turnpikeUclients > 0) console.log(`then:     ${s.turnpikeUclients} × node bin/turnpike.ts ${turnpikeUclientArgs(o).join(' ')}  (closed loop: 32 messages in flight per client)`);
   console.log(`set-ups:  ${s.allocations} allocations, ${s.concurrency} in flight, each 401 → Allocate → CreatePermission → ChannelBind, held, then Refresh 0`);
   console.log('(listening and relay ports are chosen free per run; the rest is exactly as shown)');
 }
@@ -121,7 +127,8 @@ async function run(s: Settings): Promise<number> {
   console.log('Turnpike vs coturn: TURN relay over UDP on loopback');
   console.log(`machine: ${formatMachine(machineInfo())}`);
   if (s.profileDir !== undefined) mkdirSync(s.profileDir, { recursive: true });
-  const relayPorts = s.allocations + 50 + s.uclients * s.clients * 2 + 100;
+  if (s.turnpikeUclients < 0) s.turnpikeUclients = turnpikeUclientAvailable() ? 1 : 0;
+  const relayPorts = s.allocations + 50 + (s.uclients + s.turnpikeUclients) * s.clients * 2 + 100;
   const range = await freeUdpRange(relayPorts);
   const peerPort = await freeUdpTcpPort();
   const setup: ServerSetup = { port: 0, minPort: range.min, maxPort: range.max, realm: 'bench.turnpike', user: 'bench', password: 'bench-password' };
@@ -140,11 +147,12 @@ async function run(s: Settings): Promise<number> {
           setup: { ...setup, port: await freeUdpTcpPort() },
           peerPort, uclients: s.uclients, clients: s.clients, messagesPerClient, length: s.length,
           allocations: s.allocations, concurrency: s.concurrency, uclientTimeoutMs: s.seconds * 4000 + 30_000,
-          profileDir: s.profileDir,
+          profileDir: s.profileDir, turnpikeUclients: s.turnpikeUclients, turnpikeSeconds: s.seconds,
         };
         const f = await measureServer(kind, plan);
         thisRound.push(f);
         console.log(formatRoundLine(round, f));
+        if (f.windowed !== undefined) console.log(formatWindowedLine(f.windowed));
         for (const p of problems(f)) console.log(p);
         if (f.profile !== undefined) console.log(`  top self time of ${f.profile.join('\n    ')}`);
       }

@@ -1,7 +1,8 @@
 /**
  * One measurement of one server: start it fresh, open and hold many allocations (set-up rate,
  * server CPU per set-up, resident memory per live allocation), release them, then relay the
- * uclient load (echoed messages per second, loss, server CPU per relayed message), and stop it.
+ * uclient load (echoed messages per second, loss, server CPU per relayed message), then the
+ * closed-loop load of `turnpike uclient` when there is one, and stop it.
  * Server CPU is utime + stime of its whole process tree within each window only.
  */
 import type dgram from 'node:dgram';
@@ -11,7 +12,7 @@ import { monotonicMicros, summarizeProfileFile } from './cpu-profile.ts';
 import { bindClientSockets, openAllocations, releaseAllocations, type AllocationTarget } from './alloc-client.ts';
 import { CpuSampler, treeRssBytes } from './proc-stat.ts';
 import { startServer, type ServerKind, type ServerSetup } from './servers.ts';
-import { runUclientLoad, type UclientLoadResult } from './uclient-load.ts';
+import { runUclientLoad, type UclientLoadOptions, type UclientLoadResult } from './uclient-load.ts';
 
 /** Everything one server measurement needs. */
 export interface MeasurePlan {
@@ -24,23 +25,30 @@ export interface MeasurePlan {
   allocations: number;
   concurrency: number;
   uclientTimeoutMs: number;
+  /** `turnpike uclient` processes of the closed-loop load after it, each sending `turnpikeSeconds` */
+  turnpikeUclients: number;
+  turnpikeSeconds: number;
   /** when set, Turnpike runs under `node --cpu-prof` writing into this directory */
   profileDir?: string;
 }
 
-/** The figures of one server in one round. */
-export interface ServerFigures {
-  kind: ServerKind;
+/** Relay figures of one load. */
+export interface LoadFigures {
   /** echoed messages per second (each is 2 datagrams in and 2 out at the server) */
   messagesPerSecond: number;
   sent: number;
   received: number;
   /** (sent − received) / sent */
   loss: number;
-  /** server CPU microseconds per echoed message, load window only */
+  /** server CPU microseconds per echoed message, steady part of the load only */
   cpuUsPerMessage: number;
-  /** server CPU share of one core during the load window */
+  /** server CPU share of one core during the steady part of the load */
   cpuShare: number;
+}
+
+/** The figures of one server in one round. */
+export interface ServerFigures extends LoadFigures {
+  kind: ServerKind;
   /** full set-ups (401 → Allocate → CreatePermission → ChannelBind) per second */
   allocationsPerSecond: number;
   allocationsFailed: number;
@@ -51,7 +59,9 @@ export interface ServerFigures {
   rssPer1000: number;
   /** resident memory before the allocations, bytes */
   rssBaseline: number;
-  /** messages per second each uclient sent (to size the next round) */
+  /** the closed-loop load of `turnpike uclient` (when it ran) */
+  windowed: LoadFigures | undefined;
+  /** steady messages per second of each turnutils_uclient (to size the next round) */
   sendRatePerUclient: number;
   uclientProblems: string[];
   /** top self-time functions during the load window (Turnpike with `profileDir` only) */
@@ -72,17 +82,28 @@ export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promis
   try {
     const target: AllocationTarget = { serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, peerPort: plan.peerPort };
     const alloc = await measureAllocations(server.pid, sampler, target, plan);
-    load = await runUclientLoad({ ...plan, serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, timeoutMs: plan.uclientTimeoutMs });
+    const o: UclientLoadOptions = { ...plan, serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, timeoutMs: plan.uclientTimeoutMs };
+    load = await runUclientLoad(o);
+    const windowedLoad = plan.turnpikeUclients > 0 ? await runUclientLoad({ ...o, uclients: plan.turnpikeUclients }, 'turnpike') : undefined;
     sampler.stop();
-    figures = { kind, ...alloc, ...loadFigures(load, sampler, plan.uclients) };
+    const problems = [...load.runs, ...(windowedLoad?.runs ?? [])].filter((r) => r.exit !== 0 || r.sent === 0).map((r) => `${r.generator} uclient exit ${r.exit}: ${r.tail.trim()}`);
+    const relay = loadFigures(load, sampler);
+    figures = {
+      kind,
+      ...alloc,
+      ...relay,
+      windowed: windowedLoad && loadFigures(windowedLoad, sampler),
+      sendRatePerUclient: relay.messagesPerSecond / plan.uclients,
+      uclientProblems: problems,
+    };
   } finally {
     sampler.stop();
     await server.stop();
   }
-  if (profiling && load.window !== undefined) {
-    // The profile is written as the server exits; only the load window's samples are summed.
+  if (profiling && load.steady !== undefined) {
+    // The profile is written as the server exits; only the steady load's samples are summed.
     const file = [...profilesIn(plan.profileDir!)].find((f) => !before.has(f));
-    const window = { from: monotonicMicros(load.window.start), to: monotonicMicros(load.window.end) };
+    const window = { from: monotonicMicros(load.steady.window.start), to: monotonicMicros(load.steady.window.end) };
     if (file !== undefined) figures.profile = [`${path.join(plan.profileDir!, file)}:`, ...summarizeProfileFile(path.join(plan.profileDir!, file), 15, window)];
   }
   return figures;
@@ -120,24 +141,20 @@ async function measureAllocations(pid: number, sampler: CpuSampler, target: Allo
   };
 }
 
-type LoadFigures = Pick<ServerFigures, 'messagesPerSecond' | 'sent' | 'received' | 'loss' | 'cpuUsPerMessage' | 'cpuShare' | 'sendRatePerUclient' | 'uclientProblems'>;
-
-function loadFigures(load: UclientLoadResult, sampler: CpuSampler, uclients: number): LoadFigures {
-  const problems = load.runs.filter((r) => r.exit !== 0 || r.sent === 0).map((r) => `uclient exit ${r.exit}: ${r.tail.trim()}`);
-  const w = load.window;
-  if (w === undefined || load.received === 0) {
-    return { messagesPerSecond: 0, sent: load.sent, received: load.received, loss: 1, cpuUsPerMessage: NaN, cpuShare: NaN, sendRatePerUclient: 0, uclientProblems: problems };
+function loadFigures(load: UclientLoadResult, sampler: CpuSampler): LoadFigures {
+  const steady = load.steady;
+  if (steady === undefined || steady.received <= 0) {
+    return { messagesPerSecond: 0, sent: load.sent, received: load.received, loss: load.sent > 0 ? (load.sent - load.received) / load.sent : 1, cpuUsPerMessage: NaN, cpuShare: NaN };
   }
-  const seconds = (w.end - w.start) / 1000;
-  const cpu = sampler.cpuBetween(w.start, w.end);
+  // Rate and CPU come from the steady part only; loss from the whole load.
+  const seconds = (steady.window.end - steady.window.start) / 1000;
+  const cpu = sampler.cpuBetween(steady.window.start, steady.window.end);
   return {
-    messagesPerSecond: load.received / seconds,
+    messagesPerSecond: steady.received / seconds,
     sent: load.sent,
     received: load.received,
     loss: (load.sent - load.received) / load.sent,
-    cpuUsPerMessage: (cpu * 1e6) / load.received,
+    cpuUsPerMessage: (cpu * 1e6) / steady.received,
     cpuShare: cpu / seconds,
-    sendRatePerUclient: load.sent / seconds / uclients,
-    uclientProblems: problems,
   };
 }

@@ -2,7 +2,7 @@
  * How the bench prints its figures: one line per server per round, then the median of the
  * rounds for each server side by side with the ratio Turnpike/coturn. Pure formatting.
  */
-import type { ServerFigures } from './measure.ts';
+import type { LoadFigures, ServerFigures } from './measure.ts';
 import type { ServerKind } from './servers.ts';
 
 /** One figure of the summary table. */
@@ -53,6 +53,16 @@ export function formatRoundLine(round: number, f: ServerFigures): string {
   ].join('  ');
 }
 
+/** `  windowed (turnpike uclient): echoed msg/s 50,000  loss 0.000%  CPU 9.00 µs/msg …` */
+export function formatWindowedLine(w: LoadFigures): string {
+  return [
+    '  closed loop (turnpike uclient):',
+    `echoed msg/s ${fmt(w.messagesPerSecond, 'count')}`,
+    `loss ${fmt(w.loss, 'percent')}`,
+    `CPU ${fmt(w.cpuUsPerMessage, 'micros')} µs/msg (${fmt(w.cpuShare, 'percent')} of a core)`,
+  ].join('  ');
+}
+
 /** The medians of the rounds for both servers, with ratios. */
 export function summarize(figures: readonly ServerFigures[]): SummaryRow[] {
   const of = (kind: ServerKind, pick: (f: ServerFigures) => number): number => median(figures.filter((f) => f.kind === kind).map(pick));
@@ -65,6 +75,13 @@ export function summarize(figures: readonly ServerFigures[]): SummaryRow[] {
     row('echoed messages/s', (f) => f.messagesPerSecond, 'count', true),
     row('loss', (f) => f.loss, 'percent', false),
     row('server CPU µs per echoed message', (f) => f.cpuUsPerMessage, 'micros', false),
+    ...(figures.some((f) => f.windowed !== undefined)
+      ? [
+          row('closed loop: echoed messages/s', (f) => f.windowed?.messagesPerSecond ?? NaN, 'count', true),
+          row('closed loop: loss', (f) => f.windowed?.loss ?? NaN, 'percent', false),
+          row('closed loop: server CPU µs per message', (f) => f.windowed?.cpuUsPerMessage ?? NaN, 'micros', false),
+        ]
+      : []),
     row('allocation set-ups/s', (f) => f.allocationsPerSecond, 'count', true),
     row('server CPU µs per set-up', (f) => f.cpuUsPerAllocation, 'micros', false),
     row('RSS KiB per 1,000 allocations', (f) => f.rssPer1000, 'kib', false),

@@ -5,10 +5,11 @@
  * run is not charged a whole second either side. Pure: samples in, window out.
  */
 
-/** A progress report: when it arrived (ms) and how many messages had been sent by then. */
+/** A progress report: when it arrived (ms) and how many messages had been sent and echoed by then. */
 export interface ProgressSample {
   at: number;
   sent: number;
+  received: number;
 }
 
 /** A time interval in ms. */
@@ -50,4 +51,30 @@ export function estimateWindow(samples: readonly ProgressSample[], total: number
 export function unionWindow(windows: readonly TimeWindow[]): TimeWindow | undefined {
   if (windows.length === 0) return undefined;
   return { start: Math.min(...windows.map((w) => w.start)), end: Math.max(...windows.map((w) => w.end)) };
+}
+
+/**
+ * The middle part of a window (`fraction` of its length, centred). turnutils_uclient starts
+ * each client at a random moment 1–6 s into the run, so the edges of a load are ramps; the
+ * middle is the steady state.
+ */
+export function middleOf(w: TimeWindow, fraction = 0.5): TimeWindow {
+  const cut = ((w.end - w.start) * (1 - fraction)) / 2;
+  return { start: w.start + cut, end: w.end - cut };
+}
+
+/**
+ * Messages echoed by time `at`, interpolated linearly between reports: 0 before the first
+ * report and `total` after the last one.
+ */
+export function receivedAt(samples: readonly ProgressSample[], at: number, total: number): number {
+  let prev: ProgressSample = { at: -Infinity, sent: 0, received: 0 };
+  for (const s of samples) {
+    if (at <= s.at) {
+      if (prev.at === -Infinity) return 0;
+      return prev.received + ((s.received - prev.received) * (at - prev.at)) / (s.at - prev.at || 1);
+    }
+    prev = s;
+  }
+  return total;
 }
