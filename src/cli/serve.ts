@@ -133,9 +133,20 @@ export async function serve(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Mounts the SFU's `/ws` signalling and `/demo` room when the SFU module is present. */
-async function mountSfu(web: WebServer, log: Logger): Promise<(() => Promise<void>) | undefined> {
-  void web;
-  void log;
-  return undefined;
+/**
+ * Mounts the SFU on the same web server: ion-sfu's JSON-RPC on `/ws` (ion-sdk-js connects to
+ * `ws://host:7000/ws` unchanged) and the demo room on `/demo/`. Uses ion-sfu's defaults, or the
+ * `config.toml` named by TURNPIKE_SFU_CONFIG.
+ */
+async function mountSfu(web: WebServer, log: Logger): Promise<() => Promise<void>> {
+  const { attachSfu, demoMounts, loadSfuConfig, defaultSfuConfig, shutdownWebrtc } = await import('../sfu/index.ts');
+  const file = process.env.TURNPIKE_SFU_CONFIG;
+  const config = file ? await loadSfuConfig(file) : defaultSfuConfig();
+  const sfu = attachSfu({ upgrade: (path, handler) => web.upgrade(path, handler), config, log });
+  for (const m of await demoMounts()) web.static(m.prefix, m.dir);
+  log.info('sfu', { signalling: '/ws', demo: '/demo/', config: file ?? 'ion-sfu defaults' });
+  return async () => {
+    await sfu.close();
+    shutdownWebrtc();
+  };
 }
