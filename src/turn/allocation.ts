@@ -62,8 +62,14 @@ export class Allocation {
   /** peer IP → permission expiry (RFC 8656 §9) */
   readonly permissions = new Map<string, number>();
   readonly channelsByNumber = new Map<number, Channel>();
-  /** the same channels as a list: peer lookups scan it without allocating an iterator */
+  /** the same channels as a list, for sweeps that visit them all */
   readonly channels: Channel[] = [];
+  /**
+   * The same channels by peer port: a peer datagram finds its channel (RFC 8656 §12: at most
+   * one per peer transport address) with one number-keyed look-up and an IP compare, however
+   * many channels the allocation has, and without building a key.
+   */
+  readonly #channelsByPeerPort = new Map<number, Channel[]>();
   /** the transaction id (hex) and answer of the Allocate, for retransmissions */
   allocateTransactionId = '';
   allocateResponse: Uint8Array | undefined;
@@ -108,21 +114,17 @@ export class Allocation {
     return exp !== undefined && exp > now;
   }
 
-  /** The active channel bound to this peer transport address, if any. */
+  /** The active channel bound to this peer transport address, if any (RFC 8656 §12.6). */
   channelForPeer(peerIp: string, peerPort: number, now: number): Channel | undefined {
-    const list = this.channels;
-    for (let i = 0; i < list.length; i++) {
-      const ch = list[i];
-      if (ch.peerPort === peerPort && ch.peerIp === peerIp) return ch.active && ch.expiresAt > now ? ch : undefined;
-    }
-    return undefined;
+    const ch = this.channelHoldingPeer(peerIp, peerPort);
+    return ch !== undefined && ch.active && ch.expiresAt > now ? ch : undefined;
   }
 
   /** Any channel (active or in its re-bind guard) holding this peer transport address. */
   channelHoldingPeer(peerIp: string, peerPort: number): Channel | undefined {
-    for (const ch of this.channels) {
-      if (ch.peerPort === peerPort && ch.peerIp === peerIp) return ch;
-    }
+    const list = this.#channelsByPeerPort.get(peerPort);
+    if (list === undefined) return undefined;
+    for (let i = 0; i < list.length; i++) if (list[i].peerIp === peerIp) return list[i];
     return undefined;
   }
 
@@ -130,13 +132,17 @@ export class Allocation {
   addChannel(ch: Channel): void {
     this.channelsByNumber.set(ch.number, ch);
     this.channels.push(ch);
+    const list = this.#channelsByPeerPort.get(ch.peerPort);
+    if (list === undefined) this.#channelsByPeerPort.set(ch.peerPort, [ch]);
+    else list.push(ch);
   }
 
   /** Forgets a channel binding entirely (after its re-bind guard). */
   removeChannel(ch: Channel): void {
     this.channelsByNumber.delete(ch.number);
-    const i = this.channels.indexOf(ch);
-    if (i >= 0) this.channels.splice(i, 1);
+    removeFrom(this.channels, ch);
+    const list = this.#channelsByPeerPort.get(ch.peerPort);
+    if (list !== undefined && removeFrom(list, ch) && list.length === 0) this.#channelsByPeerPort.delete(ch.peerPort);
   }
 
   /** Remembers an answer for retransmissions of the same request (bounded). */
@@ -147,4 +153,11 @@ export class Allocation {
     }
     this.answers.set(transactionIdHex, answer);
   }
+}
+
+function removeFrom<T>(list: T[], item: T): boolean {
+  const i = list.indexOf(item);
+  if (i < 0) return false;
+  list.splice(i, 1);
+  return true;
 }
