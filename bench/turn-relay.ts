@@ -4,13 +4,15 @@
  * Both servers get the same coturn command line on loopback, coturn with ONE relay thread
  * (`-m 1`), and are measured in alternating A/B rounds so that drift of the machine cancels:
  * echoed messages per second, loss and server CPU per relayed message under several unpaced
- * turnutils_uclient processes against a turnutils_peer; full allocation set-ups per second
+ * turnutils_uclient processes against a turnutils_peer, and the same under the closed-loop
+ * load of `turnpike uclient` when this tree has one; full allocation set-ups per second
  * (401 → Allocate → CreatePermission → ChannelBind, many in flight) with server CPU per set-up;
  * and resident memory per 1,000 live allocations. Then the ratios Turnpike/coturn.
  *
  * Options: --rounds N, --seconds S (load per server), --clients N (per uclient), --uclients N,
- * --length BYTES, --allocations N, --concurrency N, --tiny (a load that ends in seconds),
- * --json (also print the figures as one JSON line), --profile DIR (Turnpike under --cpu-prof).
+ * --turnpike-uclients N, --length BYTES, --allocations N, --concurrency N, --tiny (a load that
+ * ends in seconds), --json (also print the figures as one JSON line), --profile DIR (Turnpike
+ * under --cpu-prof, with its top self-time functions printed).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -19,7 +21,7 @@ import { killAllChildren, type TrackedChild } from './lib/children.ts';
 import { formatMachine, machineInfo } from './lib/machine.ts';
 import { measureServer, type MeasurePlan, type ServerFigures } from './lib/measure.ts';
 import { freeUdpRange, freeUdpTcpPort } from './lib/ports.ts';
-import { formatRoundLine, formatSummary, formatWindowedLine, median, summarize } from './lib/report.ts';
+import { formatRoundLine, formatSummary, formatWindowedLine, summarize } from './lib/report.ts';
 import { commonArgs, coturnInstalled, serverCommand, startPeer, type ServerKind, type ServerSetup } from './lib/servers.ts';
 import { turnpikeUclientArgs, turnpikeUclientAvailable, uclientArgs } from './lib/uclient-load.ts';
 
@@ -38,7 +40,7 @@ Options:
   --length BYTES    payload of each message (default 170)
   --allocations N   allocations set up and held for the set-up rate and memory (default 2000)
   --concurrency N   allocation set-ups in flight (default 200)
-  --tiny            a tiny load that finishes in seconds (1 round, 1 uclient × 5 clients)
+  --tiny            a tiny load that finishes in seconds (1 round, 1 uclient × 2 clients)
   --json            also print the figures as one JSON line
   --profile DIR     run Turnpike under node --cpu-prof (profiles in DIR) and print its top
                     self-time functions during each load window
@@ -78,9 +80,9 @@ function readSettings(argv: string[]): Settings | undefined {
   const tiny = values.tiny;
   return {
     rounds: Math.round(positive('rounds', values.rounds, tiny ? 1 : 3)),
-    seconds: positive('seconds', values.seconds, tiny ? 1 : 10),
+    seconds: positive('seconds', values.seconds, tiny ? 0.5 : 10),
     uclients: Math.round(positive('uclients', values.uclients, tiny ? 1 : 2)),
-    clients: Math.round(positive('clients', values.clients, tiny ? 5 : 50)),
+    clients: Math.round(positive('clients', values.clients, tiny ? 2 : 50)),
     length: Math.round(positive('length', values.length, 170)),
     allocations: Math.round(positive('allocations', values.allocations, tiny ? 100 : 2000)),
     concurrency: Math.round(positive('concurrency', values.concurrency, tiny ? 20 : 200)),
@@ -91,11 +93,12 @@ function readSettings(argv: string[]): Settings | undefined {
 }
 
 /**
- * What one unpaced uclient sends per second before the first round has measured it: each of
- * its clients sends about one message per tick of its 1 ms timer, up to ~20k/s in all here.
+ * Messages per client for a load of about `seconds`: an unpaced turnutils_uclient client sends
+ * one message per tick of its 1 ms timer, and one uclient process tops out near 20k messages/s
+ * here, whatever the server. The same count for both servers in every round keeps A and B alike.
  */
-function firstGuessRate(clients: number): number {
-  return Math.min(20_000, clients * 900);
+function messagesPerClient(seconds: number, clients: number): number {
+  return Math.max(10, Math.ceil(seconds * Math.min(900, 20_000 / clients)));
 }
 
 function printCommands(s: Settings, setup: ServerSetup, peerPort: number, messagesPerClient: number): void {
@@ -107,9 +110,9 @@ function printCommands(s: Settings, setup: ServerSetup, peerPort: number, messag
   console.log(`turnpike: ${shown('turnpike')}`);
   console.log(`peer:     turnutils_peer -p ${peerPort} -L 127.0.0.1`);
   const o = { serverPort: setup.port, peerPort, user: setup.user, password: setup.password, uclients: s.uclients, clients: s.clients, messagesPerClient, length: s.length, timeoutMs: 0, turnpikeSeconds: s.seconds };
-  console.log(`load:     ${s.uclients} × turnutils_uclient ${uclientArgs(o).join(' ')}  (-n sized for ~${s.seconds} s per server)`);
-  if (s.turnpikeUclients > 0) console.log(`then:     ${s.turnpikeUclients} × node bin/turnpike.ts ${turnpikeUclientArgs(o).join(' ')}  (closed loop: 32 messages in flight per client)`);
   console.log(`set-ups:  ${s.allocations} allocations, ${s.concurrency} in flight, each 401 → Allocate → CreatePermission → ChannelBind, held, then Refresh 0`);
+  if (s.turnpikeUclients > 0) console.log(`closed:   ${s.turnpikeUclients} × node bin/turnpike.ts ${turnpikeUclientArgs(o).join(' ')}  (closed loop, 32 messages in flight per client)`);
+  console.log(`load:     ${s.uclients} × turnutils_uclient ${uclientArgs(o).join(' ')}  (unpaced; -n sized for ~${s.seconds} s per server)`);
   console.log('(listening and relay ports are chosen free per run; the rest is exactly as shown)');
 }
 
@@ -134,18 +137,17 @@ async function run(s: Settings): Promise<number> {
   const setup: ServerSetup = { port: 0, minPort: range.min, maxPort: range.max, realm: 'bench.turnpike', user: 'bench', password: 'bench-password' };
   let peer: TrackedChild | undefined;
   const figures: ServerFigures[] = [];
-  let ratePerUclient = firstGuessRate(s.clients);
   try {
     peer = await startPeer(peerPort);
     for (let round = 1; round <= s.rounds; round++) {
-      const messagesPerClient = Math.max(10, Math.ceil((s.seconds * ratePerUclient) / s.clients));
-      if (round === 1) printCommands(s, { ...setup, port: 3478 }, peerPort, messagesPerClient);
+      const perClient = messagesPerClient(s.seconds, s.clients);
+      if (round === 1) printCommands(s, { ...setup, port: 3478 }, peerPort, perClient);
       const order: ServerKind[] = round % 2 === 1 ? ['coturn', 'turnpike'] : ['turnpike', 'coturn'];
       const thisRound: ServerFigures[] = [];
       for (const kind of order) {
         const plan: MeasurePlan = {
           setup: { ...setup, port: await freeUdpTcpPort() },
-          peerPort, uclients: s.uclients, clients: s.clients, messagesPerClient, length: s.length,
+          peerPort, uclients: s.uclients, clients: s.clients, messagesPerClient: perClient, length: s.length,
           allocations: s.allocations, concurrency: s.concurrency, uclientTimeoutMs: s.seconds * 4000 + 30_000,
           profileDir: s.profileDir, turnpikeUclients: s.turnpikeUclients, turnpikeSeconds: s.seconds,
         };
@@ -157,8 +159,6 @@ async function run(s: Settings): Promise<number> {
         if (f.profile !== undefined) console.log(`  top self time of ${f.profile.join('\n    ')}`);
       }
       figures.push(...thisRound);
-      const measured = median(thisRound.map((f) => f.sendRatePerUclient));
-      if (measured > 0) ratePerUclient = measured;
     }
   } finally {
     await peer?.stop();
@@ -166,7 +166,7 @@ async function run(s: Settings): Promise<number> {
   const rows = summarize(figures);
   console.log('');
   console.log(formatSummary(rows, s.rounds));
-  console.log('(each echoed message is 2 datagrams in and 2 out at the server; CPU is utime+stime of the server process tree in the load window)');
+  console.log('(each echoed message is 2 datagrams in and 2 out at the server; rate and CPU (utime+stime of the server process tree) are over the steady middle half of each load)');
   if (s.json) console.log(JSON.stringify({ machine: machineInfo(), settings: s, coturnArgs: commonArgs(setup, 'PIDFILE'), rounds: figures, summary: rows }));
   return 0;
 }

@@ -1,8 +1,8 @@
 /**
  * One measurement of one server: start it fresh, open and hold many allocations (set-up rate,
- * server CPU per set-up, resident memory per live allocation), release them, then relay the
- * uclient load (echoed messages per second, loss, server CPU per relayed message), then the
- * closed-loop load of `turnpike uclient` when there is one, and stop it.
+ * server CPU per set-up, resident memory per live allocation), release them, relay the
+ * closed-loop load of `turnpike uclient` when there is one, then the unpaced turnutils_uclient
+ * load (echoed messages per second, loss, server CPU per relayed message), and stop it.
  * Server CPU is utime + stime of its whole process tree within each window only.
  */
 import type dgram from 'node:dgram';
@@ -61,8 +61,6 @@ export interface ServerFigures extends LoadFigures {
   rssBaseline: number;
   /** the closed-loop load of `turnpike uclient` (when it ran) */
   windowed: LoadFigures | undefined;
-  /** steady messages per second of each turnutils_uclient (to size the next round) */
-  sendRatePerUclient: number;
   uclientProblems: string[];
   /** top self-time functions during the load window (Turnpike with `profileDir` only) */
   profile?: string[];
@@ -83,8 +81,10 @@ export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promis
     const target: AllocationTarget = { serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, peerPort: plan.peerPort };
     const alloc = await measureAllocations(server.pid, sampler, target, plan);
     const o: UclientLoadOptions = { ...plan, serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, timeoutMs: plan.uclientTimeoutMs };
-    load = await runUclientLoad(o);
+    // turnutils_uclient leaves its allocations behind, so a later client could land on one of
+    // their 5-tuples and get 437; turnpike uclient deletes its own, so it goes first.
     const windowedLoad = plan.turnpikeUclients > 0 ? await runUclientLoad({ ...o, uclients: plan.turnpikeUclients }, 'turnpike') : undefined;
+    load = await runUclientLoad(o);
     sampler.stop();
     const problems = [...load.runs, ...(windowedLoad?.runs ?? [])].filter((r) => r.exit !== 0 || r.sent === 0).map((r) => `${r.generator} uclient exit ${r.exit}: ${r.tail.trim()}`);
     const relay = loadFigures(load, sampler);
@@ -93,7 +93,6 @@ export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promis
       ...alloc,
       ...relay,
       windowed: windowedLoad && loadFigures(windowedLoad, sampler),
-      sendRatePerUclient: relay.messagesPerSecond / plan.uclients,
       uclientProblems: problems,
     };
   } finally {

@@ -7,7 +7,7 @@ function figures(kind: 'coturn' | 'turnpike', messagesPerSecond: number, cpuUsPe
   return {
     kind, messagesPerSecond, sent: 1000, received: 990, loss: 0.01, cpuUsPerMessage, cpuShare: 0.5,
     allocationsPerSecond: 2000, allocationsFailed: 0, allocationError: undefined, cpuUsPerAllocation: 100,
-    rssPer1000: 2048 * 1024, rssBaseline: 0, sendRatePerUclient: 1000, uclientProblems: [],
+    rssPer1000: 2048 * 1024, rssBaseline: 0, uclientProblems: [],
     windowed: undefined,
   };
 }

@@ -1,0 +1,201 @@
+/**
+ * SFU fan-out bench: one publisher, N = 1, 5, 20, 50 subscribers, all node-datachannel clients
+ * on loopback, the SFU in its own process. A synthetic VP8 stream (1000-byte packets, a keyframe
+ * every 100) is sent at a fixed rate; each phase reports forwarded packets per CPU-second of the
+ * SFU process, delivery ratio (received / (sent × N)) and the added one-way latency (publisher
+ * send → subscriber receive, both in this process, so one clock). NACK buffering and RTCP (RR,
+ * SR, REMB, PLI) are on, as in production. A last phase pushes past saturation to show the SFU
+ * sheds late packets instead of collapsing. Runs about a minute and stops by itself.
+ *
+ *   node bench/sfu-fanout.ts            full run
+ *   node bench/sfu-fanout.ts --quick    shorter phases (smoke test)
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { cpus } from 'node:os';
+import { defaultSfuConfig, withOverrides } from '../src/sfu/config.ts';
+import { startSfuServer } from '../src/sfu/http-server.ts';
+import { shutdownWebrtc } from '../src/sfu/index.ts';
+import type { SfuStats } from '../src/sfu/index.ts';
+import { writeRtpIds } from '../src/sfu/rtp/rtp-packet.ts';
+import { TestClient, releaseWebrtc, waitFor } from '../test/sfu/helpers/ndc-client.ts';
+
+// ---- the SFU side (child process) -------------------------------------------------------
+
+async function serve(): Promise<void> {
+  const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: '127.0.0.1' } });
+  const server = await startSfuServer({ config, host: '127.0.0.1', port: 0, demo: false });
+  process.on('message', async (m: string) => {
+    if (m === 'stats') process.send?.({ stats: server.sfu.stats(), cpu: process.cpuUsage() });
+    if (m === 'stop') {
+      await server.close();
+      shutdownWebrtc();
+      process.exit(0);
+    }
+  });
+  process.send?.({ port: server.port });
+}
+
+// ---- the clients (this process) ---------------------------------------------------------
+
+interface Sample {
+  stats: SfuStats;
+  cpu: NodeJS.CpuUsage;
+}
+
+function ask(child: ChildProcess): Promise<Sample> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as Sample));
+    child.send('stats');
+  });
+}
+
+interface PhaseResult {
+  subscribers: number;
+  rate: number;
+  sent: number;
+  forwarded: number;
+  cpuSeconds: number;
+  delivery: number;
+  p50: number;
+  p99: number;
+  shed: number;
+  retransmitted: number;
+}
+
+const PAYLOAD = 1000;
+const VIDEO_SSRC = 0x5eed;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function phase(url: string, child: ChildProcess, n: number, rate: number, seconds: number, room: string): Promise<PhaseResult> {
+  const clients: TestClient[] = [];
+  try {
+    const pub = await TestClient.connect(url, `pub-${room}`, { keepPackets: false });
+    clients.push(pub);
+    await pub.join(room, 'publisher');
+    const { video } = await pub.publish({ videoSsrc: VIDEO_SSRC, stream: 'bench' });
+    if (!video) throw new Error('no video track');
+    await waitFor(() => video.isOpen(), 'publisher track open', 15_000);
+
+    // Send at `rate` packets a second, in 5 ms bursts; the payload carries the send time.
+    let seq = 0;
+    let sent = 0;
+    let counting = false;
+    const buf = Buffer.alloc(12 + PAYLOAD);
+    buf[0] = 0x80;
+    buf[1] = 96;
+    const perTick = rate / 200;
+    let owed = 0;
+    const pump = setInterval(() => {
+      owed += perTick;
+      for (; owed >= 1; owed--) {
+        seq = (seq + 1) & 0xffff;
+        writeRtpIds(buf, seq, Math.floor(performance.now() * 90), VIDEO_SSRC);
+        buf[12] = 0x10;
+        buf[13] = seq % 100 === 1 ? 0x00 : 0x01; // VP8 payload header: keyframe bit
+        buf.writeDoubleBE(performance.now(), 16);
+        if (video.sendMessageBinary(buf) && counting) sent++;
+      }
+    }, 5);
+
+    const delays: number[] = [];
+    const subs: TestClient[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = await TestClient.connect(url, `sub-${room}-${i}`, { keepPackets: false });
+      clients.push(c);
+      subs.push(c);
+      await c.join(room, `sub${i}`, { noPublish: true });
+    }
+    await waitFor(() => subs.every((s) => s.subTracks.some((t) => t.kind === 'video' && t.count > 0)), 'every subscriber receiving', 30_000);
+    const tracks = subs.map((s) => s.subTracks.find((t) => t.kind === 'video')!);
+    tracks.forEach((t, i) => {
+      // Latency from a sample of subscribers keeps the bench's own cost down.
+      if (i % Math.max(1, Math.floor(n / 5)) === 0) t.onRtp = (p) => counting && p.length >= 24 && delays.push(performance.now() - p.readDoubleBE(p.length - PAYLOAD + 4));
+    });
+
+    const before = await ask(child);
+    const received0 = tracks.reduce((a, t) => a + t.count, 0);
+    counting = true;
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    counting = false;
+    const after = await ask(child);
+    // Let in-flight packets land before counting what arrived.
+    await new Promise((r) => setTimeout(r, 300));
+    const received = tracks.reduce((a, t) => a + t.count, 0) - received0;
+    clearInterval(pump);
+
+    const cpuSeconds = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1e6;
+    delays.sort((a, b) => a - b);
+    return {
+      subscribers: n,
+      rate,
+      sent,
+      forwarded: after.stats.media.rtpOut - before.stats.media.rtpOut,
+      cpuSeconds,
+      delivery: sent === 0 ? 0 : Math.min(1, received / (sent * n)),
+      p50: percentile(delays, 50),
+      p99: percentile(delays, 99),
+      shed: after.stats.media.shed - before.stats.media.shed,
+      retransmitted: after.stats.media.retransmitted - before.stats.media.retransmitted,
+    };
+  } finally {
+    for (const c of clients) await c.close().catch(() => {});
+  }
+}
+
+function row(r: PhaseResult): string {
+  const perCpu = r.cpuSeconds > 0 ? Math.round(r.forwarded / r.cpuSeconds) : 0;
+  return [
+    String(r.subscribers).padStart(4),
+    String(r.rate).padStart(6),
+    String(Math.round(r.forwarded / (r.cpuSeconds > 0 ? 1 : 1))).padStart(9),
+    r.cpuSeconds.toFixed(2).padStart(7),
+    String(perCpu).padStart(12),
+    (r.delivery * 100).toFixed(1).padStart(8) + '%',
+    r.p50.toFixed(1).padStart(7),
+    r.p99.toFixed(1).padStart(7),
+    String(r.shed).padStart(7),
+  ].join(' ');
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const seconds = quick ? 2 : 6;
+  const child = fork(import.meta.filename, ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [ready] = (await once(child, 'message')) as [{ port: number }];
+  const url = `ws://127.0.0.1:${ready.port}/ws`;
+  const deadline = setTimeout(() => {
+    console.error('bench: over its time budget, stopping');
+    child.kill('SIGKILL');
+    process.exit(1);
+  }, 150_000);
+  deadline.unref();
+
+  console.log(`SFU fan-out, loopback, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
+  console.log(`VP8 synthetic stream, ${PAYLOAD}-byte payloads; ${seconds} s per phase; SFU in its own process`);
+  console.log('subs   pps/in  fwd pkts  SFU CPU  fwd/CPU-s   delivery  p50 ms  p99 ms   shed');
+  const plan: [number, number][] = [
+    [1, 1000],
+    [5, 1000],
+    [20, 1000],
+    [50, 1000],
+    [50, 3000], // past saturation: the SFU must shed, not collapse
+  ];
+  const results: PhaseResult[] = [];
+  for (const [i, [n, rate]] of plan.entries()) {
+    const r = await phase(url, child, n, rate, seconds, `bench-${i}`);
+    results.push(r);
+    console.log(row(r));
+  }
+  child.send('stop');
+  await once(child, 'exit');
+  releaseWebrtc();
+  clearTimeout(deadline);
+}
+
+if (process.argv.includes('--serve')) await serve();
+else await main();
