@@ -114,6 +114,7 @@ function printCommands(s: Settings, setup: ServerSetup, peerPort: number, messag
   if (s.turnpikeUclients > 0) console.log(`closed:   ${s.turnpikeUclients} × node bin/turnpike.ts ${turnpikeUclientArgs(o).join(' ')}  (closed loop, 32 messages in flight per client)`);
   console.log(`load:     ${s.uclients} × turnutils_uclient ${uclientArgs(o).join(' ')}  (unpaced; -n sized for ~${s.seconds} s per server)`);
   console.log('(listening and relay ports are chosen free per run; the rest is exactly as shown)');
+  if (s.profileDir !== undefined) console.log(`profiling: Turnpike runs under node --cpu-prof --cpu-prof-dir=${s.profileDir}, which slows it: compare figures from runs without --profile`);
 }
 
 function problems(f: ServerFigures): string[] {
@@ -156,7 +157,11 @@ async function run(s: Settings): Promise<number> {
         console.log(formatRoundLine(round, f));
         if (f.windowed !== undefined) console.log(formatWindowedLine(f.windowed));
         for (const p of problems(f)) console.log(p);
-        if (f.profile !== undefined) console.log(`  top self time of ${f.profile.join('\n    ')}`);
+        if (f.profile !== undefined) {
+          console.log(`  CPU profile ${f.profile.file}`);
+          console.log(`  top self time, unpaced load:\n    ${f.profile.load.join('\n    ')}`);
+          console.log(`  top self time, allocation set-ups:\n    ${f.profile.setups.join('\n    ')}`);
+        }
       }
       figures.push(...thisRound);
     }

@@ -13,6 +13,7 @@ import { bindClientSockets, openAllocations, releaseAllocations, type Allocation
 import { CpuSampler, treeRssBytes } from './proc-stat.ts';
 import { startServer, type ServerKind, type ServerSetup } from './servers.ts';
 import { runUclientLoad, type UclientLoadOptions, type UclientLoadResult } from './uclient-load.ts';
+import type { TimeWindow } from './window.ts';
 
 /** Everything one server measurement needs. */
 export interface MeasurePlan {
@@ -62,8 +63,8 @@ export interface ServerFigures extends LoadFigures {
   /** the closed-loop load of `turnpike uclient` (when it ran) */
   windowed: LoadFigures | undefined;
   uclientProblems: string[];
-  /** top self-time functions during the load window (Turnpike with `profileDir` only) */
-  profile?: string[];
+  /** the profile file and top self-time functions of the unpaced load and of the set-ups (Turnpike with `profileDir` only) */
+  profile?: { file: string; load: string[]; setups: string[] };
 }
 
 /** Warm-up set-ups before the memory baseline, so both servers are past their first-request costs. */
@@ -77,9 +78,11 @@ export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promis
   const sampler = new CpuSampler(server.pid);
   let figures: ServerFigures;
   let load: UclientLoadResult;
+  let setupWindow: TimeWindow;
   try {
     const target: AllocationTarget = { serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, peerPort: plan.peerPort };
-    const alloc = await measureAllocations(server.pid, sampler, target, plan);
+    const { setupWindow: setups, ...alloc } = await measureAllocations(server.pid, sampler, target, plan);
+    setupWindow = setups;
     const o: UclientLoadOptions = { ...plan, serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, timeoutMs: plan.uclientTimeoutMs };
     // turnutils_uclient leaves its allocations behind, so a later client could land on one of
     // their 5-tuples and get 437; turnpike uclient deletes its own, so it goes first.
@@ -99,20 +102,28 @@ export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promis
     sampler.stop();
     await server.stop();
   }
-  if (profiling && load.steady !== undefined) {
-    // The profile is written as the server exits; only the steady load's samples are summed.
-    const file = [...profilesIn(plan.profileDir!)].find((f) => !before.has(f));
-    const window = { from: monotonicMicros(load.steady.window.start), to: monotonicMicros(load.steady.window.end) };
-    if (file !== undefined) figures.profile = [`${path.join(plan.profileDir!, file)}:`, ...summarizeProfileFile(path.join(plan.profileDir!, file), 15, window)];
-  }
+  if (profiling) figures.profile = profileSummary(plan.profileDir!, before, load.steady?.window, setupWindow);
   return figures;
+}
+
+/** The new profile in `dir`, summed over the steady load and over the set-ups. */
+function profileSummary(dir: string, before: Set<string>, loadWindow: TimeWindow | undefined, setupWindow: TimeWindow): ServerFigures['profile'] {
+  // The profile is written as the server exits.
+  const file = [...profilesIn(dir)].find((f) => !before.has(f));
+  if (file === undefined) return undefined;
+  const full = path.join(dir, file);
+  const top = (w: TimeWindow | undefined): string[] => (w === undefined ? [] : summarizeProfileFile(full, 15, { from: monotonicMicros(w.start), to: monotonicMicros(w.end) }));
+  return { file: full, load: top(loadWindow), setups: top(setupWindow) };
 }
 
 function profilesIn(dir: string): Set<string> {
   return new Set(readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')));
 }
 
-type AllocationFigures = Pick<ServerFigures, 'allocationsPerSecond' | 'allocationsFailed' | 'allocationError' | 'cpuUsPerAllocation' | 'rssPer1000' | 'rssBaseline'>;
+type AllocationFigures = Pick<ServerFigures, 'allocationsPerSecond' | 'allocationsFailed' | 'allocationError' | 'cpuUsPerAllocation' | 'rssPer1000' | 'rssBaseline'> & {
+  /** when the measured set-ups ran (performance.now() ms) */
+  setupWindow: TimeWindow;
+};
 
 async function measureAllocations(pid: number, sampler: CpuSampler, target: AllocationTarget, plan: MeasurePlan): Promise<AllocationFigures> {
   const warmSockets = await bindClientSockets(Math.min(WARM_UP, plan.allocations));
@@ -137,6 +148,7 @@ async function measureAllocations(pid: number, sampler: CpuSampler, target: Allo
     cpuUsPerAllocation: n > 0 ? (cpu * 1e6) / n : NaN,
     rssPer1000: n > 0 ? ((rssHeld - rssBaseline) * 1000) / n : NaN,
     rssBaseline,
+    setupWindow: { start: opened.startedAt, end: opened.endedAt },
   };
 }
 
