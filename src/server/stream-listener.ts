@@ -5,7 +5,7 @@
  * datagrams that exceed its backlog instead of growing memory.
  */
 import net from 'node:net';
-import type { Server as TlsServer } from 'node:tls';
+import { createSecureContext, TLSSocket, type Server as TlsServer, type TlsOptions } from 'node:tls';
 import { streamFrameLength } from '../stun/index.ts';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 import type { ClientTransport, TransportProtocol } from '../turn/five-tuple.ts';
@@ -72,8 +72,35 @@ function serveConnection(ing: Ingress, socket: net.Socket, protocol: TransportPr
   socket.on('close', () => ing.core.transportClosed(transport, ing.now()));
 }
 
-/** Listens for TCP (or TLS, when `tlsServer` is given) client connections on `ip:port`. */
-export async function listenStream(ing: Ingress, ip: string, port: number, tlsServer?: TlsServer): Promise<StreamListener> {
+/**
+ * coturn serves TLS on its plain port too: a connection whose first byte is a TLS handshake
+ * record (0x16; STUN starts with 0x00 or 0x01, ChannelData with 0x40-0x7F) is wrapped in TLS.
+ */
+function serveDetecting(ing: Ingress, socket: net.Socket, tls: TlsOptions, localIp: string, localPort: number): void {
+  const context = createSecureContext(tls);
+  socket.once('data', (first: Buffer) => {
+    socket.pause();
+    socket.unshift(first);
+    if (first[0] !== 0x16) {
+      serveConnection(ing, socket, 'tcp', localIp, localPort);
+      // pause() made the stream explicitly paused; a new 'data' listener does not resume it.
+      socket.resume();
+      return;
+    }
+    const secure = new TLSSocket(socket, { isServer: true, secureContext: context });
+    secure.once('secure', () => serveConnection(ing, secure, 'tls', localIp, localPort));
+    secure.on('error', () => {
+      ing.core.counters.drop('tls-handshake-failed');
+      socket.destroy();
+    });
+  });
+}
+
+/**
+ * Listens for TCP (or TLS, when `tlsServer` is given) client connections on `ip:port`. With
+ * `detectTls`, a plain TCP listener also accepts TLS connections, as coturn's does.
+ */
+export async function listenStream(ing: Ingress, ip: string, port: number, tlsServer?: TlsServer, detectTls?: TlsOptions): Promise<StreamListener> {
   const protocol: TransportProtocol = tlsServer ? 'tls' : 'tcp';
   const server: net.Server = tlsServer ?? net.createServer();
   const v6 = ip.includes(':');
@@ -82,7 +109,9 @@ export async function listenStream(ing: Ingress, ip: string, port: number, tlsSe
     server.listen({ host: ip, port, ipv6Only: v6 }, () => resolve());
   });
   const addr = server.address() as net.AddressInfo;
-  server.on(tlsServer ? 'secureConnection' : 'connection', (socket: net.Socket) => serveConnection(ing, socket, protocol, ip, addr.port));
+  if (tlsServer) server.on('secureConnection', (socket: net.Socket) => serveConnection(ing, socket, protocol, ip, addr.port));
+  else if (detectTls) server.on('connection', (socket: net.Socket) => serveDetecting(ing, socket, detectTls, ip, addr.port));
+  else server.on('connection', (socket: net.Socket) => serveConnection(ing, socket, protocol, ip, addr.port));
   server.on('error', () => ing.core.counters.drop('stream-server-error'));
   const sockets = new Set<net.Socket>();
   server.on('connection', (s: net.Socket) => {

@@ -120,7 +120,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     for (const { ip, optional } of resolveListeningIps(config)) {
       try {
         if (!config.noUdp) udp.push(await listenUdp(ingress, ip, config.listeningPort));
-        if (!config.noTcp) streams.push(await listenStream(ingress, ip, config.listeningPort));
+        if (!config.noTcp) streams.push(await listenStream(ingress, ip, config.listeningPort, undefined, tlsOptions));
         if (tlsOptions) {
           const tlsServer = createTlsServer(tlsOptions);
           // A client that fails its handshake is counted and forgotten.

@@ -97,6 +97,8 @@ export interface TurnpikeStart {
   authSecret?: string;
   /** relay ports to reserve (default 300) */
   relayPorts?: number;
+  /** more turnserver options */
+  extraArgs?: string[];
 }
 
 /**
@@ -113,7 +115,7 @@ export async function startTurnpike(opts: TurnpikeStart = {}): Promise<Backgroun
     '--relay-ip=127.0.0.1', '--relay-ip=::1', `--min-port=${min}`, `--max-port=${max}`, '--allow-loopback-peers',
     ...(opts.rfc5766Channels === false ? [] : ['--rfc5766-channel-numbers']),
     '-a', ...(opts.authSecret === undefined ? ['-u', 'ling:ling1234'] : ['--use-auth-secret', `--static-auth-secret=${opts.authSecret}`]),
-    '-r', 'demo', '--log-file=stdout',
+    '-r', 'demo', '--log-file=stdout', ...(opts.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const server = background(child, port);
