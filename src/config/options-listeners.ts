@@ -24,7 +24,7 @@ export const listenerOptions: readonly OptionSpec[] = [
   valued({
     name: 'tls-listening-port', area, type: port, default: '5349',
     meaning: 'TLS and DTLS listener port',
-    status: S.Supported, note: 'stored for the TLS/DTLS listeners',
+    status: S.Supported, note: 'TURN over TLS here when cert and pkey are set (TLS is also accepted on listening-port, as in coturn); DTLS comes later',
     set: (t, v) => { t.config.tlsListeningPort = v; },
   }),
   valued({
