@@ -43,6 +43,8 @@ export async function bindClientSockets(n: number): Promise<dgram.Socket[]> {
       const s = dgram.createSocket('udp4');
       await new Promise<void>((resolve) => s.bind(0, HOST, () => resolve()));
       s.on('error', () => {});
+      // Held open after use (see releaseAllocations), they must not keep the bench alive.
+      s.unref();
       return s;
     }),
   );
@@ -136,8 +138,12 @@ export async function openAllocations(sockets: dgram.Socket[], t: AllocationTarg
   return { held, failed, firstError, startedAt, endedAt: performance.now() };
 }
 
-/** Deletes the allocations (Refresh with LIFETIME 0, RFC 8656 §8) and closes every socket. */
-export async function releaseAllocations(held: HeldAllocation[], sockets: dgram.Socket[], t: AllocationTarget, concurrency: number): Promise<void> {
+/**
+ * Deletes the allocations (Refresh with LIFETIME 0, RFC 8656 §8). The sockets stay open: coturn
+ * keeps a deleted allocation's 5-tuple for a while and answers a new Allocate from it with 437,
+ * so their ports must not go to the next load's clients until the server is gone.
+ */
+export async function releaseAllocations(held: HeldAllocation[], t: AllocationTarget, concurrency: number): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < held.length) {
@@ -151,5 +157,9 @@ export async function releaseAllocations(held: HeldAllocation[], sockets: dgram.
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(held.length, 1)) }, worker));
   for (const h of held) h.tx.close();
+}
+
+/** Closes client sockets. */
+export async function closeSockets(sockets: dgram.Socket[]): Promise<void> {
   await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
 }

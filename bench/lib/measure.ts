@@ -9,7 +9,7 @@ import type dgram from 'node:dgram';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { monotonicMicros, summarizeProfileFile } from './cpu-profile.ts';
-import { bindClientSockets, openAllocations, releaseAllocations, type AllocationTarget } from './alloc-client.ts';
+import { bindClientSockets, closeSockets, openAllocations, releaseAllocations, type AllocationTarget } from './alloc-client.ts';
 import { CpuSampler, treeRssBytes } from './proc-stat.ts';
 import { startServer, type ServerKind, type ServerSetup } from './servers.ts';
 import { runUclientLoad, type UclientLoadOptions, type UclientLoadResult } from './uclient-load.ts';
@@ -79,10 +79,12 @@ export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promis
   let figures: ServerFigures;
   let load: UclientLoadResult;
   let setupWindow: TimeWindow;
+  let clientSockets: dgram.Socket[] = [];
   try {
     const target: AllocationTarget = { serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, peerPort: plan.peerPort };
-    const { setupWindow: setups, ...alloc } = await measureAllocations(server.pid, sampler, target, plan);
+    const { setupWindow: setups, sockets, ...alloc } = await measureAllocations(server.pid, sampler, target, plan);
     setupWindow = setups;
+    clientSockets = sockets;
     const o: UclientLoadOptions = { ...plan, serverPort: plan.setup.port, user: plan.setup.user, password: plan.setup.password, timeoutMs: plan.uclientTimeoutMs };
     // turnutils_uclient leaves its allocations behind, so a later client could land on one of
     // their 5-tuples and get 437; turnpike uclient deletes its own, so it goes first.
@@ -101,6 +103,7 @@ export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promis
   } finally {
     sampler.stop();
     await server.stop();
+    await closeSockets(clientSockets);
   }
   if (profiling) figures.profile = profileSummary(plan.profileDir!, before, load.steady?.window, setupWindow);
   return figures;
@@ -123,6 +126,8 @@ function profilesIn(dir: string): Set<string> {
 type AllocationFigures = Pick<ServerFigures, 'allocationsPerSecond' | 'allocationsFailed' | 'allocationError' | 'cpuUsPerAllocation' | 'rssPer1000' | 'rssBaseline'> & {
   /** when the measured set-ups ran (performance.now() ms) */
   setupWindow: TimeWindow;
+  /** the client sockets, to be closed once the server has stopped */
+  sockets: dgram.Socket[];
 };
 
 async function measureAllocations(pid: number, sampler: CpuSampler, target: AllocationTarget, plan: MeasurePlan): Promise<AllocationFigures> {
@@ -139,8 +144,8 @@ async function measureAllocations(pid: number, sampler: CpuSampler, target: Allo
   const n = opened.held.length;
   const seconds = (opened.endedAt - opened.startedAt) / 1000;
   const cpu = sampler.cpuBetween(opened.startedAt, opened.endedAt);
-  await releaseAllocations(opened.held, sockets, target, plan.concurrency);
-  await releaseAllocations(warm.held, warmSockets, target, plan.concurrency);
+  await releaseAllocations(opened.held, target, plan.concurrency);
+  await releaseAllocations(warm.held, target, plan.concurrency);
   return {
     allocationsPerSecond: n > 0 ? n / seconds : 0,
     allocationsFailed: opened.failed + warm.failed,
@@ -149,6 +154,7 @@ async function measureAllocations(pid: number, sampler: CpuSampler, target: Allo
     rssPer1000: n > 0 ? ((rssHeld - rssBaseline) * 1000) / n : NaN,
     rssBaseline,
     setupWindow: { start: opened.startedAt, end: opened.endedAt },
+    sockets: [...warmSockets, ...sockets],
   };
 }
 
