@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
+import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { freeTcpPort, freeUdpTcpPort, freeRange } from '../helpers/ports.ts';
 import { startEchoPeer } from '../../src/cli/peer.ts';
@@ -96,4 +97,26 @@ test('STUN answers on an IPv6 listening address', async (t) => {
   t.after(() => stop(child));
   const r = spawnSync(process.execPath, [BIN, 'stunclient', '-p', String(port), '::1'], { encoding: 'utf8', timeout: 10000 });
   assert.match(r.stdout, /IPv6\. UDP reflexive addr: \[::1\]:\d+/);
+});
+
+test('serve answers over https when cert and pkey are configured', async (t) => {
+  const port = await freeUdpTcpPort();
+  const tlsPort = await freeTcpPort();
+  const http = await freeTcpPort();
+  const fixture = (name: string): string => fileURLToPath(new URL(`../http/fixtures/${name}`, import.meta.url));
+  const { child } = await serve([
+    '--listening-ip=127.0.0.1', `--listening-port=${port}`, `--tls-listening-port=${tlsPort}`, `--http-port=${http}`,
+    `--cert=${fixture('localhost-cert.pem')}`, `--pkey=${fixture('localhost-key.pem')}`, '--no-dtls', '--log-file=stdout',
+  ]);
+  t.after(() => stop(child));
+  const body = await new Promise<string>((resolve, reject) => {
+    https
+      .get(`https://127.0.0.1:${http}/api/server-info`, { rejectUnauthorized: false }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve(text));
+      })
+      .on('error', reject);
+  });
+  assert.deepEqual(JSON.parse(body).stun, [`stun:127.0.0.1:${port}`]);
 });
