@@ -11,6 +11,7 @@
  *   node bench/sfu-fanout.ts --quick    shorter phases (smoke test)
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { cpus } from 'node:os';
 import { defaultSfuConfig, withOverrides } from '../src/sfu/config.ts';
@@ -22,11 +23,27 @@ import { TestClient, releaseWebrtc, waitFor } from '../test/sfu/helpers/ndc-clie
 
 // ---- the SFU side (child process) -------------------------------------------------------
 
+/** CPU clock ticks (user + system) per thread name, from /proc (Linux only; empty elsewhere). */
+function threadTicks(): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[name] = (out[name] ?? 0) + Number(f[11]) + Number(f[12]);
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
 async function serve(): Promise<void> {
   const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: '127.0.0.1' } });
   const server = await startSfuServer({ config, host: '127.0.0.1', port: 0, demo: false });
   process.on('message', async (m: string) => {
-    if (m === 'stats') process.send?.({ stats: server.sfu.stats(), cpu: process.cpuUsage() });
+    if (m === 'stats') process.send?.({ stats: server.sfu.stats(), cpu: process.cpuUsage(), threads: threadTicks() });
     if (m === 'stop') {
       await server.close();
       shutdownWebrtc();
@@ -41,6 +58,7 @@ async function serve(): Promise<void> {
 interface Sample {
   stats: SfuStats;
   cpu: NodeJS.CpuUsage;
+  threads: Record<string, number>;
 }
 
 function ask(child: ChildProcess): Promise<Sample> {
@@ -73,6 +91,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function phase(url: string, child: ChildProcess, n: number, rate: number, seconds: number, room: string): Promise<PhaseResult> {
   const clients: TestClient[] = [];
+  let pump: NodeJS.Timeout | undefined;
   try {
     const pub = await TestClient.connect(url, `pub-${room}`, { keepPackets: false });
     clients.push(pub);
@@ -90,7 +109,7 @@ async function phase(url: string, child: ChildProcess, n: number, rate: number, 
     buf[1] = 96;
     const perTick = rate / 200;
     let owed = 0;
-    const pump = setInterval(() => {
+    pump = setInterval(() => {
       owed += perTick;
       for (; owed >= 1; owed--) {
         seq = (seq + 1) & 0xffff;
@@ -98,7 +117,11 @@ async function phase(url: string, child: ChildProcess, n: number, rate: number, 
         buf[12] = 0x10;
         buf[13] = seq % 100 === 1 ? 0x00 : 0x01; // VP8 payload header: keyframe bit
         buf.writeDoubleBE(performance.now(), 16);
-        if (video.sendMessageBinary(buf) && counting) sent++;
+        try {
+          if (video.sendMessageBinary(buf) && counting) sent++;
+        } catch {
+          return; // the track closed at the end of the phase
+        }
       }
     }, 5);
 
@@ -126,9 +149,16 @@ async function phase(url: string, child: ChildProcess, n: number, rate: number, 
     // Let in-flight packets land before counting what arrived.
     await new Promise((r) => setTimeout(r, 300));
     const received = tracks.reduce((a, t) => a + t.count, 0) - received0;
-    clearInterval(pump);
 
     const cpuSeconds = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1e6;
+    if (process.env.SFU_BENCH_VERBOSE) {
+      const threads = Object.entries(after.threads)
+        .map(([k, v]) => [k, v - (before.threads[k] ?? 0)] as const)
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      console.log(`  user ${(after.cpu.user - before.cpu.user) / 1e6} s, system ${(after.cpu.system - before.cpu.system) / 1e6} s; ticks by thread: ${threads}`);
+    }
     delays.sort((a, b) => a - b);
     return {
       subscribers: n,
@@ -143,6 +173,7 @@ async function phase(url: string, child: ChildProcess, n: number, rate: number, 
       retransmitted: after.stats.media.retransmitted - before.stats.media.retransmitted,
     };
   } finally {
+    clearInterval(pump);
     for (const c of clients) await c.close().catch(() => {});
   }
 }
@@ -165,7 +196,9 @@ function row(r: PhaseResult): string {
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const seconds = quick ? 2 : 6;
-  const child = fork(import.meta.filename, ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const profile = process.env.SFU_BENCH_PROFILE; // a directory: CPU-profile the SFU process there
+  const execArgv = profile ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profile}`] : process.execArgv;
+  const child = fork(import.meta.filename, ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const [ready] = (await once(child, 'message')) as [{ port: number }];
   const url = `ws://127.0.0.1:${ready.port}/ws`;
   const deadline = setTimeout(() => {
@@ -178,6 +211,7 @@ async function main(): Promise<void> {
   console.log(`SFU fan-out, loopback, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
   console.log(`VP8 synthetic stream, ${PAYLOAD}-byte payloads; ${seconds} s per phase; SFU in its own process`);
   console.log('subs   pps/in  fwd pkts  SFU CPU  fwd/CPU-s   delivery  p50 ms  p99 ms   shed');
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',').map(Number);
   const plan: [number, number][] = [
     [1, 1000],
     [5, 1000],
@@ -187,6 +221,7 @@ async function main(): Promise<void> {
   ];
   const results: PhaseResult[] = [];
   for (const [i, [n, rate]] of plan.entries()) {
+    if (only && !only.includes(i)) continue;
     const r = await phase(url, child, n, rate, seconds, `bench-${i}`);
     results.push(r);
     console.log(row(r));
