@@ -37,8 +37,10 @@ export interface UpTrackOptions {
   /** the SSRC the SFU signs its RTCP with on this connection */
   readonly rtcpSsrc: number;
   readonly counters: MediaCounters;
-  /** packets that queued longer than this are shed */
+  /** while the forwarder is saturated, packets that queued longer than this are shed */
   readonly maxQueueDelayMs: number;
+  /** whether the forwarder is saturated now */
+  readonly overloaded: (nowMs: number) => boolean;
   /** minimum spacing of keyframe requests per layer */
   readonly pliIntervalMs: number;
   /** first packet: the codec is now known (down-tracks can be offered) */
@@ -185,7 +187,8 @@ export class UpTrack {
       const lvl = e && readAudioLevel(buf, e);
       if (lvl) this.#o.onAudioLevel(lvl.level);
     }
-    if (layer.gate.late(rtp.timestamp, nowMs)) {
+    // The gate sees every packet (to track the smallest transit) but only sheds under overload.
+    if (layer.gate.late(rtp.timestamp, nowMs) && this.#o.overloaded(nowMs)) {
       c.shed++;
       return;
     }

@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import type { SfuConfig } from '../config-types.ts';
 import type { MediaCounters } from '../media/counters.ts';
+import type { LoadMonitor } from '../media/load-monitor.ts';
 import type { SfuLog } from '../signal/ws-endpoint.ts';
 import type { TransportFactory } from '../transport/types.ts';
 
@@ -12,6 +13,8 @@ export interface RoomContext {
   readonly config: SfuConfig;
   readonly transports: TransportFactory;
   readonly counters: MediaCounters;
+  /** saturation of the forwarding thread (drives load shedding) */
+  readonly load: LoadMonitor;
   readonly log: SfuLog;
   /** monotonic ms */
   readonly now: () => number;

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SfuConfig } from '../config-types.ts';
 import { newMediaCounters, type MediaCounters } from '../media/counters.ts';
+import { LoadMonitor } from '../media/load-monitor.ts';
 import type { JoinParams } from '../signal/schema.ts';
 import type { SfuLog } from '../signal/ws-endpoint.ts';
 import type { TransportFactory } from '../transport/types.ts';
@@ -22,6 +23,8 @@ export interface RoomStats {
   publishedTracks: number;
   downTracks: number;
   dataChannelMessagesRelayed: number;
+  /** the largest delay of the SFU's 20 ms clock so far, ms (a saturation sign) */
+  maxClockLagMs: number;
   media: MediaCounters;
 }
 
@@ -37,6 +40,7 @@ export class Sfu implements RoomService {
       config,
       transports,
       counters: newMediaCounters(),
+      load: new LoadMonitor(),
       log,
       now: () => performance.now(),
       wallClock: () => Date.now(),
@@ -47,6 +51,7 @@ export class Sfu implements RoomService {
 
   #tick(): void {
     const now = this.#ctx.now();
+    this.#ctx.load.tick(now, TICK_MS);
     for (const s of this.#sessions.values()) {
       try {
         s.tick(now);
@@ -90,7 +95,15 @@ export class Sfu implements RoomService {
       relayed += s.fanout.relayed;
       for (const p of s.peers) downTracks += p.subscriber?.downTracks.length ?? 0;
     }
-    return { sessions: this.#sessions.size, peers, publishedTracks, downTracks, dataChannelMessagesRelayed: relayed, media: { ...this.#ctx.counters } };
+    return {
+      sessions: this.#sessions.size,
+      peers,
+      publishedTracks,
+      downTracks,
+      dataChannelMessagesRelayed: relayed,
+      maxClockLagMs: Math.round(this.#ctx.load.maxLagMs),
+      media: { ...this.#ctx.counters },
+    };
   }
 
   /** Closes every peer and stops the clock. */

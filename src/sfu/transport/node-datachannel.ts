@@ -258,17 +258,25 @@ class NdcSendTrack implements SendTrack {
   onOpen: (() => void) | undefined;
   readonly #t: Track;
   #closed = false;
+  /** cached from the open/closed events: the forwarding path asks once per packet */
+  #open = false;
 
   constructor(mid: string, t: Track, log: SfuLog) {
     this.mid = mid;
     this.#t = hold(t);
     t.onMessage((m) => guard(log, 'rtcp', () => this.onRtcp?.(m)));
-    t.onOpen(() => guard(log, 'track-open', () => this.onOpen?.()));
-    t.onClosed(() => onTrackClosed(t));
+    t.onOpen(() => {
+      this.#open = true;
+      guard(log, 'track-open', () => this.onOpen?.());
+    });
+    t.onClosed(() => {
+      this.#open = false;
+      onTrackClosed(t);
+    });
   }
 
   isOpen(): boolean {
-    return !this.#closed && this.#t.isOpen();
+    return this.#open && !this.#closed;
   }
 
   sendRtp(packet: Uint8Array): boolean {

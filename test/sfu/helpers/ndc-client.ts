@@ -18,8 +18,13 @@ export interface ReceivedTrack {
   readonly mid: string;
   readonly kind: string;
   readonly track: Track;
+  /** every RTP packet, unless the client was made with `keepPackets: false` */
   readonly rtp: Buffer[];
   readonly rtcp: Buffer[];
+  /** RTP packets received */
+  count: number;
+  /** called for each RTP packet (the bench measures latency here) */
+  onRtp: ((p: Buffer) => void) | undefined;
   closed: boolean;
 }
 
@@ -65,7 +70,10 @@ export class TestClient {
   #subDesc: ((sdp: string) => void) | undefined;
   readonly #pubTracks: Track[] = [];
 
-  private constructor(ws: WebSocket, name: string) {
+  readonly #keep: boolean;
+
+  private constructor(ws: WebSocket, name: string, keepPackets: boolean, listen: boolean) {
+    this.#keep = keepPackets;
     this.ws = ws;
     this.pub = hold(new ndc.PeerConnection(`${name}-pub`, config));
     this.sub = hold(new ndc.PeerConnection(`${name}-sub`, config));
@@ -82,8 +90,16 @@ export class TestClient {
     });
     this.sub.onTrack((t) => {
       hold(t);
-      const rec: ReceivedTrack = { mid: t.mid(), kind: t.type(), track: t, rtp: [], rtcp: [], closed: false };
-      t.onMessage((m) => (m[1] >= 192 && m[1] <= 223 ? rec.rtcp : rec.rtp).push(m));
+      const rec: ReceivedTrack = { mid: t.mid(), kind: t.type(), track: t, rtp: [], rtcp: [], count: 0, onRtp: undefined, closed: false };
+      if (listen || t.type() !== 'video') t.onMessage((m) => {
+        if (m[1] >= 192 && m[1] <= 223) {
+          if (this.#keep) rec.rtcp.push(m);
+          return;
+        }
+        rec.count++;
+        rec.onRtp?.(m);
+        if (this.#keep) rec.rtp.push(m);
+      });
       t.onClosed(() => {
         rec.closed = true;
         t.close(); // releases the binding's callbacks, or the process cannot exit
@@ -102,10 +118,14 @@ export class TestClient {
     ws.on('message', (raw) => this.#onMessage(JSON.parse(String(raw))));
   }
 
-  static async connect(url: string, name: string): Promise<TestClient> {
+  /**
+   * `keepPackets: false` only counts packets; `listen: false` does not even deliver received
+   * video to JavaScript (the bench's silent subscribers: the stack still receives and decrypts).
+   */
+  static async connect(url: string, name: string, opts: { keepPackets?: boolean; listen?: boolean } = {}): Promise<TestClient> {
     const ws = new WebSocket(url);
     await once(ws, 'open');
-    return new TestClient(ws, name);
+    return new TestClient(ws, name, opts.keepPackets ?? true, opts.listen ?? true);
   }
 
   #notify(method: string, params: unknown): void {
