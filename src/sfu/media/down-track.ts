@@ -26,6 +26,8 @@ export interface DownTrackOptions {
   readonly firstTimestamp: number;
   /** wall clock for NTP in sender reports */
   readonly wallClockMs: () => number;
+  /** monotonic clock, ms */
+  readonly now: () => number;
 }
 
 const SR_INTERVAL_MS = 1000;
@@ -114,7 +116,7 @@ export class DownTrack implements UpTrackSink {
     c.rtcpIn++;
     const r = parseRtcp(buf);
     if (!r.ok) return;
-    const now = performance.now();
+    const now = this.#o.now();
     for (const p of r.packets) {
       if (p.type === 'pli' || p.type === 'fir') {
         c.keyframeRequestsFromSubscribers++;

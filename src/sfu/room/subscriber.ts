@@ -152,6 +152,7 @@ export class Subscriber {
       firstSeq: random16(),
       firstTimestamp: random32(),
       wallClockMs: this.#ctx.wallClock,
+      now: this.#ctx.now,
     });
     // Until the answer says otherwise, assume every offered extension is kept.
     down.setExtensions(extensionMap(up.info.extmaps, extmaps));
