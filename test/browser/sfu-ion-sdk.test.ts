@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { shutdownWebrtc } from '../../src/sfu/index.ts';
-import { launchBrowser, noChromium, startLoopbackSfu } from '../sfu/helpers/browser.ts';
+import { launchBrowser, noChromium, startLoopbackSfu, waitInPage } from '../sfu/helpers/browser.ts';
 
 /**
  * A tiny driver added to a page that has ion-sdk-js's bundles loaded (the /demo page serves them
@@ -84,10 +84,10 @@ test('ion-sdk-js in Chromium: publish, receive and decode, chat, leave', { skip:
     await page.waitForFunction(() => (window as any).state.tracks.length === 2, null, { timeout: 20_000 });
     const kinds = await page.evaluate(() => (window as any).state.tracks.map((x: any) => `${x.kind}:${x.streamId}`).sort());
     assert.deepEqual(kinds, [`audio:${streamA}`, `video:${streamA}`], 'remote stream id is the publisher stream id');
-    await page.waitForFunction(async () => {
+    await waitInPage(page, async () => {
       const d = await (window as any).decoded();
       return d.video > 0 && d.audio > 0;
-    }, null, { timeout: 20_000, polling: 200 });
+    }, null, 'decoded audio and video');
   }
 
   // Chat over the fanned-out data channel.

@@ -65,6 +65,13 @@ export class Publisher {
     const state = this.#pc.signalingState();
     if (state !== 'stable' && state !== 'new') return { ok: false, error: 'offered ignored' };
     const filtered = filterPublisherOffer(offerSdp, { noPublish: this.#noPublish });
+    if (filtered.refusedSimulcast.length > 0) {
+      this.#ctx.log.warn('sfu.publisher.simulcast_refused', {
+        peer: this.#peerId,
+        mids: filtered.refusedSimulcast,
+        why: 'RID simulcast is received only when it is the connection\'s only media section',
+      });
+    }
     const set = this.#pc.setRemoteDescription(filtered.sdp, 'offer');
     if (!set.ok) return set;
     this.#media = new Map(filtered.media.map((m) => [m.mid, m]));

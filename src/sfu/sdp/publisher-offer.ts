@@ -23,6 +23,8 @@ export interface PublishedMedia {
 export interface FilteredOffer {
   readonly sdp: string;
   readonly media: readonly PublishedMedia[];
+  /** mids of RID-simulcast sections refused because the connection has other media sections */
+  readonly refusedSimulcast: readonly string[];
 }
 
 function secondarySsrcs(m: SdpMedia): Set<number> {
@@ -47,12 +49,17 @@ function keepLine(line: string, keptPts: Set<number>, dropSsrcs: Set<number>, al
 
 /**
  * Removes codecs, feedback and extensions the SFU does not forward, and RTX/FEC SSRCs. A media
- * section with nothing forwardable (or every media section, with `noPublish`) gets port 0, so
- * the answer rejects it (RFC 8829 §5.3.1).
+ * section with nothing forwardable (or every media section, with `noPublish`), and a RID
+ * simulcast section next to other media sections (see `refusedSimulcast`), gets port 0, so the
+ * answer rejects it (RFC 8829 §5.3.1) instead of accepting media that would never arrive.
  */
 export function filterPublisherOffer(text: string, opts: { readonly noPublish: boolean }): FilteredOffer {
   const sdp = parseSdp(text);
   const media: PublishedMedia[] = [];
+  const refusedSimulcast: string[] = [];
+  // The WebRTC stack demultiplexes by the SSRCs an offer lists, or sends everything to the only
+  // media section there is. RID simulcast lists no SSRCs, so it can only be received alone.
+  const mediaSections = sdp.media.filter((m) => m.kind === 'audio' || m.kind === 'video').length;
   const sections = sdp.media.map((m) => {
     if (m.kind !== 'audio' && m.kind !== 'video') return { mline: mediaLine(m, m.port, m.formats), lines: m.lines };
     const kept = m.codecs.flatMap((codec) => {
@@ -62,7 +69,9 @@ export function filterPublisherOffer(text: string, opts: { readonly noPublish: b
     const keptPts = new Set(kept.map((k) => k.codec.pt));
     const allPts = new Set(m.formats.map(Number));
     const drop = secondarySsrcs(m);
-    const rejected = opts.noPublish || kept.length === 0 || m.port === 0;
+    const unreceivable = mediaSections > 1 && m.rids.length > 0 && m.ssrcs.length === 0 && m.port !== 0;
+    if (unreceivable && m.mid !== undefined) refusedSimulcast.push(m.mid);
+    const rejected = opts.noPublish || kept.length === 0 || m.port === 0 || unreceivable;
     const formats = kept.length > 0 ? kept.map((k) => String(k.codec.pt)) : m.formats;
     const lines = m.lines.filter((l) => keepLine(l, keptPts, drop, allPts));
     if (!rejected && m.mid !== undefined && (m.direction === 'sendonly' || m.direction === 'sendrecv')) {
@@ -79,7 +88,7 @@ export function filterPublisherOffer(text: string, opts: { readonly noPublish: b
     }
     return { mline: mediaLine(m, rejected ? 0 : m.port, formats), lines };
   });
-  return { sdp: writeSdp(sdp.session, sections), media };
+  return { sdp: writeSdp(sdp.session, sections), media, refusedSimulcast };
 }
 
 /**

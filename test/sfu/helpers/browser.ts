@@ -3,7 +3,7 @@
  * loopback to point it at.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { defaultSfuConfig, withOverrides } from '../../../src/sfu/config.ts';
 import { startSfuServer, type SfuServer } from '../../../src/sfu/http-server.ts';
 
@@ -34,4 +34,17 @@ export function launchBrowser(): Promise<Browser> {
 export function startLoopbackSfu(): Promise<SfuServer> {
   const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: '127.0.0.1' } });
   return startSfuServer({ config, host: '127.0.0.1', port: 0 });
+}
+
+/**
+ * Polls an (async) function in the page until it returns something truthy. Playwright's
+ * waitForFunction treats a returned Promise as truthy, so async checks go through here.
+ */
+export async function waitInPage<A>(page: Page, fn: (arg: A) => unknown, arg: A, what: string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await page.evaluate(fn as never, arg as never)) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

@@ -56,6 +56,16 @@ test('simulcast RIDs are read, and the answer is flipped to recv (RFC 8853 §5.3
   assert.equal(fixed, 'v=0\r\nm=video 9 X 96\r\na=rid:f recv\r\na=rid:h recv\r\na=simulcast:recv f;h\r\n');
 });
 
+test('RID simulcast next to other media sections is refused (it could not be received)', () => {
+  const withAudio = chromeSimulcast.replace(/m=video/, 'm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:9\r\na=sendonly\r\na=rtpmap:111 opus/48000/2\r\nm=video');
+  const f = filterPublisherOffer(withAudio, { noPublish: false });
+  const video = parseSdp(f.sdp).media.find((m) => m.kind === 'video')!;
+  assert.equal(video.port, 0);
+  assert.deepEqual(f.refusedSimulcast, [video.mid]);
+  assert.deepEqual(f.media.map((m) => m.kind), ['audio']);
+  assert.deepEqual(filterPublisherOffer(chromeSimulcast, { noPublish: false }).refusedSimulcast, []);
+});
+
 test('a subscriber answer says which sections were accepted and which extensions kept', () => {
   const a = readSubscriberAnswer('v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:a1\r\na=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\na=recvonly\r\na=rtpmap:111 opus/48000/2\r\nm=video 0 UDP/TLS/RTP/SAVPF 102\r\na=mid:v1\r\na=inactive\r\n');
   assert.deepEqual(a, [
