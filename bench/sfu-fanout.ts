@@ -22,6 +22,7 @@ import { startSfuServer } from '../src/sfu/http-server.ts';
 import { shutdownWebrtc } from '../src/sfu/index.ts';
 import type { SfuStats } from '../src/sfu/index.ts';
 import { writeRtpIds } from '../src/sfu/rtp/rtp-packet.ts';
+import type { Track } from 'node-datachannel';
 import { TestClient, releaseWebrtc, waitFor } from '../test/sfu/helpers/ndc-client.ts';
 
 // ---- the SFU side (child process) -------------------------------------------------------
@@ -94,9 +95,77 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** A paced synthetic VP8 sender: `rate` packets a second in 5 ms bursts, send time in the payload. */
+class Pump {
+  sent = 0;
+  counting = false;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(video: Track, rate: number) {
+    let seq = 0;
+    let owed = 0;
+    const buf = Buffer.alloc(12 + PAYLOAD);
+    buf[0] = 0x80;
+    buf[1] = 96;
+    this.#timer = setInterval(() => {
+      owed += rate / 200;
+      for (; owed >= 1; owed--) {
+        seq = (seq + 1) & 0xffff;
+        writeRtpIds(buf, seq, Math.floor(performance.now() * 90), VIDEO_SSRC);
+        buf[12] = 0x10;
+        buf[13] = seq % 100 === 1 ? 0x00 : 0x01; // VP8 payload header: the keyframe bit
+        buf.writeDoubleBE(performance.now(), 16);
+        try {
+          if (video.sendMessageBinary(buf) && this.counting) this.sent++;
+        } catch {
+          return; // the track closed at the end of the phase
+        }
+      }
+    }, 5);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+/** Joins `n` subscribers, ten at a time; the first `probes` hand their packets to JavaScript. */
+async function joinSubscribers(url: string, room: string, n: number, probes: number, clients: TestClient[]): Promise<TestClient[]> {
+  const subs: TestClient[] = [];
+  for (let i = 0; i < n; i += 10) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(10, n - i) }, async (_, k) => {
+        const c = await TestClient.connect(url, `sub-${room}-${i + k}`, { keepPackets: false, listen: i + k < probes });
+        clients.push(c);
+        await c.join(room, `sub${i + k}`, { noPublish: true });
+        return c;
+      }),
+    );
+    subs.push(...batch);
+  }
+  // Probes must see packets; silent subscribers must have their video track open.
+  const ready = (s: TestClient, i: number) => s.subTracks.some((t) => t.kind === 'video' && (i < probes ? t.count > 0 : t.track.isOpen()));
+  try {
+    await waitFor(() => subs.every(ready), 'every subscriber receiving', 30_000);
+  } catch (err) {
+    const waiting = subs.filter((s, i) => !ready(s, i));
+    throw new Error(`${(err as Error).message}: ${waiting.length} of ${n} not receiving`, { cause: err });
+  }
+  return subs;
+}
+
+function threadReport(before: Sample, after: Sample): string {
+  const threads = Object.entries(after.threads)
+    .map(([k, v]) => [k, v - (before.threads[k] ?? 0)] as const)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return `  user ${(after.cpu.user - before.cpu.user) / 1e6} s, system ${(after.cpu.system - before.cpu.system) / 1e6} s; ticks by thread: ${threads}`;
+}
+
 async function phase(url: string, child: ChildProcess, n: number, rate: number, seconds: number, room: string): Promise<PhaseResult> {
   const clients: TestClient[] = [];
-  let pump: NodeJS.Timeout | undefined;
+  let pump: Pump | undefined;
   try {
     const pub = await TestClient.connect(url, `pub-${room}`, { keepPackets: false });
     clients.push(pub);
@@ -104,97 +173,46 @@ async function phase(url: string, child: ChildProcess, n: number, rate: number, 
     const { video } = await pub.publish({ videoSsrc: VIDEO_SSRC, stream: 'bench' });
     if (!video) throw new Error('no video track');
     await waitFor(() => video.isOpen(), 'publisher track open', 15_000);
-
-    // Send at `rate` packets a second, in 5 ms bursts; the payload carries the send time.
-    let seq = 0;
-    let sent = 0;
-    let counting = false;
-    const buf = Buffer.alloc(12 + PAYLOAD);
-    buf[0] = 0x80;
-    buf[1] = 96;
-    const perTick = rate / 200;
-    let owed = 0;
-    pump = setInterval(() => {
-      owed += perTick;
-      for (; owed >= 1; owed--) {
-        seq = (seq + 1) & 0xffff;
-        writeRtpIds(buf, seq, Math.floor(performance.now() * 90), VIDEO_SSRC);
-        buf[12] = 0x10;
-        buf[13] = seq % 100 === 1 ? 0x00 : 0x01; // VP8 payload header: keyframe bit
-        buf.writeDoubleBE(performance.now(), 16);
-        try {
-          if (video.sendMessageBinary(buf) && counting) sent++;
-        } catch {
-          return; // the track closed at the end of the phase
-        }
-      }
-    }, 5);
+    pump = new Pump(video, rate);
 
     // A few "probe" subscribers hand every packet to JavaScript (latency, exact counts); the
     // others only let the stack receive and decrypt, so the bench itself stays light.
     const probes = Math.min(n, rate > 3000 ? 2 : 5);
-    const delays: number[] = [];
-    const subs: TestClient[] = [];
-    for (let i = 0; i < n; i += 10) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(10, n - i) }, async (_, k) => {
-          const c = await TestClient.connect(url, `sub-${room}-${i + k}`, { keepPackets: false, listen: i + k < probes });
-          clients.push(c);
-          await c.join(room, `sub${i + k}`, { noPublish: true });
-          return c;
-        }),
-      );
-      subs.push(...batch);
-    }
-    // Probes must see packets; silent subscribers must have their video track open.
-    const ready = (s: TestClient, i: number) => s.subTracks.some((t) => t.kind === 'video' && (i < probes ? t.count > 0 : t.track.isOpen()));
-    try {
-      await waitFor(() => subs.every(ready), 'every subscriber receiving', 30_000);
-    } catch (err) {
-      const waiting = subs.filter((s, i) => !ready(s, i));
-      throw new Error(`${(err as Error).message}: ${waiting.length} of ${n} not receiving (offers ${waiting.map((w) => w.offers.length).join(',')})`);
-    }
+    const subs = await joinSubscribers(url, room, n, probes, clients);
     const tracks = subs.slice(0, probes).map((s) => s.subTracks.find((t) => t.kind === 'video')!);
+    const delays: number[] = [];
     for (const t of tracks) {
       t.onRtp = (p) => {
-        if (counting && p.length >= 24) delays.push(performance.now() - p.readDoubleBE(p.length - PAYLOAD + 4));
+        if (pump?.counting && p.length >= 24) delays.push(performance.now() - p.readDoubleBE(p.length - PAYLOAD + 4));
       };
     }
 
     const before = await ask(child);
     const counted0 = tracks.reduce((a, t) => a + t.count, 0);
-    counting = true;
+    pump.counting = true;
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    counting = false;
+    pump.counting = false;
     const after = await ask(child);
     // Let in-flight packets land before counting what arrived.
     await new Promise((r) => setTimeout(r, 300));
     const counted = tracks.reduce((a, t) => a + t.count, 0) - counted0;
-
-    const cpuSeconds = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1e6;
-    if (process.env.SFU_BENCH_VERBOSE) {
-      const threads = Object.entries(after.threads)
-        .map(([k, v]) => [k, v - (before.threads[k] ?? 0)] as const)
-        .filter(([, v]) => v > 0)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ');
-      console.log(`  user ${(after.cpu.user - before.cpu.user) / 1e6} s, system ${(after.cpu.system - before.cpu.system) / 1e6} s; ticks by thread: ${threads}`);
-    }
+    if (process.env.SFU_BENCH_VERBOSE) console.log(threadReport(before, after));
     delays.sort((a, b) => a - b);
+    const delta = (k: 'rtpOut' | 'shed' | 'retransmitted') => after.stats.media[k] - before.stats.media[k];
     return {
       subscribers: n,
       rate,
-      sent,
-      forwarded: after.stats.media.rtpOut - before.stats.media.rtpOut,
-      cpuSeconds,
-      delivery: sent === 0 ? 0 : Math.min(1, counted / (sent * probes)),
+      sent: pump.sent,
+      forwarded: delta('rtpOut'),
+      cpuSeconds: (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1e6,
+      delivery: pump.sent === 0 ? 0 : Math.min(1, counted / (pump.sent * probes)),
       p50: percentile(delays, 50),
       p99: percentile(delays, 99),
-      shed: after.stats.media.shed - before.stats.media.shed,
-      retransmitted: after.stats.media.retransmitted - before.stats.media.retransmitted,
+      shed: delta('shed'),
+      retransmitted: delta('retransmitted'),
     };
   } finally {
-    clearInterval(pump);
+    pump?.stop();
     for (const c of clients) await c.close().catch(() => {});
   }
 }
@@ -204,7 +222,7 @@ function row(r: PhaseResult): string {
   return [
     String(r.subscribers).padStart(4),
     String(r.rate).padStart(6),
-    String(Math.round(r.forwarded / (r.cpuSeconds > 0 ? 1 : 1))).padStart(9),
+    String(r.forwarded).padStart(9),
     r.cpuSeconds.toFixed(2).padStart(7),
     String(perCpu).padStart(12),
     (r.delivery * 100).toFixed(1).padStart(8) + '%',
