@@ -14,7 +14,7 @@ import { launchBrowser, noChromium, startLoopbackSfu, waitInPage } from '../sfu/
  * from /demo/vendor; its own UI stays untouched here).
  */
 const DRIVER = `
-window.state = { joined: false, tracks: [], chat: [], errors: [], removed: 0 };
+window.state = { joined: false, tracks: [], chat: [], errors: [], removed: 0, speakers: [] };
 window.start = async (name, publish) => {
   const signal = new Signal.IonSFUJSONRPCSignal(location.origin.replace('http', 'ws') + '/ws');
   const client = new IonSDK.Client(signal, { codec: 'vp8', iceServers: [] });
@@ -30,6 +30,7 @@ window.start = async (name, publish) => {
     el.play().catch((e) => state.errors.push(String(e)));
     stream.onremovetrack = () => state.removed++;
   };
+  client.onspeaker = (ids) => state.speakers.push(ids);
   client.ondatachannel = ({ channel }) => {
     if (channel.label === 'chat') channel.onmessage = (e) => state.chat.push(e.data);
   };
@@ -89,6 +90,9 @@ test('ion-sdk-js in Chromium: publish, receive and decode, chat, leave', { skip:
       return d.video > 0 && d.audio > 0;
     }, null, 'decoded audio and video');
   }
+
+  // Active speakers (RFC 6464 levels of A's fake microphone) reach B on the ion-sfu channel.
+  await waitInPage(b, (id) => (window as any).state.speakers.some((ids: string[]) => ids.includes(id)), streamA, 'A among the speakers', 15_000);
 
   // Chat over the fanned-out data channel.
   await a.evaluate(() => (window as any).chat.send(JSON.stringify({ from: 'alice', text: 'hello B and C' })));

@@ -14,6 +14,7 @@ import { attachSfu, defaultSfuConfig, withOverrides, type UpgradeHandler } from 
 import { parseRtp, readExtensions, writeRtpIds } from '../../src/sfu/rtp/rtp-packet.ts';
 import { buildNack, buildPli, parseRtcp } from '../../src/sfu/rtp/rtcp.ts';
 import { seqDelta } from '../../src/sfu/rtp/munger.ts';
+import { parseSdp } from '../../src/sfu/sdp/sdp.ts';
 import { TestClient, releaseWebrtc, waitFor } from './helpers/ndc-client.ts';
 
 /** An RTP packet with one-byte extensions, as a publisher sends it. */
@@ -175,6 +176,45 @@ test('two clients: media, NACK, PLI, data channels and leaving, over loopback', 
   assert.equal(stats.publishedTracks, 0);
   assert.ok(stats.media.retransmitted >= 1);
   assert.ok(stats.media.rtpOut > 40);
+});
+
+test('H.264 and VP9 are forwarded under payload types that do not collide in one subscriber connection', { timeout: 30_000 }, async (t) => {
+  const srv = await startServer();
+  const clients: TestClient[] = [];
+  t.after(async () => {
+    for (const c of clients) await c.close().catch(() => {});
+    await srv.close();
+  });
+  const h264 = { name: 'H264' as const, pt: 96, fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f' };
+  const vp9 = { name: 'VP9' as const, pt: 96, fmtp: 'profile-id=0' };
+  const pubs: { track: Track; ssrc: number; keyframe: number[] }[] = [];
+  for (const [i, codec, keyframe] of [[0, h264, [0x65, 0x88]], [1, vp9, [0x08, 0x00]]] as const) {
+    const c = await TestClient.connect(srv.url, `P${i}`);
+    clients.push(c);
+    await c.join('codecs', `publisher${i}`);
+    const { video } = await c.publish({ videoSsrc: 0x3000 + i, stream: `stream${i}`, videoCodec: codec });
+    pubs.push({ track: video!, ssrc: 0x3000 + i, keyframe: [...keyframe] });
+  }
+  let seq = 0;
+  const pump = setInterval(() => {
+    seq++;
+    for (const p of pubs) if (p.track.isOpen()) p.track.sendMessageBinary(rtpPacket(96, seq, seq * 3000, p.ssrc, [], seq % 20 === 1 ? p.keyframe : [0x41, 0x9a]));
+  }, 10);
+  t.after(() => clearInterval(pump));
+
+  const viewer = await TestClient.connect(srv.url, 'V');
+  clients.push(viewer);
+  await viewer.join('codecs', 'viewer');
+  await waitFor(() => viewer.subTracks.length === 2 && viewer.subTracks.every((x) => x.rtp.length > 5), 'both streams at the viewer');
+  const media = parseSdp(viewer.offers.at(-1)!).media.filter((m) => m.kind === 'video');
+  const byName = new Map(media.map((m) => [m.codecs[0].name, m.codecs[0]]));
+  assert.equal(byName.get('H264')?.fmtp, h264.fmtp, 'the publisher\'s codec parameters are offered');
+  assert.equal(byName.get('VP9')?.fmtp, vp9.fmtp);
+  assert.notEqual(byName.get('H264')?.pt, byName.get('VP9')?.pt, 'both publishers used 96; the subscriber gets two numbers');
+  for (const tr of viewer.subTracks) {
+    const offered = media.find((m) => m.mid === tr.mid)!.codecs[0].pt;
+    assert.ok(tr.rtp.every((p) => (parseRtp(p) as any).rtp.payloadType === offered));
+  }
 });
 
 test('JSON-RPC errors over a real socket: before join, unknown method, second join', { timeout: 30_000 }, async (t) => {

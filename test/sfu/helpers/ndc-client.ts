@@ -195,7 +195,13 @@ export class TestClient {
   }
 
   /** Adds Opus and/or VP8 send tracks and renegotiates (ion-sdk-js's publish). */
-  async publish(opts: { audioSsrc?: number; videoSsrc?: number; stream: string }): Promise<{ audio?: Track; video?: Track; answer: string }> {
+  async publish(opts: {
+    audioSsrc?: number;
+    videoSsrc?: number;
+    stream: string;
+    /** video codec: VP8 on 96 (default), or another name, payload type and fmtp */
+    videoCodec?: { name: 'VP8' | 'VP9' | 'H264'; pt: number; fmtp?: string };
+  }): Promise<{ audio?: Track; video?: Track; answer: string }> {
     const out: { audio?: Track; video?: Track; answer: string } = { answer: '' };
     if (opts.audioSsrc !== undefined) {
       const a = new ndc.Audio(`a${opts.audioSsrc}`, 'SendOnly');
@@ -207,7 +213,9 @@ export class TestClient {
     }
     if (opts.videoSsrc !== undefined) {
       const v = new ndc.Video(`v${opts.videoSsrc}`, 'SendOnly');
-      v.addVP8Codec(96);
+      const codec = opts.videoCodec ?? { name: 'VP8', pt: 96 };
+      if (codec.fmtp) v.addVideoCodec(codec.pt, codec.name, codec.fmtp);
+      else v.addVideoCodec(codec.pt, codec.name);
       v.parseSdpLine('a=extmap:13 urn:3gpp:video-orientation');
       v.parseSdpLine('a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid');
       v.addSSRC(opts.videoSsrc, opts.stream, opts.stream, `${opts.stream}-video`);
