@@ -38,8 +38,11 @@ export class Peer implements PeerHandle, FanoutMember {
     });
     if (!config.noSubscribe) {
       const sub = ctx.transports.create(`${id}/sub`);
-      sub.events.onCandidate = (c) => sink.trickle(1, { candidate: c.candidate, sdpMid: c.mid, sdpMLineIndex: 0, usernameFragment: null });
-      this.#subscriber = new Subscriber(ctx, sub, { offer: (sdp) => sink.offer(sdp), failed: (why) => this.#fail(why) });
+      this.#subscriber = new Subscriber(ctx, sub, {
+        offer: (sdp) => sink.offer(sdp),
+        trickle: (c) => sink.trickle(1, { candidate: c.candidate, sdpMid: c.mid, sdpMLineIndex: 0, usernameFragment: null }),
+        failed: (why) => this.#fail(why),
+      });
     }
   }
 

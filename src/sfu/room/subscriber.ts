@@ -10,7 +10,7 @@ import { PayloadTypeAllocator, codecKey, downCodec, subscriberExtensions } from 
 import { readSubscriberAnswer } from '../sdp/publisher-offer.ts';
 import type { SdpExtmap } from '../sdp/sdp.ts';
 import { API_CHANNEL, checkApiCall, LayerName, type ApiCall } from '../signal/schema.ts';
-import type { DataEndpoint, PeerTransport } from '../transport/types.ts';
+import type { DataEndpoint, LocalCandidate, PeerTransport } from '../transport/types.ts';
 import { random16, random32, type RoomContext } from './context.ts';
 import { Negotiator } from './negotiator.ts';
 import type { Outcome } from './types.ts';
@@ -20,6 +20,8 @@ const NEGOTIATION_DEBOUNCE_MS = 20;
 
 export interface SubscriberEvents {
   readonly offer: (sdp: string) => void;
+  /** a local ICE candidate to trickle to the client (target 1) */
+  readonly trickle: (c: LocalCandidate) => void;
   readonly failed: (why: string) => void;
 }
 
@@ -42,6 +44,7 @@ export class Subscriber {
   readonly #pts = new PayloadTypeAllocator();
   readonly #down = new Map<string, DownTrack>();
   readonly #queuedCandidates: { candidate: string; mid: string | null | undefined }[] = [];
+  readonly #heldLocal: LocalCandidate[] = [];
   #hasRemote = false;
   #nextMid = 1;
   #closed = false;
@@ -53,6 +56,10 @@ export class Subscriber {
     pc.events.onState = (s) => {
       if (s === 'failed' || s === 'closed') ev.failed(`subscriber connection ${s}`);
     };
+    // Until the client's first answer is applied, the SFU's candidates stay here: a client that
+    // could reach them early might finish ICE and DTLS before the answer is read, and the stack
+    // then has no fingerprint to check the client's certificate against (RFC 8842 §5).
+    pc.events.onCandidate = (c) => (this.#hasRemote ? ev.trickle(c) : this.#heldLocal.push(c));
     const api = pc.createDataChannel(API_CHANNEL);
     this.#api = api.ok ? api.value : undefined;
     if (this.#api) this.#api.onMessage = (m) => this.#onApi(m);
@@ -89,6 +96,7 @@ export class Subscriber {
     if (!set.ok) return set;
     this.#hasRemote = true;
     for (const c of this.#queuedCandidates.splice(0)) this.#pc.addRemoteCandidate(c.candidate, c.mid);
+    for (const c of this.#heldLocal.splice(0)) this.#ev.trickle(c);
     const byMid = new Map([...this.#down.values()].map((d) => [d.tx.mid, d]));
     for (const m of readSubscriberAnswer(sdp)) {
       const d = byMid.get(m.mid);

@@ -66,6 +66,7 @@ export class TestClient {
   readonly #pending = new Map<string, (m: any) => void>();
   readonly #queued: { [t: number]: CandidateInit[] } = { 0: [], 1: [] };
   readonly #hasRemote = [false, false];
+  readonly #heldPub: (() => void)[] = [];
   #pubDesc: ((sdp: string) => void) | undefined;
   #subDesc: ((sdp: string) => void) | undefined;
   readonly #pubTracks: Track[] = [];
@@ -78,7 +79,14 @@ export class TestClient {
     this.pub = hold(new ndc.PeerConnection(`${name}-pub`, config));
     this.sub = hold(new ndc.PeerConnection(`${name}-sub`, config));
     hold(this.pub.createDataChannel(API_CHANNEL));
-    this.pub.onLocalCandidate((c) => this.#notify(Method.trickle, { target: Target.publisher, candidate: { candidate: c.replace(/^a=/, ''), sdpMid: '0', sdpMLineIndex: 0 } }));
+    // Like a browser, which checks the SFU's certificate whenever the answer arrives, this client
+    // must not let ICE and DTLS finish before it has the answer: libdatachannel fails the
+    // handshake without a fingerprint. So its publisher candidates wait for the join result.
+    this.pub.onLocalCandidate((c) => {
+      const send = () => this.#notify(Method.trickle, { target: Target.publisher, candidate: { candidate: c.replace(/^a=/, ''), sdpMid: '0', sdpMLineIndex: 0 } });
+      if (this.#hasRemote[0]) send();
+      else this.#heldPub.push(send);
+    });
     this.sub.onLocalCandidate((c) => this.#notify(Method.trickle, { target: Target.subscriber, candidate: { candidate: c.replace(/^a=/, ''), sdpMid: '0', sdpMLineIndex: 0 } }));
     this.pub.onLocalDescription((sdp) => this.#pubDesc?.(sdp));
     this.sub.onLocalDescription((sdp, type) => {
@@ -171,6 +179,7 @@ export class TestClient {
   #remoteSet(target: number): void {
     this.#hasRemote[target] = true;
     for (const c of this.#queued[target].splice(0)) this.#addCandidate(target, c);
+    if (target === 0) for (const send of this.#heldPub.splice(0)) send();
   }
 
   #localOffer(): Promise<string> {
