@@ -3,6 +3,7 @@
  * (`public/demo`), ion-sdk-js's own browser bundles under `/demo/vendor/`, and the shared
  * signalling schema (`src/sfu/signal/schema.ts`) with its types stripped, as `/demo/lib/schema.js`.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire, stripTypeScriptTypes } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -28,13 +29,29 @@ export function ionSdkDistDir(): string {
 
 let generated: Promise<string> | undefined;
 
+/** Node's type stripper, without its "experimental" warning (it would read like a server fault). */
+function stripTypes(source: string): string {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (!text.includes('stripTypeScriptTypes')) Reflect.apply(emit, process, [warning, ...rest]);
+  }) as typeof process.emitWarning;
+  try {
+    return stripTypeScriptTypes(source);
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
 /** Writes the browser copy of the schema once per process; returns its directory. */
 function schemaDir(): Promise<string> {
   generated ??= (async () => {
     const source = await readFile(join(here, 'signal', 'schema.ts'), 'utf8');
-    const dir = join(tmpdir(), `turnpike-demo-${process.pid}`);
+    // Named by content, so runs share one copy instead of leaving one per process behind.
+    const digest = createHash('sha256').update(source).digest('hex').slice(0, 16);
+    const dir = join(tmpdir(), `turnpike-demo-${digest}`);
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'schema.js'), stripTypeScriptTypes(source));
+    await writeFile(join(dir, 'schema.js'), stripTypes(source));
     return dir;
   })();
   return generated;

@@ -15,6 +15,7 @@ import { demoMounts, type StaticMount } from './demo-assets.ts';
 import { attachSfu, type SfuHandle } from './index.ts';
 import type { SfuLog, UpgradeHandler } from './signal/ws-endpoint.ts';
 
+/** Options of {@link startSfuServer}. */
 export interface SfuServerOptions {
   readonly config: SfuConfig;
   /** host to bind ('' or '0.0.0.0' for every IPv4 address, '::' for every address) */
@@ -27,6 +28,7 @@ export interface SfuServerOptions {
   readonly demo?: boolean;
 }
 
+/** A running standalone server. */
 export interface SfuServer {
   readonly sfu: SfuHandle;
   readonly port: number;

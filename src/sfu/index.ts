@@ -17,6 +17,7 @@ export type { SfuLog, UpgradeHandler } from './signal/ws-endpoint.ts';
 export { demoMounts, type StaticMount } from './demo-assets.ts';
 export { loadSfuConfig, parseSfuConfig, defaultSfuConfig, withOverrides } from './config.ts';
 
+/** What {@link attachSfu} needs from its host. */
 export interface AttachSfuOptions {
   /** registers an HTTP upgrade handler for a path (the web server's `upgrade`) */
   readonly upgrade: (path: string, handler: UpgradeHandler) => void;
@@ -34,6 +35,7 @@ export interface SfuStats extends RoomStats {
   readonly signal: SignalStats;
 }
 
+/** The attached SFU: figures, and shutdown. */
 export interface SfuHandle {
   stats(): SfuStats;
   /** closes every WebSocket and peer connection */

@@ -14,6 +14,7 @@ export interface AudioObserverConfig {
   readonly filter: number;
 }
 
+/** Counts speaking packets per stream and reports the active-speaker list (RFC 6464 levels). */
 export class AudioObserver {
   readonly #cfg: AudioObserverConfig;
   readonly #streams = new Map<string, { count: number; sum: number }>();

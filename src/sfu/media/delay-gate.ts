@@ -8,6 +8,7 @@
 
 const WINDOW_MS = 5000;
 
+/** Queueing delay of one RTP stream from its relative transit time (RFC 3550 A.8). */
 export class DelayGate {
   readonly #clockRate: number;
   readonly #maxDelayMs: number;

@@ -13,6 +13,7 @@ import type { MediaCounters } from './counters.ts';
 import { LayerSelector } from './simulcast.ts';
 import type { UpTrack, UpTrackSink } from './up-track.ts';
 
+/** Identity and clocks of one down-track (RFC 3550 §5.1 SSRC, payload type, clock rate). */
 export interface DownTrackOptions {
   readonly ssrc: number;
   readonly payloadType: number;
@@ -32,6 +33,7 @@ export interface DownTrackOptions {
 
 const SR_INTERVAL_MS = 1000;
 
+/** One up-track as one subscriber receives it. */
 export class DownTrack implements UpTrackSink {
   readonly up: UpTrack;
   readonly tx: SendTrack;

@@ -11,6 +11,7 @@ export function layerOfRid(rid: string | undefined): number {
   return rid === 'f' ? 2 : rid === 'h' ? 1 : 0;
 }
 
+/** Per-subscriber choice of simulcast layer (RFC 8853), switched on keyframes. */
 export class LayerSelector {
   readonly #bestQualityFirst: boolean;
   #available: readonly number[] = [];

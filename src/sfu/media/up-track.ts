@@ -30,6 +30,7 @@ export interface UpTrackInfo {
   readonly rids: readonly string[];
 }
 
+/** Limits, identities and callbacks of one up-track. */
 export interface UpTrackOptions {
   readonly maxPacketTrack: number;
   /** REMB cap sent to the publisher, bit/s; 0 = none */
@@ -72,6 +73,7 @@ const AUDIO_BUFFER = 25;
 const allocBuffer = (n: number): Uint8Array => Buffer.allocUnsafe(n);
 const REPORT_INTERVAL_MS = 1000;
 
+/** One track a publisher sends, with its per-layer statistics and packet history. */
 export class UpTrack {
   readonly info: UpTrackInfo;
   readonly #rx: ReceiveTrack;

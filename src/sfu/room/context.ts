@@ -9,6 +9,7 @@ import type { LoadMonitor } from '../media/load-monitor.ts';
 import type { SfuLog } from '../signal/ws-endpoint.ts';
 import type { TransportFactory } from '../transport/types.ts';
 
+/** Shared by every room object of one SFU. */
 export interface RoomContext {
   readonly config: SfuConfig;
   readonly transports: TransportFactory;

@@ -21,6 +21,7 @@ interface Ends {
   sub: DataEndpoint | undefined;
 }
 
+/** The fanned-out data channels of one session, by label (RFC 8831). */
 export class DataFanout {
   readonly #labels = new Map<string, Map<FanoutMember, Ends>>();
   /** messages relayed, for stats */

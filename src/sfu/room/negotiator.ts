@@ -10,6 +10,7 @@ export interface NegotiatorTimers {
   clear(handle: unknown): void;
 }
 
+/** Timers on the event loop (unreferenced: they never keep the process alive). */
 export const realTimers: NegotiatorTimers = {
   set: (fn, ms) => {
     const t = setTimeout(fn, ms);
@@ -19,8 +20,10 @@ export const realTimers: NegotiatorTimers = {
   clear: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
+/** Where the offer/answer exchange of one connection stands (RFC 8829 §3.2). */
 export type NegotiatorState = 'idle' | 'scheduled' | 'offering' | 'awaiting-answer' | 'closed';
 
+/** Paces the offers of one subscriber connection: one outstanding at a time. */
 export class Negotiator {
   readonly #offer: () => Promise<boolean>;
   readonly #debounceMs: number;

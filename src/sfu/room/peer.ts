@@ -13,6 +13,7 @@ import type { Session } from './session.ts';
 import { Subscriber } from './subscriber.ts';
 import type { Outcome, PeerHandle, SignalSink } from './types.ts';
 
+/** One joined client: its two connections, as signalling and the session see it. */
 export class Peer implements PeerHandle, FanoutMember {
   readonly id: string;
   readonly session: Session;

@@ -22,6 +22,7 @@ export interface PublisherEvents {
   readonly failed: (why: string) => void;
 }
 
+/** The connection a client publishes on (ion-sfu target 0). */
 export class Publisher {
   readonly #ctx: RoomContext;
   readonly #peerId: string;

@@ -11,6 +11,7 @@ import type { RoomContext } from './context.ts';
 import { DataFanout } from './fanout.ts';
 import type { Peer } from './peer.ts';
 
+/** One session (room) and what its peers share. */
 export class Session {
   readonly id: string;
   readonly peers = new Set<Peer>();

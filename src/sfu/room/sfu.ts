@@ -28,6 +28,7 @@ export interface RoomStats {
   media: MediaCounters;
 }
 
+/** Sessions by id, and the clock that drives RTCP and keyframe requests. */
 export class Sfu implements RoomService {
   readonly #ctx: RoomContext;
   readonly #sessions = new Map<string, Session>();

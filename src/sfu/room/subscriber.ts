@@ -18,6 +18,7 @@ import type { Outcome } from './types.ts';
 /** How soon after a change the subscriber is re-offered (batches bursts of changes). */
 const NEGOTIATION_DEBOUNCE_MS = 20;
 
+/** What the subscriber side reports to its peer. */
 export interface SubscriberEvents {
   readonly offer: (sdp: string) => void;
   /** a local ICE candidate to trickle to the client (target 1) */
@@ -35,6 +36,7 @@ function extensionMap(publisher: readonly SdpExtmap[], subscriber: readonly SdpE
   return out;
 }
 
+/** The connection a client receives on (ion-sfu target 1). */
 export class Subscriber {
   readonly #ctx: RoomContext;
   readonly #pc: PeerTransport;

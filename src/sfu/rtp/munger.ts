@@ -29,6 +29,7 @@ export interface SentRecord {
   readonly source: number;
 }
 
+/** Starting values of an outgoing stream (random, RFC 3550 §5.1) and the NACK history length. */
 export interface MungerInit {
   /** first outgoing sequence number and timestamp (random per RFC 3550 §5.1) */
   readonly firstSeq: number;

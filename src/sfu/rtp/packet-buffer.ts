@@ -8,6 +8,7 @@ import { seqDelta } from './munger.ts';
 /** Largest packet kept; longer ones are not stored (they cannot be retransmitted). */
 export const MAX_PACKET_BYTES = 1500;
 
+/** The last packets of one stream, by sequence number, for retransmission (RFC 4585 §6.2.1). */
 export class PacketBuffer {
   readonly #slab: Uint8Array;
   readonly #lengths: Uint16Array;

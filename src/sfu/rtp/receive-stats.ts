@@ -19,8 +19,10 @@ export interface NackPolicy {
   readonly maxGap: number;
 }
 
+/** NACK pacing used for publishers. */
 export const defaultNackPolicy: NackPolicy = { delayMs: 5, retryMs: 100, maxTries: 3, maxAgeMs: 1000, maxGap: 200 };
 
+/** Reception statistics and loss list of one RTP stream (RFC 3550 §6.4.1, A.1, A.8). */
 export class ReceiveStats {
   readonly #clockRate: number;
   readonly #policy: NackPolicy;

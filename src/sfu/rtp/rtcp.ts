@@ -16,6 +16,7 @@ export interface ReportBlock {
   readonly delaySinceLastSr: number;
 }
 
+/** One packet of a compound RTCP packet (RFC 3550 §6), as the SFU reads it. */
 export type RtcpPacket =
   | { readonly type: 'sr'; readonly ssrc: number; readonly ntp: bigint; readonly rtpTimestamp: number; readonly packets: number; readonly octets: number; readonly reports: readonly ReportBlock[] }
   | { readonly type: 'rr'; readonly ssrc: number; readonly reports: readonly ReportBlock[] }
@@ -27,8 +28,10 @@ export type RtcpPacket =
   | { readonly type: 'remb'; readonly sender: number; readonly bitrate: number; readonly ssrcs: readonly number[] }
   | { readonly type: 'other'; readonly packetType: number; readonly fmt: number };
 
+/** A parsed compound packet, or why it could not be parsed. */
 export type RtcpParse = { readonly ok: true; readonly packets: RtcpPacket[] } | { readonly ok: false; readonly reason: string };
 
+/** RTCP packet types (RFC 3550 §12.1, RFC 4585 §6.1). */
 export const RtcpType = { SR: 200, RR: 201, SDES: 202, BYE: 203, APP: 204, RTPFB: 205, PSFB: 206 } as const;
 
 const u32 = (b: Uint8Array, o: number): number => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;

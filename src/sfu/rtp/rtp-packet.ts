@@ -18,6 +18,7 @@ export interface RtpView {
   readonly payloadEnd: number;
 }
 
+/** A parsed RTP header, or why it could not be parsed. */
 export type RtpParse = { readonly ok: true; readonly rtp: RtpView } | { readonly ok: false; readonly reason: string };
 
 /** RFC 5761 §4: a packet whose second byte is 192..223 is RTCP when both share a port. */

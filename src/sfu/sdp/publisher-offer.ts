@@ -20,6 +20,7 @@ export interface PublishedMedia {
   readonly rids: readonly string[];
 }
 
+/** A narrowed publisher offer and what it will send. */
 export interface FilteredOffer {
   readonly sdp: string;
   readonly media: readonly PublishedMedia[];

@@ -7,6 +7,7 @@
  */
 
 export type MediaKind = 'audio' | 'video' | 'application';
+/** Media direction attributes (RFC 8866 §6.7). */
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
 /** One payload format of a media section. */
@@ -20,11 +21,13 @@ export interface SdpCodec {
   readonly rtcpFb: readonly string[];
 }
 
+/** One `a=extmap` (RFC 8285 §8). */
 export interface SdpExtmap {
   readonly id: number;
   readonly uri: string;
 }
 
+/** One media section (m= line and its attributes). */
 export interface SdpMedia {
   readonly kind: MediaKind | string;
   readonly port: number;
@@ -43,6 +46,7 @@ export interface SdpMedia {
   readonly lines: readonly string[];
 }
 
+/** A parsed session description. */
 export interface Sdp {
   /** session-level lines, verbatim */
   readonly session: readonly string[];

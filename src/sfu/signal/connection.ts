@@ -21,6 +21,7 @@ export interface SignalLimits {
   readonly maxQueued: number;
 }
 
+/** Default per-connection limits (see docs/jsonrpc.md). */
 export const defaultSignalLimits: SignalLimits = {
   maxFrameChars: 256 * 1024,
   messagesPerSecond: 50,
