@@ -4,7 +4,7 @@
  * signalling schema (`src/sfu/signal/schema.ts`) with its types stripped, as `/demo/lib/schema.js`.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire, stripTypeScriptTypes } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,7 +51,10 @@ function schemaDir(): Promise<string> {
     const digest = createHash('sha256').update(source).digest('hex').slice(0, 16);
     const dir = join(tmpdir(), `turnpike-demo-${digest}`);
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'schema.js'), stripTypes(source));
+    // Write-then-rename: another process serving the same copy never reads half a file.
+    const partial = join(dir, `schema.js.${process.pid}`);
+    await writeFile(partial, stripTypes(source));
+    await rename(partial, join(dir, 'schema.js'));
     return dir;
   })();
   return generated;
