@@ -217,6 +217,45 @@ test('H.264 and VP9 are forwarded under payload types that do not collide in one
   }
 });
 
+test('join config: NoPublish, NoSubscribe and NoAutoSubscribe, in any letter case', { timeout: 30_000 }, async (t) => {
+  const srv = await startServer();
+  const clients: TestClient[] = [];
+  t.after(async () => {
+    for (const c of clients) await c.close().catch(() => {});
+    await srv.close();
+  });
+  const connect = async (name: string) => {
+    const c = await TestClient.connect(srv.url, name);
+    clients.push(c);
+    return c;
+  };
+  const pub = await connect('P');
+  await pub.join('cfg', 'publisher');
+  const { audio } = await pub.publish({ audioSsrc: 0x7777, stream: 'cfg-stream' });
+  const pump = setInterval(() => audio?.isOpen() && audio.sendMessageBinary(rtpPacket(111, 1, 960, 0x7777, [], [0xaa])), 20);
+  t.after(() => clearInterval(pump));
+  await waitFor(() => srv.sfu.stats().publishedTracks === 1, 'the published track');
+
+  const watchOnly = await connect('W');
+  const noPub = await watchOnly.join('cfg', 'watcher', { nopublish: true });
+  assert.ok(noPub.result, 'NoPublish still answers the offer');
+  await waitFor(() => watchOnly.subTracks.length === 1, 'the watcher receives');
+  const refused = await watchOnly.call('offer', { desc: { type: 'offer', sdp: watchOnly.pub.localDescription()!.sdp.replace(/m=application/, 'm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:x\r\na=sendonly\r\na=rtpmap:111 opus/48000/2\r\nm=application') } });
+  assert.match(refused.result?.sdp ?? '', /m=audio 0 /, 'media from a NoPublish peer is rejected');
+
+  const blind = await connect('B');
+  await blind.join('cfg', 'blind', { NoSubscribe: true });
+  const noSub = await blind.call('trickle', { target: 1, candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host' } });
+  assert.equal(noSub.error?.message, 'no rtc transport exists for this Peer');
+  assert.equal(blind.offers.length, 0, 'no subscriber connection is offered');
+
+  const manual = await connect('M');
+  await manual.join('cfg', 'manual', { NOAUTOSUBSCRIBE: true });
+  await waitFor(() => manual.subAnswers === 1, 'the subscriber offer with the API channel');
+  assert.doesNotMatch(manual.offers[0], /m=audio/, 'nothing subscribed automatically');
+  assert.match(manual.offers[0], /m=application/);
+});
+
 test('JSON-RPC errors over a real socket: before join, unknown method, second join', { timeout: 30_000 }, async (t) => {
   const srv = await startServer();
   const c = await TestClient.connect(srv.url, 'E');
