@@ -42,7 +42,7 @@ export function releaseWebrtc(): void {
 }
 
 /** Polls `cond` (without timing anything) until it holds or `ms` pass. */
-export async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+export async function waitFor(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
