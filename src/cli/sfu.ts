@@ -9,6 +9,9 @@ import { loadSfuConfig } from '../sfu/config.ts';
 import { startSfuServer } from '../sfu/http-server.ts';
 import type { SfuLog } from '../sfu/signal/ws-endpoint.ts';
 import { shutdownWebrtc } from '../sfu/transport/node-datachannel.ts';
+import type { RunningTurnServer } from '../server/turn-server.ts';
+import { turnConfigFromSfu } from './sfu-turn.ts';
+import { startFromConfig } from './turnserver.ts';
 
 /** The help text of `turnpike sfu`. */
 export function sfuUsage(): string {
@@ -95,6 +98,7 @@ function consoleLog(verbose: number): SfuLog {
 /** Runs the standalone SFU until SIGINT/SIGTERM (or `opts.signal`); resolves with the exit code. */
 export async function runSfu(argv: string[], opts: { signal?: AbortSignal; onListening?: (url: string) => void } = {}): Promise<number> {
   let server;
+  let turn: RunningTurnServer | undefined;
   try {
     const args = parseSfuArgs(argv);
     if (args.help) {
@@ -105,10 +109,18 @@ export async function runSfu(argv: string[], opts: { signal?: AbortSignal; onLis
     const tls = args.cert && args.key ? { cert: await readFile(args.cert), key: await readFile(args.key) } : undefined;
     const log = consoleLog(args.verbose);
     server = await startSfuServer({ config, host: args.host, port: args.port, tls, log });
+    const turnConfig = turnConfigFromSfu(config.turn);
+    if (turnConfig) {
+      // ion-sfu's embedded TURN server: here it is Turnpike's own, with the same behaviour as `turnserver`.
+      turn = (await startFromConfig(turnConfig.config, turnConfig.warnings)).server;
+    }
     const ws = server.url.replace(/^http/, 'ws');
     log.info('sfu.listening', { signalling: `${ws}/ws`, demo: `${server.url}/demo/`, config: args.config });
     opts.onListening?.(server.url);
   } catch (err) {
+    // Whatever started before the failure must not keep the process alive.
+    await turn?.close();
+    await server?.close();
     if (err instanceof TurnpikeError) {
       process.stderr.write(`turnpike sfu: ${err.message}\n`);
       return err.code === ErrorCode.USAGE ? 2 : 1;
@@ -127,6 +139,7 @@ export async function runSfu(argv: string[], opts: { signal?: AbortSignal; onLis
     if (opts.signal?.aborted) stop();
     else opts.signal?.addEventListener('abort', stop, { once: true });
   });
+  await turn?.close();
   await server.close();
   shutdownWebrtc();
   return 0;
