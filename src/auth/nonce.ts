@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 import { constantTimeEqual } from './constant-time.ts';
@@ -68,6 +68,8 @@ export function createNonceService(opts: NonceServiceOptions): NonceService {
       `stale-nonce must be a positive number of seconds, got ${String(opts.staleNonceSeconds)}`,
     );
   }
+  // A KeyObject made once: createHmac with a raw Buffer rebuilds one per call (about 4× slower).
+  const key = createSecretKey(secret);
   const windowMs = opts.staleNonceSeconds * 1000;
   const prefix = NONCE_COOKIE + encodeFeatures(opts.passwordAlgorithms === true ? PASSWORD_ALGORITHMS_BIT : 0);
 
@@ -76,7 +78,7 @@ export function createNonceService(opts: NonceServiceOptions): NonceService {
       const issuedAt = Math.min(MAX_ISSUED_AT, Math.max(0, Math.floor(nowMs)));
       const stamp = Buffer.alloc(ISSUED_AT_BYTES);
       stamp.writeUIntBE(issuedAt, 0, ISSUED_AT_BYTES);
-      const mac = nonceMac(secret, prefix, stamp, clientIp);
+      const mac = nonceMac(key, prefix, stamp, clientIp);
       return prefix + Buffer.concat([stamp, mac]).toString('base64url');
     },
     check(nonce, clientIp, nowMs) {
@@ -89,7 +91,7 @@ export function createNonceService(opts: NonceServiceOptions): NonceService {
       // canonical spelling of the bytes counts, so every altered character is noticed.
       if (bytes.byteLength !== ISSUED_AT_BYTES + MAC_BYTES || bytes.toString('base64url') !== body) return 'invalid';
       const stamp = bytes.subarray(0, ISSUED_AT_BYTES);
-      const expected = nonceMac(secret, noncePrefix, stamp, clientIp);
+      const expected = nonceMac(key, noncePrefix, stamp, clientIp);
       if (!constantTimeEqual(bytes.subarray(ISSUED_AT_BYTES), expected)) return 'invalid';
       const age = nowMs - stamp.readUIntBE(0, ISSUED_AT_BYTES);
       // A nonce from the future was still signed by us: another fleet member's clock runs
@@ -117,7 +119,7 @@ function encodeFeatures(bits: number): string {
   return bytes.toString('base64');
 }
 
-function nonceMac(secret: Buffer, prefix: string, stamp: Uint8Array, clientIp: string): Buffer {
+function nonceMac(secret: KeyObject, prefix: string, stamp: Uint8Array, clientIp: string): Buffer {
   return createHmac('sha256', secret)
     .update(Buffer.from([FORMAT_VERSION]))
     .update(prefix, 'latin1')

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 
 /**
  * Time-limited credentials of the TURN REST API (draft-uberti-behave-turn-rest-00 §2.2, as
@@ -21,7 +21,7 @@ const MILLISECONDS_THRESHOLD = 1e11;
  * behave-turn-rest-00 §2.2. The username is "<unix-expiry><sep><user>" or just "<unix-expiry>".
  */
 export function restApiPassword(secret: string, username: string): string {
-  return createHmac('sha1', Buffer.from(secret, 'utf8')).update(username, 'utf8').digest('base64');
+  return createHmac('sha1', secretKey(secret)).update(username, 'utf8').digest('base64');
 }
 
 /** A REST API username taken apart: its expiry (unix seconds) and the user part, or why it is not one. */
@@ -87,4 +87,18 @@ export function restApiCredentials(
   const expiresAt = Math.floor(nowMs / 1000) + Math.floor(ttlSeconds);
   const username = user === '' ? String(expiresAt) : `${expiresAt}${separator}${user}`;
   return { username, password: restApiPassword(secret, username), ttl: ttlSeconds };
+}
+
+/** KeyObjects of the few configured secrets, made once: a raw key costs a KeyObject per HMAC. */
+const secretKeys = new Map<string, KeyObject>();
+
+function secretKey(secret: string): KeyObject {
+  let key = secretKeys.get(secret);
+  if (key === undefined) {
+    // Bounded: secrets come from the configuration (or a database), not from clients.
+    if (secretKeys.size >= 64) secretKeys.clear();
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    secretKeys.set(secret, key);
+  }
+  return key;
 }
