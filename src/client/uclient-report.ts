@@ -13,8 +13,8 @@ export interface SetupFailure {
   reason: string;
 }
 
-/** Everything a run measured. Times in seconds unless named Ms. */
-export interface UclientSummary {
+/** What the run knows besides the traffic counters. */
+export interface RunFacts {
   server: string;
   transport: 'UDP' | 'TCP';
   method: 'ChannelData' | 'Send';
@@ -26,8 +26,12 @@ export interface UclientSummary {
   allocations: number;
   failures: SetupFailure[];
   setupSeconds: number;
-  allocationsPerSecond: number;
   transmitSeconds: number;
+}
+
+/** Everything a run measured: its facts and the traffic figures. Times in seconds unless named Ms. */
+export interface UclientSummary extends RunFacts {
+  allocationsPerSecond: number;
   sentMessages: number;
   receivedMessages: number;
   sentBytes: number;
@@ -41,20 +45,6 @@ export interface UclientSummary {
   /** null when no echo came back */
   rttMs: { avg: number; min: number; max: number } | null;
   jitterMs: { avg: number; min: number; max: number } | null;
-}
-
-/** What the run knows besides the traffic counters. */
-export interface RunFacts {
-  server: string;
-  transport: 'UDP' | 'TCP';
-  method: 'ChannelData' | 'Send';
-  clientToClient: boolean;
-  clients: number;
-  readyClients: number;
-  allocations: number;
-  failures: SetupFailure[];
-  setupSeconds: number;
-  transmitSeconds: number;
 }
 
 function rate(n: number, seconds: number): number {
