@@ -22,8 +22,9 @@ export interface NonceService {
   issue(clientIp: string, nowMs: number): string;
   /**
    * Checks a NONCE a request from `clientIp` carried (RFC 8489 §9.2.4): 'stale' once it is
-   * `staleNonceSeconds` old (answer 438 Stale Nonce with a fresh one); 'invalid' when it was
-   * not issued by a holder of the secret for this IP, or is garbled (answer 401).
+   * `staleNonceSeconds` old; 'invalid' when it was not issued by a holder of the secret (or of a
+   * previous one, within its grace period) for this IP, or is garbled. Both are answered with
+   * 438 Stale Nonce and a fresh nonce; the two are told apart only in counters and logs.
    */
   check(nonce: string, clientIp: string, nowMs: number): 'valid' | 'stale' | 'invalid';
 }
@@ -36,6 +37,13 @@ export interface NonceServiceOptions {
    * is used as its UTF-8 bytes.
    */
   secret: Uint8Array | string;
+  /**
+   * Secrets used before `secret` (a rotation): nonces they signed are still accepted until
+   * `previousUntilMs`, so clients holding one keep their allocations; new nonces use `secret`.
+   */
+  previousSecrets?: readonly (Uint8Array | string)[];
+  /** When the previous secrets stop being accepted (ms); default: never, while they are listed. */
+  previousUntilMs?: number;
   /** Lifetime of a nonce, coturn's `stale-nonce` (default there: 600). */
   staleNonceSeconds: number;
   /** Set the "Password algorithms" security feature bit (RFC 8489 §9.2.1): the server offers SHA-256. */
@@ -70,6 +78,12 @@ export function createNonceService(opts: NonceServiceOptions): NonceService {
   }
   // A KeyObject made once: createHmac with a raw Buffer rebuilds one per call (about 4× slower).
   const key = createSecretKey(secret);
+  const previous = (opts.previousSecrets ?? []).map((p) => {
+    const bytes = typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p);
+    if (bytes.byteLength === 0) throw new TurnpikeError(ErrorCode.CONFIG_INVALID, 'a previous nonce secret is empty');
+    return createSecretKey(bytes);
+  });
+  const previousUntil = opts.previousUntilMs ?? Infinity;
   const windowMs = opts.staleNonceSeconds * 1000;
   const prefix = NONCE_COOKIE + encodeFeatures(opts.passwordAlgorithms === true ? PASSWORD_ALGORITHMS_BIT : 0);
 
@@ -91,8 +105,12 @@ export function createNonceService(opts: NonceServiceOptions): NonceService {
       // canonical spelling of the bytes counts, so every altered character is noticed.
       if (bytes.byteLength !== ISSUED_AT_BYTES + MAC_BYTES || bytes.toString('base64url') !== body) return 'invalid';
       const stamp = bytes.subarray(0, ISSUED_AT_BYTES);
-      const expected = nonceMac(key, noncePrefix, stamp, clientIp);
-      if (!constantTimeEqual(bytes.subarray(ISSUED_AT_BYTES), expected)) return 'invalid';
+      const mac = bytes.subarray(ISSUED_AT_BYTES);
+      if (!constantTimeEqual(mac, nonceMac(key, noncePrefix, stamp, clientIp))) {
+        // Signed under a secret this server rotated away from, within the grace period?
+        const known = nowMs < previousUntil && previous.some((k) => constantTimeEqual(mac, nonceMac(k, noncePrefix, stamp, clientIp)));
+        if (!known) return 'invalid';
+      }
       const age = nowMs - stamp.readUIntBE(0, ISSUED_AT_BYTES);
       // A nonce from the future was still signed by us: another fleet member's clock runs
       // ahead. Within one lifetime of skew it is accepted; beyond, the client gets a fresh one.

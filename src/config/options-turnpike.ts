@@ -36,9 +36,13 @@ export const commandLineOptions: readonly OptionSpec[] = [
 /** Options only Turnpike has. */
 export const turnpikeOptions: readonly OptionSpec[] = [
   valued({
-    name: 'stateless-nonce-secret', area, turnpikeOnly, secret: true, type: text('<secret>', 'a non-empty secret'), default: 'a random secret per process',
-    meaning: 'key that signs NONCE values (RFC 8489 §9.2), so every server of a fleet sharing it accepts the others\' nonces',
-    status: S.Supported, set: (t, v) => { t.config.statelessNonceSecret = v; },
+    name: 'stateless-nonce-secret', area, turnpikeOnly, secret: true, repeatable: true, type: text('<secret>', 'a non-empty secret'), default: 'a random secret per process',
+    meaning: 'key that signs NONCE values (RFC 8489 §9.2), so every server of a fleet sharing it accepts the others\' nonces; repeat it to rotate: the first signs, the others are still accepted for stale-nonce seconds after start',
+    status: S.Supported,
+    set: (t, v) => {
+      if (t.config.statelessNonceSecret === undefined) t.config.statelessNonceSecret = v;
+      else t.config.statelessNoncePreviousSecrets.push(v);
+    },
   }),
   valued({
     name: 'log-format', area, turnpikeOnly, type: oneOf(['text', 'json']), default: 'text',
@@ -62,8 +66,23 @@ export const turnpikeOptions: readonly OptionSpec[] = [
   }),
   valued({
     name: 'unauthenticated-rate-limit', area, turnpikeOnly, type: integer(0, 1_000_000), default: '20',
-    meaning: 'error responses per second sent to one source IP that has not authenticated; 0 = no limit',
+    meaning: 'answers per second (401, 438, errors, Binding over UDP) sent to one source IP that has not authenticated lately; 0 = no limit',
     status: S.Supported, set: (t, v) => { t.config.unauthenticatedRateLimit = v; },
+  }),
+  valued({
+    name: 'unauthenticated-burst', area, turnpikeOnly, type: integer(1, 1_000_000), default: '100',
+    meaning: 'answers such a source IP may get at once, before unauthenticated-rate-limit paces it',
+    status: S.Supported, set: (t, v) => { t.config.unauthenticatedBurst = v; },
+  }),
+  valued({
+    name: 'authenticated-source-rate-limit', area, turnpikeOnly, type: integer(1, 1_000_000), default: '1000',
+    meaning: 'answers per second (and at once) to a source IP from which a request authenticated within authenticated-source-seconds: many clients behind one NAT',
+    status: S.Supported, set: (t, v) => { t.config.authenticatedSourceRateLimit = v; },
+  }),
+  valued({
+    name: 'authenticated-source-seconds', area, turnpikeOnly, type: integer(1, 86_400), default: '300',
+    meaning: 'how long an authenticated request lifts its source IP to authenticated-source-rate-limit',
+    status: S.Supported, set: (t, v) => { t.config.authenticatedSourceSeconds = v; },
   }),
   valued({
     name: 'http-port', area, turnpikeOnly, type: port, default: '7000',

@@ -70,6 +70,8 @@ export interface Config {
   /** seconds a NONCE stays valid (RFC 8489 §9.2.4); 0 = forever */
   staleNonce: number;
   statelessNonceSecret: string | undefined;
+  /** earlier `stateless-nonce-secret` values, still accepted for `stale-nonce` seconds after start (rotation) */
+  statelessNoncePreviousSecrets: string[];
   maxAllocateLifetime: number;
   channelLifetime: number;
   permissionLifetime: number;
@@ -101,6 +103,9 @@ export interface Config {
   /** accept RFC 5766's channel numbers 0x4000-0x7FFF, not only RFC 8656's 0x4000-0x4FFF */
   rfc5766ChannelNumbers: boolean;
   unauthenticatedRateLimit: number;
+  unauthenticatedBurst: number;
+  authenticatedSourceRateLimit: number;
+  authenticatedSourceSeconds: number;
   httpPort: number;
   httpIp: string;
   apiKeys: string[];

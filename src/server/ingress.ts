@@ -10,6 +10,7 @@ import type { CredentialStore, KeyLookup } from '../auth/credential-store.ts';
 import { carriesCredentials } from '../turn/authenticate.ts';
 import type { ClientTransport } from '../turn/five-tuple.ts';
 import type { TurnCore } from '../turn/turn-core.ts';
+import type { FaultGuard, FaultSite } from '../log/fault-guard.ts';
 
 /** The pieces ingress needs; one per server. */
 export interface Ingress {
@@ -17,6 +18,20 @@ export interface Ingress {
   store: CredentialStore;
   /** the clock (ms); injected for tests */
   now: () => number;
+  /** catches and counts what a fault in handling one input throws */
+  guard: FaultGuard;
+}
+
+/**
+ * `ingest` behind the fault guard: what one datagram or frame throws is counted at `site`
+ * and costs that input only. Every transport calls this, never `ingest` bare.
+ */
+export function ingestGuarded(ing: Ingress, site: FaultSite, transport: ClientTransport, ip: string, port: number, buf: Uint8Array): void {
+  try {
+    ingest(ing, transport, ip, port, buf);
+  } catch (err) {
+    ing.guard.fault(site, err);
+  }
 }
 
 /** Handles one datagram / frame from a client. */
@@ -41,7 +56,14 @@ export function ingest(ing: Ingress, transport: ClientTransport, ip: string, por
   }
   if (!(lookup instanceof Promise)) return ing.core.handleStun(transport, ip, port, msg, lookup, ing.now());
   lookup.then(
-    (found) => ing.core.handleStun(transport, ip, port, msg, found, ing.now()),
+    (found) => {
+      // Outside the caller's guard now: a throw here would be an unhandled rejection.
+      try {
+        ing.core.handleStun(transport, ip, port, msg, found, ing.now());
+      } catch (err) {
+        ing.guard.fault('credential-answer', err);
+      }
+    },
     (err: unknown) => lookupFailed(ing, err),
   );
 }

@@ -8,6 +8,7 @@ import type { Allocation, RelayEndpoint } from '../turn/allocation.ts';
 import type { OpenedRelay, RelayRequest } from '../turn/core-output.ts';
 import type { RelayPortAllocator } from '../turn/relay-port-allocator.ts';
 import type { TurnCore } from '../turn/turn-core.ts';
+import type { FaultGuard } from '../log/fault-guard.ts';
 import { ipLiteralLookup } from './udp-listener.ts';
 
 /** A relay IP and the address advertised for it (`external-ip`). */
@@ -17,21 +18,22 @@ export interface RelayAddress {
   advertisedIp: string;
 }
 
-/** Attempts at binding before a port range is treated as exhausted. */
-const BIND_ATTEMPTS = 16;
-
 /** The relay side of the server: socket per relayed transport address. */
 export class RelaySockets {
   readonly #ports: RelayPortAllocator;
   readonly #addresses: RelayAddress[];
   readonly #now: () => number;
+  readonly #guard: FaultGuard;
+  /** sockets bound for ports held under a RESERVATION-TOKEN (hex), until claimed or expired */
+  readonly #held = new Map<string, dgram.Socket>();
   #next = 0;
   core: TurnCore | undefined;
 
-  constructor(ports: RelayPortAllocator, addresses: RelayAddress[], now: () => number) {
+  constructor(ports: RelayPortAllocator, addresses: RelayAddress[], now: () => number, guard: FaultGuard) {
     this.#ports = ports;
     this.#addresses = addresses;
     this.#now = now;
+    this.#guard = guard;
   }
 
   /** Families for which a relay address exists. */
@@ -52,7 +54,7 @@ export class RelaySockets {
 
   /** Opens the sockets an Allocate asked for, then tells the core. */
   openRelays(alloc: Allocation, req: RelayRequest): void {
-    void this.#open(alloc, req);
+    this.#open(alloc, req).catch((err: unknown) => this.#guard.fault('relay-open', err));
   }
 
   async #open(alloc: Allocation, req: RelayRequest): Promise<void> {
@@ -77,34 +79,59 @@ export class RelaySockets {
     core.relaysOpened(alloc, opened, this.#now(), token);
     for (const relay of alloc.relays) {
       const socket = relay.handle as dgram.Socket;
-      socket.on('message', (msg, rinfo) => core.handlePeerData(relay, rinfo.address, rinfo.port, msg, this.#now()));
+      socket.on('message', this.#guard.wrap('relay-peer', (msg: Buffer, rinfo: dgram.RemoteInfo) => core.handlePeerData(relay, rinfo.address, rinfo.port, msg, this.#now())));
     }
   }
 
   async #bindReserved(token: Uint8Array): Promise<OpenedRelay | undefined> {
+    const hex = Buffer.from(token).toString('hex');
     const held = this.#ports.takeReserved(token, this.#now());
-    if (!held) return undefined;
-    const addr = this.#addresses.find((a) => a.ip === held.ip);
-    const socket = addr ? await bindUdp(held.ip, held.port) : undefined;
-    if (!addr || !socket) {
-      this.#ports.release(held.ip, held.port);
+    const socket = this.#held.get(hex);
+    this.#held.delete(hex);
+    const addr = held && this.#addresses.find((a) => a.ip === held.ip);
+    if (!held || !addr || !socket) {
+      if (socket) closeQuietly(socket);
+      if (held) this.#ports.release(held.ip, held.port);
       return undefined;
     }
     return { family: addr.family, ip: addr.ip, port: held.port, advertisedIp: addr.advertisedIp, handle: socket };
   }
 
+  /**
+   * Binds a port from the allocator, and with `reserveNext` the next one too (held until its
+   * token is claimed). A port another process holds is marked busy and the next candidate
+   * tried, so only a range with no free port at all ends in undefined (508).
+   */
   async #bindOne(addr: RelayAddress, even: boolean, reserveNext: boolean, setToken: (t: Uint8Array) => void): Promise<OpenedRelay | undefined> {
-    for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+    for (;;) {
       const got = this.#ports.take(addr.ip, even, reserveNext, this.#now());
       if (!got) return undefined;
       const socket = await bindUdp(addr.ip, got.port);
-      if (socket) {
-        if (got.token) setToken(got.token);
-        return { family: addr.family, ip: addr.ip, port: got.port, advertisedIp: addr.advertisedIp, handle: socket };
+      if (!socket) {
+        this.#busy(addr.ip, got.port, got.token);
+        continue;
       }
-      // Another process holds this port: it stays marked used, and another one is tried.
+      if (got.token) {
+        // RFC 8656 §14.9: the reserved port is bound now, so the Allocate that claims it cannot fail.
+        const next = await bindUdp(addr.ip, got.port + 1);
+        if (!next) {
+          closeQuietly(socket);
+          this.#ports.release(addr.ip, got.port);
+          this.#busy(addr.ip, got.port + 1, got.token);
+          continue;
+        }
+        this.#held.set(Buffer.from(got.token).toString('hex'), next);
+        setToken(got.token);
+      }
+      return { family: addr.family, ip: addr.ip, port: got.port, advertisedIp: addr.advertisedIp, handle: socket };
     }
-    return undefined;
+  }
+
+  /** `port` is held by another process: skip it for a while (and drop the reservation that named it). */
+  #busy(ip: string, port: number, token: Uint8Array | undefined): void {
+    if (token) this.#ports.cancelReservation(token);
+    this.#ports.markBusy(ip, port, this.#now());
+    this.core?.counters.drop('relay-port-held-elsewhere');
   }
 
   #fail(alloc: Allocation, opened: OpenedRelay[], code: 440 | 508): void {
@@ -113,11 +140,7 @@ export class RelaySockets {
   }
 
   #closeOne(ip: string, port: number, handle: unknown): void {
-    try {
-      (handle as dgram.Socket).close();
-    } catch {
-      // already closed
-    }
+    closeQuietly(handle as dgram.Socket);
     this.#ports.release(ip, port);
   }
 
@@ -126,9 +149,27 @@ export class RelaySockets {
     for (const r of alloc.relays) this.#closeOne(r.ip, r.port, r.handle);
   }
 
-  /** Periodic housekeeping (expired reservations). */
+  /** Periodic housekeeping: reservations nobody claimed close their held sockets. */
   tick(now: number): void {
-    this.#ports.tick(now);
+    for (const res of this.#ports.tick(now)) {
+      const socket = this.#held.get(res.token);
+      this.#held.delete(res.token);
+      if (socket) closeQuietly(socket);
+    }
+  }
+
+  /** Closes the sockets still held for reservations (shutdown). */
+  closeHeld(): void {
+    for (const socket of this.#held.values()) closeQuietly(socket);
+    this.#held.clear();
+  }
+}
+
+function closeQuietly(socket: dgram.Socket): void {
+  try {
+    socket.close();
+  } catch {
+    // already closed
   }
 }
 

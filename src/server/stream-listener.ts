@@ -5,11 +5,11 @@
  * datagrams that exceed its backlog instead of growing memory.
  */
 import net from 'node:net';
-import { createSecureContext, TLSSocket, type Server as TlsServer, type TlsOptions } from 'node:tls';
+import { createSecureContext, TLSSocket, type SecureContext, type Server as TlsServer, type TlsOptions } from 'node:tls';
 import { streamFrameLength } from '../stun/index.ts';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 import type { ClientTransport, TransportProtocol } from '../turn/five-tuple.ts';
-import { ingest, type Ingress } from './ingress.ts';
+import { ingestGuarded, type Ingress } from './ingress.ts';
 import { nextTransportId } from './transport-ids.ts';
 
 /** Bytes queued toward a slow client before relayed data is dropped (coturn uses 32 KiB). */
@@ -42,7 +42,7 @@ function serveConnection(ing: Ingress, socket: net.Socket, protocol: TransportPr
     },
   };
   let pending: Buffer = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
+  socket.on('data', ing.guard.wrap('stream-ingress', (chunk: Buffer) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     let offset = 0;
     while (offset < pending.length) {
@@ -56,29 +56,32 @@ function serveConnection(ing: Ingress, socket: net.Socket, protocol: TransportPr
       if (len === 0 || len > view.length) break;
       const frame = view.subarray(0, len);
       // ChannelData over a stream is padded to 4 bytes; the decoder accepts the padding.
-      ingest(ing, transport, clientIp, clientPort, frame);
+      ingestGuarded(ing, 'stream-ingress', transport, clientIp, clientPort, frame);
       offset += len;
     }
-    pending = offset >= pending.length ? Buffer.alloc(0) : pending.subarray(offset);
-  });
+    // The rest is copied out: a view would keep the whole received chunk alive while a
+    // stalled client sits on a partial frame.
+    pending = offset >= pending.length ? Buffer.alloc(0) : offset === 0 ? pending : Buffer.from(pending.subarray(offset));
+  }));
   // A connection that never completes a frame (a half frame, an HTTP request on the TURN port)
   // must not hold a file descriptor forever; one with an allocation lives by its lifetime.
-  socket.setTimeout(IDLE_WITHOUT_ALLOCATION_MS, () => {
+  socket.setTimeout(IDLE_WITHOUT_ALLOCATION_MS, ing.guard.wrap('stream-ingress', () => {
     if (ing.core.findAllocation(transport, clientIp, clientPort) !== undefined) return;
     ing.core.counters.drop('stream-idle-timeout');
     socket.destroy();
-  });
+  }));
   socket.on('error', () => ing.core.counters.drop('stream-socket-error'));
-  socket.on('close', () => ing.core.transportClosed(transport, ing.now()));
+  socket.on('close', ing.guard.wrap('stream-ingress', () => ing.core.transportClosed(transport, ing.now())));
 }
 
 /**
  * coturn serves TLS on its plain port too: a connection whose first byte is a TLS handshake
  * record (0x16; STUN starts with 0x00 or 0x01, ChannelData with 0x40-0x7F) is wrapped in TLS.
  */
-function serveDetecting(ing: Ingress, socket: net.Socket, tls: TlsOptions, localIp: string, localPort: number): void {
-  const context = createSecureContext(tls);
-  socket.once('data', (first: Buffer) => {
+function serveDetecting(ing: Ingress, socket: net.Socket, context: SecureContext, localIp: string, localPort: number): void {
+  let started = false;
+  socket.once('data', ing.guard.wrap('stream-ingress', (first: Buffer) => {
+    started = true;
     socket.pause();
     socket.unshift(first);
     if (first[0] !== 0x16) {
@@ -93,6 +96,15 @@ function serveDetecting(ing: Ingress, socket: net.Socket, tls: TlsOptions, local
       ing.core.counters.drop('tls-handshake-failed');
       socket.destroy();
     });
+  }));
+  // A connection that never sends a byte is closed as one that never completes a frame.
+  socket.setTimeout(IDLE_WITHOUT_ALLOCATION_MS, () => {
+    if (started) return;
+    ing.core.counters.drop('stream-idle-timeout');
+    socket.destroy();
+  });
+  socket.on('error', () => {
+    if (!started) ing.core.counters.drop('stream-socket-error');
   });
 }
 
@@ -110,7 +122,11 @@ export async function listenStream(ing: Ingress, ip: string, port: number, tlsSe
   });
   const addr = server.address() as net.AddressInfo;
   if (tlsServer) server.on('secureConnection', (socket: net.Socket) => serveConnection(ing, socket, protocol, ip, addr.port));
-  else if (detectTls) server.on('connection', (socket: net.Socket) => serveDetecting(ing, socket, detectTls, ip, addr.port));
+  else if (detectTls) {
+    // One context for every connection: building it parses the certificate and key.
+    const context = createSecureContext(detectTls);
+    server.on('connection', (socket: net.Socket) => serveDetecting(ing, socket, context, ip, addr.port));
+  }
   else server.on('connection', (socket: net.Socket) => serveConnection(ing, socket, protocol, ip, addr.port));
   server.on('error', () => ing.core.counters.drop('stream-server-error'));
   const sockets = new Set<net.Socket>();

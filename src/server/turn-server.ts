@@ -21,6 +21,7 @@ import { listenStream, type StreamListener } from './stream-listener.ts';
 import { listenUdp, type UdpListener } from './udp-listener.ts';
 import { createServer as createTlsServer } from 'node:tls';
 import { tlsServerOptions } from './tls-context.ts';
+import { FaultGuard } from '../log/fault-guard.ts';
 
 /** The product name and version in SOFTWARE and logs. */
 export const SOFTWARE = 'Turnpike 0.1.0';
@@ -32,6 +33,8 @@ export interface RunningTurnServer {
   readonly listeners: { protocol: string; ip: string; port: number }[];
   /** relay addresses and what is advertised for them */
   readonly relays: { ip: string; advertisedIp: string }[];
+  /** relay ports held by allocations and reservations, and those found held by other processes */
+  relayPorts(): { inUse: number; busy: number; reserved: number };
   close(): Promise<void>;
 }
 
@@ -66,6 +69,9 @@ export function coreOptionsFrom(config: Config, relayFamilies: TurnCoreOptions['
     maxPermissionsPerAllocation: config.maxPermissionsPerAllocation,
     maxChannelsPerAllocation: config.maxChannelsPerAllocation,
     unauthenticatedRateLimit: config.unauthenticatedRateLimit,
+    unauthenticatedBurst: config.unauthenticatedBurst,
+    authenticatedSourceRateLimit: config.authenticatedSourceRateLimit,
+    authenticatedSourceSeconds: config.authenticatedSourceSeconds,
     maxChannelNumber: config.rfc5766ChannelNumbers ? 0x7fff : 0x4fff,
   };
 }
@@ -76,7 +82,14 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   const now = opts.now ?? Date.now;
   const relayAddresses = resolveRelayAddresses(config);
   const ports = new RelayPortAllocator(config.minPort, config.maxPort, randomBytes);
-  const relay = new RelaySockets(ports, relayAddresses, now);
+  // Counted into the core's drop counters once the core exists (faults need the core to count).
+  let countFault = (_reason: string): void => {};
+  const guard = new FaultGuard({
+    count: (reason) => countFault(reason),
+    log: (reason, fields) => log.error(reason, fields),
+    now,
+  });
+  const relay = new RelaySockets(ports, relayAddresses, now, guard);
   const output: CoreOutput = {
     sendToPeer: (r, ip, port, data) => relay.sendToPeer(r, ip, port, data),
     openRelays: (a, req) => relay.openRelays(a, req),
@@ -88,6 +101,9 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
       options: coreOptionsFrom(config, relay.families),
       nonces: createNonceService({
         secret: config.statelessNonceSecret ?? randomBytes(32),
+        // A rotation: nonces signed under the earlier secrets stay good for one nonce lifetime.
+        previousSecrets: config.statelessNoncePreviousSecrets,
+        previousUntilMs: now() + (config.staleNonce > 0 ? config.staleNonce : 600) * 1000,
         // coturn's stale-nonce=0 means "never stale"; ten years is as good.
         staleNonceSeconds: config.staleNonce > 0 ? config.staleNonce : 315_360_000,
       }),
@@ -98,6 +114,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     now(),
   );
   relay.core = core;
+  countFault = (reason) => core.counters.drop(reason);
   const store =
     opts.store ??
     createStaticCredentialStore({
@@ -108,7 +125,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
       staticAuthSecrets: config.staticAuthSecrets,
       restApiSeparator: config.restApiSeparator,
     });
-  const ingress: Ingress = { core, store, now };
+  const ingress: Ingress = { core, store, now, guard };
   const udp: UdpListener[] = [];
   const streams: StreamListener[] = [];
   const closeAll = async (): Promise<void> => {
@@ -136,11 +153,11 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     await closeAll();
     throw err;
   }
-  const timer = setInterval(() => {
+  const timer = setInterval(guard.wrap('housekeeping', () => {
     const t = now();
     core.tick(t);
     relay.tick(t);
-  }, 1000);
+  }), 1000);
   timer.unref();
   const listeners = [
     ...udp.map((l) => ({ protocol: 'udp', ip: l.localIp, port: l.localPort })),
@@ -150,9 +167,15 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     core,
     listeners,
     relays: relayAddresses.map((r) => ({ ip: r.ip, advertisedIp: r.advertisedIp })),
+    relayPorts: () => ({
+      inUse: relayAddresses.reduce((n, r) => n + ports.inUse(r.ip), 0),
+      busy: relayAddresses.reduce((n, r) => n + ports.busy(r.ip), 0),
+      reserved: ports.reservations,
+    }),
     close: async () => {
       clearInterval(timer);
       for (const alloc of [...core.allocations.values()]) core.deleteAllocation(alloc, now(), 'shutdown');
+      relay.closeHeld();
       await closeAll();
       await store.close?.();
     },

@@ -5,7 +5,7 @@
 import dgram from 'node:dgram';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 import type { ClientTransport } from '../turn/five-tuple.ts';
-import { ingest, type Ingress } from './ingress.ts';
+import { ingestGuarded, type Ingress } from './ingress.ts';
 import { nextTransportId } from './transport-ids.ts';
 
 /** Socket buffer size asked of the kernel; bursts of relayed media must not overflow it. */
@@ -47,6 +47,6 @@ export async function listenUdp(ing: Ingress, ip: string, port: number): Promise
   };
   // After start-up a socket error (e.g. ICMP-induced) is counted, never fatal.
   socket.on('error', () => ing.core.counters.drop('udp-socket-error'));
-  socket.on('message', (msg, rinfo) => ingest(ing, listener, rinfo.address, rinfo.port, msg));
+  socket.on('message', (msg, rinfo) => ingestGuarded(ing, 'udp-ingress', listener, rinfo.address, rinfo.port, msg));
   return listener;
 }

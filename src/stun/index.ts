@@ -22,3 +22,13 @@ export { classifyPacket, type PacketKind } from './demux.ts';
 export { reasonPhrase } from './reason-phrases.ts';
 export { formatAddress, canonicalIp } from './ip.ts';
 export { FINGERPRINT_XOR } from './fingerprint.ts';
+export {
+  MAX_UDP_PAYLOAD_IPV4,
+  MAX_UDP_PAYLOAD_IPV6,
+  MAX_STUN_MESSAGE,
+  maxUdpPayload,
+  maxClientMessage,
+  dataIndicationLength,
+  fitsStunLength,
+  channelDataLength,
+} from './limits.ts';

@@ -41,9 +41,13 @@ export function authenticate(
   if (username === undefined || reqRealm === undefined || nonce === undefined) {
     return { ok: false, code: 400, reason: 'missing-username-realm-or-nonce', attrs: [] };
   }
+  // RFC 8489 §9.2.4: a nonce that is not (or no longer) good gets 438 and a fresh one. That
+  // includes nonces this server cannot verify at all: one issued under a rotated secret, by a
+  // fleet member with another secret, to another address, or garbled on the way. 401 would
+  // end a live allocation (libwebrtc gives up on a 401 to Refresh); 438 costs a round trip.
   const nonceState = nonces.check(nonce, clientIp, now);
   if (nonceState === 'stale') return { ok: false, code: 438, reason: 'stale-nonce', attrs: challenge() };
-  if (nonceState === 'invalid') return { ok: false, code: 401, reason: 'invalid-nonce', attrs: challenge() };
+  if (nonceState === 'invalid') return { ok: false, code: 438, reason: 'invalid-nonce', attrs: challenge() };
   if (reqRealm !== realm) return { ok: false, code: 401, reason: 'wrong-realm', attrs: challenge() };
   if (!lookup || lookup.keys.length === 0) {
     return { ok: false, code: 401, reason: lookup?.reason ?? 'unknown-user', attrs: challenge() };

@@ -38,8 +38,14 @@ export interface TurnCoreOptions {
   bpsCapacity: number;
   maxPermissionsPerAllocation: number;
   maxChannelsPerAllocation: number;
-  /** unauthenticated error responses per second per source IP; 0 = no limit */
+  /** unauthenticated answers per second per source IP; 0 = no limit */
   unauthenticatedRateLimit: number;
+  /** unauthenticated answers one source IP may get at once */
+  unauthenticatedBurst: number;
+  /** unauthenticated answers per second (and at once) to a source IP that authenticated lately */
+  authenticatedSourceRateLimit: number;
+  /** how long, in seconds, an authentication lifts its source IP's budget */
+  authenticatedSourceSeconds: number;
   /** highest channel number accepted: 0x4FFF (RFC 8656) or 0x7FFF (RFC 5766, `rfc5766-channel-numbers`) */
   maxChannelNumber: number;
 }
@@ -68,6 +74,9 @@ export function defaultCoreOptions(): TurnCoreOptions {
     maxPermissionsPerAllocation: 64,
     maxChannelsPerAllocation: 64,
     unauthenticatedRateLimit: 20,
+    unauthenticatedBurst: 100,
+    authenticatedSourceRateLimit: 1000,
+    authenticatedSourceSeconds: 300,
     maxChannelNumber: 0x4fff,
   };
 }

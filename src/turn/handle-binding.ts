@@ -24,6 +24,7 @@ export function handleBinding(core: TurnCore, transport: ClientTransport, ip: st
     const auth = authenticate(req, lookup, opts.realm, core.nonces, ip, now);
     if (!auth.ok) return core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs);
     key = auth.key;
+    core.sourceBudgets.trust(ip, now);
   }
   const unknown = unknownComprehensionRequired(req);
   if (unknown.length > 0) {

@@ -82,6 +82,8 @@ export function handleTurnRequest(core: TurnCore, transport: ClientTransport, ip
       return core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs);
     }
     ({ username, realm, key } = auth);
+    // The source proved it is there (it holds a key and got our nonce): it may get more answers.
+    core.sourceBudgets.trust(ip, now);
   }
   const ctx: RequestContext = { transport, ip, port, req, username, realm, key, tid, now };
   const unknown = unknownComprehensionRequired(req);

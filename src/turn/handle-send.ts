@@ -2,7 +2,7 @@
  * RFC 8656 §11.2: a Send indication — DATA to XOR-PEER-ADDRESS if a permission exists.
  * Indications are never answered: every refusal is a counted, silent drop.
  */
-import { getAttribute } from '../stun/index.ts';
+import { getAttribute, maxUdpPayload } from '../stun/index.ts';
 import { Attr, type DecodedStunMessage } from '../stun/types.ts';
 import type { ClientTransport } from './five-tuple.ts';
 import type { TurnCore } from './turn-core.ts';
@@ -18,6 +18,8 @@ export function handleSend(core: TurnCore, transport: ClientTransport, ip: strin
   if (relay === undefined) return core.counters.drop('no-relay-for-family');
   // Permissions are only ever installed for peers the policy allows, so this also drops denied peers.
   if (!alloc.hasPermission(peer.address, now)) return core.counters.drop('send-no-permission');
+  // A Send indication over TCP can carry more than one UDP datagram toward the peer can.
+  if (data.length > maxUdpPayload(relay.family)) return core.counters.drop('send-too-large-for-peer');
   if (!core.spendBandwidth(alloc, data.length, now)) return;
   alloc.traffic.txPackets++;
   alloc.traffic.txBytes += data.length;

@@ -4,6 +4,7 @@
  * transports and `CoreOutput`. No sockets, no timers, no clock: drivers feed it.
  */
 import { Method, MessageClass, type DecodedStunMessage } from '../stun/types.ts';
+import { maxUdpPayload } from '../stun/index.ts';
 import type { KeyLookup } from '../auth/credential-store.ts';
 import type { NonceService } from '../auth/nonce.ts';
 import type { PeerPolicy } from './peer-policy.ts';
@@ -14,6 +15,7 @@ import type { CoreOutput, OpenedRelay } from './core-output.ts';
 import { FiveTupleMap, type ClientTransport } from './five-tuple.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { CoreCounters } from './counters.ts';
+import { SourceBudgets } from './source-budgets.ts';
 import { errorResponse } from './responses.ts';
 import { handleBinding, handleLegacyBinding } from './handle-binding.ts';
 import { handleTurnRequest } from './handle-request.ts';
@@ -21,6 +23,9 @@ import { handleSend } from './handle-send.ts';
 import { finishAllocate, failAllocate } from './handle-allocate.ts';
 import { expireAllocation } from './expiry.ts';
 import { relayToClient } from './relay-to-client.ts';
+
+/** Most source IPs whose unauthenticated budget (or recent authentication) is tracked at once. */
+const MAX_TRACKED_SOURCES = 100_000;
 
 /** Everything the core depends on, chosen at start-up. */
 export interface TurnCoreDeps {
@@ -44,8 +49,8 @@ export class TurnCore {
   readonly allocations = new FiveTupleMap<Allocation>();
   /** allocations per username, for `user-quota` */
   readonly perUser = new Map<string, number>();
-  /** unauthenticated-response budgets per source IP */
-  readonly unauthBudgets = new Map<string, TokenBucket>();
+  /** unauthenticated-answer budgets per source IP, and the sources that authenticated lately */
+  readonly sourceBudgets: SourceBudgets;
   serverBandwidth: TokenBucket | undefined;
   #nextId = 1;
 
@@ -56,6 +61,13 @@ export class TurnCore {
     this.output = deps.output;
     this.randomBytes = deps.randomBytes;
     if (deps.options.bpsCapacity > 0) this.serverBandwidth = new TokenBucket(deps.options.bpsCapacity, now);
+    this.sourceBudgets = new SourceBudgets({
+      rate: deps.options.unauthenticatedRateLimit,
+      burst: deps.options.unauthenticatedBurst,
+      trustedRate: deps.options.authenticatedSourceRateLimit,
+      trustedMs: deps.options.authenticatedSourceSeconds * 1000,
+      maxSources: MAX_TRACKED_SOURCES,
+    });
   }
 
   /** Number of allocations (opening or active). */
@@ -105,6 +117,7 @@ export class TurnCore {
     const ch = alloc.channelsByNumber.get(number);
     if (ch === undefined || !ch.active || ch.expiresAt <= now) return this.counters.drop('channel-not-bound');
     const relay = ch.relay;
+    if (length > maxUdpPayload(relay.family)) return this.counters.drop('channel-data-too-large-for-peer');
     if (!this.spendBandwidth(alloc, length, now)) return;
     alloc.traffic.txPackets++;
     alloc.traffic.txBytes += length;
@@ -140,9 +153,7 @@ export class TurnCore {
       if (alloc.state === 'active' && alloc.expiresAt <= now) this.deleteAllocation(alloc, now, 'expired');
       else expireAllocation(alloc, now);
     }
-    for (const [ip, bucket] of this.unauthBudgets) {
-      if (bucket.take(0, now) && bucket.isFull()) this.unauthBudgets.delete(ip);
-    }
+    this.sourceBudgets.sweep(now);
   }
 
   /** Creates an allocation in the `opening` state and counts it against the quotas. */
@@ -193,18 +204,13 @@ export class TurnCore {
   sendUnauthenticated(transport: ClientTransport, ip: string, port: number, answer: Uint8Array, now: number): boolean {
     // Over TCP and TLS the handshake proved the source address, so no one can be amplified at;
     // those clients also never retransmit, so a dropped answer would hang them.
-    if (this.options.unauthenticatedRateLimit === 0 || transport.protocol === 'tcp' || transport.protocol === 'tls') {
+    if (transport.protocol === 'tcp' || transport.protocol === 'tls') {
       transport.send(ip, port, answer);
       return true;
     }
-    let bucket = this.unauthBudgets.get(ip);
-    if (bucket === undefined) {
-      if (this.unauthBudgets.size >= 100_000) return this.counters.drop('unauthenticated-table-full'), false;
-      bucket = new TokenBucket(this.options.unauthenticatedRateLimit, now);
-      this.unauthBudgets.set(ip, bucket);
-    }
-    if (!bucket.take(1, now)) {
-      this.counters.drop('unauthenticated-rate-limit');
+    const decision = this.sourceBudgets.take(ip, now);
+    if (decision !== 'ok') {
+      this.counters.drop(decision === 'table-full' ? 'unauthenticated-table-full' : 'unauthenticated-rate-limit');
       return false;
     }
     transport.send(ip, port, answer);

@@ -74,6 +74,19 @@ test('a fleet sharing a secret accepts each other\'s nonces (string and byte sec
   assert.equal(a.check(b.issue('198.51.100.7', T0), '198.51.100.7', T0 + 1000), 'valid');
 });
 
+test('a rotation: nonces of the previous secret are accepted until the grace period ends, new ones use the new secret', () => {
+  const old = createNonceService({ secret: 'old fleet secret', staleNonceSeconds: 600 });
+  const rotated = createNonceService({ secret: 'new fleet secret', previousSecrets: ['old fleet secret'], previousUntilMs: T0 + 600_000, staleNonceSeconds: 600 });
+  const held = old.issue('198.51.100.7', T0 - 1000);
+  assert.equal(rotated.check(held, '198.51.100.7', T0), 'valid', 'a client holding an old nonce keeps going');
+  assert.equal(rotated.check(held, '198.51.100.8', T0), 'invalid', 'still bound to its address');
+  assert.equal(rotated.check(held, '198.51.100.7', T0 + 600_000), 'invalid', 'not after the grace period');
+  const fresh = rotated.issue('198.51.100.7', T0);
+  assert.equal(old.check(fresh, '198.51.100.7', T0), 'invalid', 'new nonces are signed with the new secret');
+  assert.equal(createNonceService({ secret: 'new fleet secret', staleNonceSeconds: 600 }).check(fresh, '198.51.100.7', T0), 'valid');
+  assert.throws(() => createNonceService({ secret: 'x', previousSecrets: [''], staleNonceSeconds: 600 }), TurnpikeError);
+});
+
 test('a member whose clock runs behind still accepts a fleet nonce within one lifetime of skew', () => {
   const nonce = service.issue('192.0.2.10', T0 + 5000);
   assert.equal(service.check(nonce, '192.0.2.10', T0), 'valid');

@@ -159,9 +159,13 @@ test('a refused user value does not show the password or key', () => {
 
 test('Turnpike-only options take effect', () => {
   const { config } = loadFile(
-    `${creds}stateless-nonce-secret=fleet\nlog-format=json\nmax-permissions-per-allocation=10\nmax-channels-per-allocation=4096\nunauthenticated-rate-limit=0\nhttp-port=0\nhttp-ip=::1\napi-key=k1\napi-key=k2\n`,
+    `${creds}stateless-nonce-secret=fleet\nstateless-nonce-secret=old\nstateless-nonce-secret=older\nunauthenticated-burst=50\nauthenticated-source-rate-limit=2000\nauthenticated-source-seconds=60\nlog-format=json\nmax-permissions-per-allocation=10\nmax-channels-per-allocation=4096\nunauthenticated-rate-limit=0\nhttp-port=0\nhttp-ip=::1\napi-key=k1\napi-key=k2\n`,
   );
   assert.equal(config.statelessNonceSecret, 'fleet');
+  assert.deepEqual(config.statelessNoncePreviousSecrets, ['old', 'older'], 'the first signs; the rest are a rotation');
+  assert.equal(config.unauthenticatedBurst, 50);
+  assert.equal(config.authenticatedSourceRateLimit, 2000);
+  assert.equal(config.authenticatedSourceSeconds, 60);
   assert.equal(config.log.format, 'json');
   assert.equal(config.maxPermissionsPerAllocation, 10);
   assert.equal(config.maxChannelsPerAllocation, 4096);

@@ -9,6 +9,7 @@ import { createStaticCredentialStore, type SyncCredentialStore } from '../../src
 import { longTermKey } from '../../src/auth/long-term-key.ts';
 import { createNonceService } from '../../src/auth/nonce.ts';
 import { ingest } from '../../src/server/ingress.ts';
+import { countingFaultGuard } from '../../src/log/fault-guard.ts';
 import {
   decodeChannelData,
   decodeMessage,
@@ -72,6 +73,9 @@ export class TurnHarness {
   readonly realm: string;
   /** the shared UDP listener most clients arrive on */
   readonly udp = new FakeTransport('udp');
+  /** faults caught on asynchronous paths, by reason */
+  readonly faultCounts = new Map<string, number>();
+  readonly faults = countingFaultGuard(this.faultCounts);
   #nextClientPort = 40_000;
 
   constructor(opts: HarnessOptions = {}) {
@@ -134,7 +138,8 @@ export class TurnHarness {
 
   /** Feeds bytes from a client through the server's ingress (demux, decode, key lookup, core). */
   deliver(transport: ClientTransport, ip: string, port: number, bytes: Uint8Array): void {
-    ingest({ core: this.core, store: this.store, now: () => this.now }, transport, ip, port, bytes);
+    // Bare `ingest`, not the guarded one: a throw here is a bug the test must see.
+    ingest({ core: this.core, store: this.store, now: () => this.now, guard: this.faults }, transport, ip, port, bytes);
   }
 
   /** A peer sends `data` to a relayed transport address (RFC 8656 §11.3). */

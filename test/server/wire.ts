@@ -27,9 +27,9 @@ export interface TestServer {
 }
 
 /** Starts Turnpike from a command line as a user would write it (`-n`: no configuration file), plus `extra`. */
-export async function startServer(extra: string[] = [], relayPorts = 8): Promise<TestServer> {
+export async function startServer(extra: string[] = [], relayPorts = 8, opts: { now?: () => number; relayRange?: { min: number; max: number } } = {}): Promise<TestServer> {
   const port = await freeUdpTcpPort();
-  const relayRange = await freeRange(relayPorts);
+  const relayRange = opts.relayRange ?? (await freeRange(relayPorts));
   const { config } = loadTurnserverConfig([
     '-n',
     '--listening-ip', HOST,
@@ -41,7 +41,7 @@ export async function startServer(extra: string[] = [], relayPorts = 8): Promise
     '--lt-cred-mech',
     ...extra,
   ]);
-  const server = await startTurnServer(config, { logger: silentLogger });
+  const server = await startTurnServer(config, { logger: silentLogger, now: opts.now });
   return { server, port, relayRange };
 }
 

@@ -47,14 +47,17 @@ describe('nonces (RFC 8489 §9.2.4)', () => {
     assert.equal(errorCode(client.createPermission([peer()])!), 0);
   });
 
-  it('401 for a nonce issued to another IP address', () => {
+  it('438 with a fresh nonce for a nonce issued to another IP address, which then works', () => {
     const bench = new TurnHarness();
     const a = bench.client({ ip: '198.51.100.1' });
     const b = bench.client({ ip: '198.51.100.2' });
     a.challenge();
     b.nonce = a.nonce;
     b.realm = a.realm;
-    assert.equal(errorCode(b.allocate()!), 401);
+    assert.equal(errorCode(b.allocate()!), 438);
+    assert.notEqual(b.nonce, a.nonce, 'the 438 carried a nonce for this address');
+    assert.equal(errorCode(b.allocate()!), 0);
+    assert.equal(bench.drops('auth-invalid-nonce'), 1);
   });
 });
 
@@ -76,7 +79,7 @@ describe('credentials (RFC 8489 §9.2.4)', () => {
     assert.deepEqual(bench.driver.eventsNamed('auth-failed').map((f) => f.user), ['alice', 'mallory']);
   });
 
-  it('400 for USERNAME and MESSAGE-INTEGRITY without REALM and NONCE; 401 for a NONCE that is not ours', () => {
+  it('400 for USERNAME and MESSAGE-INTEGRITY without REALM and NONCE; 438 for a NONCE that is not ours', () => {
     const bench = new TurnHarness();
     const client = bench.client();
     client.challenge();
@@ -90,7 +93,7 @@ describe('credentials (RFC 8489 §9.2.4)', () => {
     const [answer] = client.inbox();
     assert.equal(errorCode(decodeOk(answer)), 400);
     client.nonce = 'obMatJos2AAAAnot-a-nonce-we-issued';
-    assert.equal(errorCode(client.allocate()!), 401);
+    assert.equal(errorCode(client.allocate()!), 438);
   });
 
   it('with no-auth, allocates without any challenge', () => {
@@ -178,7 +181,7 @@ describe('retransmissions (RFC 8489 §6.3.1, RFC 8656 §7.2)', () => {
 
 describe('unauthenticated answers are rate-limited per source IP', () => {
   it('drops and counts the 21st 401 within a second to one IP; another IP is still answered', () => {
-    const bench = new TurnHarness({ core: { unauthenticatedRateLimit: 20 } });
+    const bench = new TurnHarness({ core: { unauthenticatedRateLimit: 20, unauthenticatedBurst: 20 } });
     const flooder = bench.client({ ip: '198.51.100.66' });
     for (let i = 0; i < 20; i++) assert.equal(errorCode(flooder.challenge()), 401);
     assert.equal(flooder.request(Method.Allocate, [UDP_TRANSPORT], { sign: false }), undefined);
@@ -190,7 +193,7 @@ describe('unauthenticated answers are rate-limited per source IP', () => {
   });
 
   it('does not limit authenticated answers', () => {
-    const bench = new TurnHarness({ core: { unauthenticatedRateLimit: 2 } });
+    const bench = new TurnHarness({ core: { unauthenticatedRateLimit: 2, unauthenticatedBurst: 2 } });
     const client = bench.client();
     client.challenge();
     client.challenge();
@@ -202,8 +205,8 @@ describe('unauthenticated answers are rate-limited per source IP', () => {
   it('forgets the budgets of idle addresses on the sweep', () => {
     const bench = new TurnHarness();
     bench.client({ ip: '198.51.100.70' }).challenge();
-    assert.equal(bench.core.unauthBudgets.size, 1);
+    assert.equal(bench.core.sourceBudgets.size, 1);
     bench.advanceAndTick(5_000);
-    assert.equal(bench.core.unauthBudgets.size, 0);
+    assert.equal(bench.core.sourceBudgets.size, 0);
   });
 });

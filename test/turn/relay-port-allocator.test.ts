@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getAttribute } from '../../src/stun/index.ts';
 import { Attr } from '../../src/stun/types.ts';
-import { RelayPortAllocator, RESERVATION_MS } from '../../src/turn/relay-port-allocator.ts';
+import { BUSY_MS, RelayPortAllocator, RESERVATION_MS } from '../../src/turn/relay-port-allocator.ts';
 import { errorCode, RELAY_V4, RELAY_V6, seededRandom, TurnHarness, UDP } from '../helpers/turn-harness.ts';
 
 const UDP_TRANSPORT = { type: Attr.RequestedTransport, value: UDP } as const;
@@ -53,6 +53,37 @@ describe('RelayPortAllocator', () => {
     ports.tick(RESERVATION_MS);
     assert.equal(ports.takeReserved(other.token!, RESERVATION_MS), undefined);
     assert.equal(ports.inUse(RELAY_V4), 3, 'the unclaimed port went back');
+  });
+});
+
+describe('ports another process holds', () => {
+  it('skips a busy port for BUSY_MS, then offers it again', () => {
+    const ports = new RelayPortAllocator(50_000, 50_001, seededRandom(3));
+    const a = ports.take(RELAY_V4, false, false, 0)!.port;
+    ports.markBusy(RELAY_V4, a, 0);
+    assert.equal(ports.inUse(RELAY_V4), 0, 'a busy port is not counted as used');
+    const b = ports.take(RELAY_V4, false, false, 0)!.port;
+    assert.notEqual(a, b);
+    assert.equal(ports.take(RELAY_V4, false, false, BUSY_MS - 1), undefined, 'the range is really full now');
+    assert.equal(ports.take(RELAY_V4, false, false, BUSY_MS)?.port, a, 'the busy mark ended');
+  });
+
+  it('finds the one free even port of a crowded range, and never a port twice', () => {
+    const ports = new RelayPortAllocator(50_000, 50_999, seededRandom(9));
+    for (let p = 50_000; p <= 50_999; p++) if (p !== 50_500) ports.markBusy(RELAY_V4, p, 0);
+    assert.equal(ports.take(RELAY_V4, true, false, 0)?.port, 50_500);
+    assert.equal(ports.take(RELAY_V4, true, false, 0), undefined);
+  });
+
+  it('tick forgets busy marks that are over and returns expired reservations for their sockets', () => {
+    const ports = new RelayPortAllocator(50_000, 50_009, seededRandom(3));
+    ports.markBusy(RELAY_V4, 50_003, 0);
+    const got = ports.take(RELAY_V4, true, true, 0)!;
+    const expired = ports.tick(Math.max(BUSY_MS, RESERVATION_MS));
+    assert.equal(ports.busy(RELAY_V4), 0);
+    assert.deepEqual(expired.map((r) => r.port), [got.port + 1]);
+    ports.cancelReservation(got.token!);
+    assert.equal(ports.reservations, 0);
   });
 });
 
