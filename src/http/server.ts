@@ -13,6 +13,7 @@ import { HttpErrorCode, sendError } from './responses.ts';
 import { requestUrl } from './request-url.ts';
 import { RouteTable, type RouteMethod } from './router.ts';
 import { createStaticHandler } from './static-files.ts';
+import { FaultGuard } from '../log/fault-guard.ts';
 
 /** Answers one request; `url` is the parsed request URL. A throw or rejection becomes a 500. */
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void | Promise<void>;
@@ -31,6 +32,8 @@ export interface WebServerOptions {
   /** PEM text of the certificate chain and private key: serves HTTPS instead of HTTP */
   tls?: { cert: string; key: string };
   log?: WebLog;
+  /** where faults in request handling are counted (default: a guard of this server's own) */
+  guard?: FaultGuard;
 }
 
 /** A running (or ready-to-listen) web server that several parts of Turnpike mount routes on. */
@@ -46,6 +49,8 @@ export interface WebServer {
   /** Stops listening and closes every connection, upgraded ones included. */
   close(): Promise<void>;
   readonly server: http.Server | https.Server;
+  /** faults caught while handling requests, by reason (when the server made its own guard) */
+  readonly faults: ReadonlyMap<string, number>;
 }
 
 /** The port ion-sfu's JSON-RPC signalling listens on, which `turnpike serve` keeps. */
@@ -63,8 +68,19 @@ export function createWebServer(opts: WebServerOptions): WebServer {
   const routes = new RouteTable<Handler>();
   const upgrades = new RouteTable<UpgradeHandler>();
   const upgraded = new Set<Duplex>();
+  const faults = new Map<string, number>();
+  const guard = opts.guard ?? new FaultGuard({
+    count: (reason) => faults.set(reason, (faults.get(reason) ?? 0) + 1),
+    log: (reason, fields) => log('error', reason, fields),
+    now: Date.now,
+  });
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    void dispatch(routes, scheme, log, req, res);
+    // Handler failures are 500s inside dispatch; this catches a failure of dispatch itself.
+    dispatch(routes, scheme, log, req, res).catch((err: unknown) => {
+      guard.fault('http', err);
+      if (!res.headersSent) res.writeHead(500, { 'Content-Length': 0 }).end();
+      else res.destroy();
+    });
   };
   // Only paths with an upgrade handler are upgraded; any other request that merely carries
   // an Upgrade header (h2c, say) is answered as plain HTTP by the routes.
@@ -77,7 +93,12 @@ export function createWebServer(opts: WebServerOptions): WebServer {
     : http.createServer({ shouldUpgradeCallback }, onRequest);
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    dispatchUpgrade(upgrades, upgraded, scheme, log, req, socket, head);
+    try {
+      dispatchUpgrade(upgrades, upgraded, scheme, log, req, socket, head);
+    } catch (err) {
+      guard.fault('http', err);
+      socket.destroy();
+    }
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     log('info', 'http.client_error', { reason: err.code ?? err.message });
@@ -95,6 +116,7 @@ export function createWebServer(opts: WebServerOptions): WebServer {
 
   return {
     server,
+    faults,
     route: (method, path, handler) => routes.add(method, path, handler),
     upgrade: (path, handler) => upgrades.add('GET', path, handler),
     static(urlPrefix, dir) {

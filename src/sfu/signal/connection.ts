@@ -46,6 +46,8 @@ export interface SignalConnectionOptions {
   readonly now: () => number;
   readonly limits?: SignalLimits;
   readonly counters?: SignalCounters;
+  /** a message's handling threw (a bug): counted and logged by the owner */
+  readonly onFault?: (err: unknown) => void;
 }
 
 /** Candidates kept from before a join completes. */
@@ -100,7 +102,15 @@ export class SignalConnection {
       return;
     }
     this.#queued++;
-    this.#queue = this.#queue.then(() => this.#handle(text)).finally(() => this.#queued--);
+    // A fault in one message is reported and the queue goes on: a rejected link would stop
+    // every later message of this connection, and surface as an unhandled rejection.
+    this.#queue = this.#queue
+      .then(() => this.#handle(text))
+      .catch((err: unknown) => {
+        this.#o.onFault?.(err);
+        this.#error(null, { code: RpcErrorCode.internalError, message: 'internal error' });
+      })
+      .finally(() => this.#queued--);
   }
 
   /** The socket closed: the peer leaves (ion-sfu has no "leave" method). */

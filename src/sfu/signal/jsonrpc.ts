@@ -13,6 +13,8 @@ export const RpcErrorCode = {
   invalidRequest: -32600,
   methodNotFound: -32601,
   invalidParams: -32602,
+  /** JSON-RPC 2.0 §5.1: the server failed handling a message (a fault, counted and logged) */
+  internalError: -32603,
   /** rate or size limit hit (server-defined range, §5.1) */
   limitExceeded: -32000,
   /** what ion-sfu returns for every failed call ("rtc transport already exists ...") */

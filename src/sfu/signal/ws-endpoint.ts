@@ -35,6 +35,8 @@ export interface SignalEndpointOptions {
 export interface SignalStats extends SignalCounters {
   connections: number;
   connectionsTotal: number;
+  /** messages whose handling threw (a bug; the connection lived on) */
+  faults: number;
 }
 
 export interface SignalEndpoint {
@@ -49,7 +51,7 @@ export function attachSignalEndpoint(opts: SignalEndpointOptions): SignalEndpoin
   const log = opts.log ?? silentLog;
   // The hard cap sits above the soft limit so an oversized frame still gets an error object back.
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameChars * 4 + 65536 });
-  const stats: SignalStats = { connections: 0, connectionsTotal: 0, requests: 0, notifications: 0, errors: 0, rateLimited: 0 };
+  const stats: SignalStats = { connections: 0, connectionsTotal: 0, requests: 0, notifications: 0, errors: 0, rateLimited: 0, faults: 0 };
   let closing = false;
 
   const onSocket = (ws: WebSocket, req: IncomingMessage): void => {
@@ -65,20 +67,35 @@ export function attachSignalEndpoint(opts: SignalEndpointOptions): SignalEndpoin
         if (ws.readyState === ws.OPEN) ws.send(text);
       },
       close: (code, reason) => ws.close(code, reason),
+      onFault: (err) => {
+        stats.faults++;
+        log.error('sfu.ws.fault', { remote, error: err instanceof Error ? err.message : String(err) });
+      },
     });
     ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        stats.errors++;
-        ws.send(encodeError(null, { code: RpcErrorCode.invalidRequest, message: 'invalid request: expected a text frame' }));
-        return;
+      try {
+        if (isBinary) {
+          stats.errors++;
+          ws.send(encodeError(null, { code: RpcErrorCode.invalidRequest, message: 'invalid request: expected a text frame' }));
+          return;
+        }
+        const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+        conn.receive(buf.toString('utf8'));
+      } catch (err) {
+        // A fault in handling one message costs that message: counted, logged, the socket lives on.
+        stats.faults++;
+        log.error('sfu.ws.fault', { remote, error: err instanceof Error ? err.message : String(err) });
       }
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-      conn.receive(buf.toString('utf8'));
     });
     ws.on('error', (err) => log.debug('sfu.ws.error', { remote, error: err.message }));
     ws.on('close', () => {
       stats.connections--;
-      conn.closed();
+      try {
+        conn.closed();
+      } catch (err) {
+        stats.faults++;
+        log.error('sfu.ws.fault', { remote, error: err instanceof Error ? err.message : String(err) });
+      }
       log.debug('sfu.ws.closed', { remote, peer: conn.peer?.id });
     });
   };

@@ -203,3 +203,23 @@ test('closing the socket closes the peer, even when its join lands afterwards', 
   assert.deepEqual(g.log, ['join r ', 'close']);
   assert.equal(b.out.length, 0);
 });
+
+test('a fault while handling one message is reported, answered with -32603, and the next message is handled', async () => {
+  const f = fakeRooms();
+  const out: any[] = [];
+  const faults: unknown[] = [];
+  let explode = true;
+  const counters = {
+    notifications: 0, errors: 0, rateLimited: 0,
+    get requests() { return 0; },
+    set requests(_v: number) { if (explode) { explode = false; throw new Error('bug in a counter'); } },
+  };
+  const conn = new SignalConnection({ rooms: f.rooms, send: (t) => out.push(JSON.parse(t)), close: () => {}, now: () => 0, counters, onFault: (e) => faults.push(e) });
+  conn.receive(JSON.stringify({ method: 'join', params: { sid: 's', uid: 'u', offer }, id: 1 }));
+  conn.receive(JSON.stringify({ method: 'join', params: { sid: 's', uid: 'u', offer }, id: 2 }));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(faults.length, 1);
+  assert.equal(out[0].error.code, -32603);
+  assert.equal(out[1].id, 2, 'the queue went on');
+  assert.equal(out[1].result.type, 'answer');
+});
