@@ -6,18 +6,16 @@
  */
 import net from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext, type Server as TlsServer, type TlsOptions } from 'node:tls';
-import { streamFrameLength } from '../stun/index.ts';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 import type { ClientTransport, TransportProtocol } from '../turn/five-tuple.ts';
 import { ingestGuarded, type Ingress } from './ingress.ts';
 import { nextTransportId } from './transport-ids.ts';
+import { StreamFramer } from './stream-framer.ts';
 
 /** Bytes queued toward a slow client before relayed data is dropped (coturn uses 32 KiB). */
 const MAX_BACKLOG = 256 * 1024;
 /** A connection that holds no allocation is closed after this long without a complete frame. */
 const IDLE_WITHOUT_ALLOCATION_MS = 30_000;
-/** A frame can never be larger than this (STUN length is 16 bits). */
-const MAX_FRAME = 65536 + 20;
 
 export interface StreamListener {
   readonly protocol: TransportProtocol;
@@ -41,27 +39,15 @@ function serveConnection(ing: Ingress, socket: net.Socket, protocol: TransportPr
       socket.write(data);
     },
   };
-  let pending: Buffer = Buffer.alloc(0);
+  const framer = new StreamFramer(ing.core.options.maxChannelNumber);
   socket.on('data', ing.guard.wrap('stream-ingress', (chunk: Buffer) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-    let offset = 0;
-    while (offset < pending.length) {
-      const view = pending.subarray(offset);
-      const len = streamFrameLength(view, ing.core.options.maxChannelNumber);
-      if (len < 0 || len > MAX_FRAME) {
-        ing.core.counters.drop('stream-garbage');
-        socket.destroy();
-        return;
-      }
-      if (len === 0 || len > view.length) break;
-      const frame = view.subarray(0, len);
-      // ChannelData over a stream is padded to 4 bytes; the decoder accepts the padding.
-      ingestGuarded(ing, 'stream-ingress', transport, clientIp, clientPort, frame);
-      offset += len;
+    const { frames, garbage } = framer.push(chunk);
+    // ChannelData over a stream is padded to 4 bytes; the decoder accepts the padding.
+    for (const frame of frames) ingestGuarded(ing, 'stream-ingress', transport, clientIp, clientPort, frame);
+    if (garbage) {
+      ing.core.counters.drop('stream-garbage');
+      socket.destroy();
     }
-    // The rest is copied out: a view would keep the whole received chunk alive while a
-    // stalled client sits on a partial frame.
-    pending = offset >= pending.length ? Buffer.alloc(0) : offset === 0 ? pending : Buffer.from(pending.subarray(offset));
   }));
   // A connection that never completes a frame (a half frame, an HTTP request on the TURN port)
   // must not hold a file descriptor forever; one with an allocation lives by its lifetime.

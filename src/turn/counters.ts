@@ -12,6 +12,8 @@ export class CoreCounters {
   channelDataOut = 0;
   sendIndicationsIn = 0;
   dataIndicationsOut = 0;
+  /** Binding indications (RFC 8489 §6.3.2 keepalives) */
+  keepalives = 0;
   /** drop reason → count */
   readonly drops = new Map<string, number>();
 
@@ -39,6 +41,7 @@ export class CoreCounters {
       channelDataOut: this.channelDataOut,
       sendIndicationsIn: this.sendIndicationsIn,
       dataIndicationsOut: this.dataIndicationsOut,
+      keepalives: this.keepalives,
     };
     for (const [k, v] of this.drops) out[`drop.${k}`] = v;
     return out;

@@ -91,7 +91,9 @@ export class TurnCore {
       else handleTurnRequest(this, transport, ip, port, msg, lookup, now);
     } else if (msg.class === MessageClass.Indication) {
       if (msg.method === Method.Send) handleSend(this, transport, ip, port, msg, now);
-      else if (msg.method !== Method.Binding) this.counters.drop('unexpected-indication');
+      // RFC 8489 §6.3.2: a Binding indication is a keepalive, answered by nobody.
+      else if (msg.method === Method.Binding) this.counters.keepalives++;
+      else this.counters.drop('unexpected-indication');
     } else {
       this.counters.drop('response-from-client');
     }
@@ -116,6 +118,9 @@ export class TurnCore {
     if (length + 4 > buf.length) return this.counters.drop('channel-data-malformed');
     const ch = alloc.channelsByNumber.get(number);
     if (ch === undefined || !ch.active || ch.expiresAt <= now) return this.counters.drop('channel-not-bound');
+    // A binding lasts 10 minutes and its permission 5 (RFC 8656 §9, §12): a client that lets the
+    // permission lapse sends nothing, as with a Send indication (§11.2), nor hears back (§12.6).
+    if (!alloc.hasPermission(ch.peerIp, now)) return this.counters.drop('channel-data-no-permission');
     const relay = ch.relay;
     if (length > maxUdpPayload(relay.family)) return this.counters.drop('channel-data-too-large-for-peer');
     if (!this.spendBandwidth(alloc, length, now)) return;

@@ -1,0 +1,493 @@
+/**
+ * A model-based fuzzer for the TURN core (fast-check commands). Random interleavings of every
+ * request (Allocate in all its forms, Refresh, CreatePermission, ChannelBind), Send
+ * indications, ChannelData and peer datagrams, valid, mutated and hostile, from several
+ * clients (two users, one IP shared, UDP and TCP, one with a wrong password) and several peers
+ * (allowed, denied, IPv4 and IPv6), with clock steps, closed connections and relay sockets that
+ * are bound late. After every step:
+ *
+ * - nothing threw (the bench feeds bytes through the unguarded ingress);
+ * - allocations, permissions, channels and per-user counts agree with a model built only from
+ *   the answers the clients received and the RFC's lifetimes;
+ * - quotas never go negative, never pass their limit, and leak nothing: at the end, with the
+ *   clock far ahead, every allocation, count and relay port is gone;
+ * - nothing reached a peer, or a client from a peer, without a permission in the model;
+ * - every datagram the server sent decodes, as STUN or ChannelData.
+ *
+ * `TURNPIKE_FUZZ_RUNS` sets the number of sequences (default 3,000; try 100000 overnight).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { decodeChannelData, decodeMessage, encodeMessage, getAttribute, getAttributes } from '../../src/stun/index.ts';
+import { Attr, MessageClass, Method, type DecodedStunMessage, type StunAttribute, type TransportAddress } from '../../src/stun/types.ts';
+import type { Allocation } from '../../src/turn/allocation.ts';
+import { FakeTransport, RELAY_V4, RELAY_V6, TurnHarness, UDP, type TestClient } from '../helpers/turn-harness.ts';
+
+const RUNS = Number(process.env.TURNPIKE_FUZZ_RUNS ?? 3000);
+const USER_QUOTA = 2;
+const TOTAL_QUOTA = 4;
+const MAX_PERMISSIONS = 3;
+const MAX_CHANNELS = 2;
+const PERMISSION_MS = 300_000;
+const CHANNEL_MS = 600_000;
+
+/** Peers: three the policy allows (two IPv4, one IPv6), two it refuses (loopback, private). */
+const PEERS: TransportAddress[] = [
+  { family: 'IPv4', address: '203.0.113.5', port: 5000 },
+  { family: 'IPv4', address: '203.0.113.6', port: 6000 },
+  { family: 'IPv6', address: '2001:db8::5', port: 7000 },
+  { family: 'IPv4', address: '127.0.0.1', port: 8000 },
+  { family: 'IPv4', address: '10.1.2.3', port: 9000 },
+];
+const CHANNELS = [0x4000, 0x4001, 0x4fff, 0x3fff, 0x5000, 0x7fff];
+
+interface ModelChannel {
+  peerIp: string;
+  peerPort: number;
+  expiresAt: number;
+}
+
+interface ModelAllocation {
+  user: string;
+  expiresAt: number;
+  /** peer IP → expiry */
+  permissions: Map<string, number>;
+  /** channel number → binding (active ones only) */
+  channels: Map<number, ModelChannel>;
+}
+
+/** What a request asked, kept by transaction id until its answer is seen. */
+interface Sent {
+  client: number;
+  method: number;
+  peers: TransportAddress[];
+  channel?: number;
+  lifetime?: number;
+}
+
+/** The bench, its clients, and the model. */
+class World {
+  readonly bench: TurnHarness;
+  readonly clients: TestClient[] = [];
+  readonly model = new Map<number, ModelAllocation>();
+  readonly sent = new Map<string, Sent>();
+  readonly answered = new Set<string>();
+  readonly lastRequest = new Map<number, Uint8Array>();
+  readonly tokens: Uint8Array[] = [];
+  #peerSendsSeen = 0;
+  log: string[] = [];
+
+  constructor(manual: boolean) {
+    this.bench = new TurnHarness({
+      core: { userQuota: USER_QUOTA, totalQuota: TOTAL_QUOTA, maxPermissionsPerAllocation: MAX_PERMISSIONS, maxChannelsPerAllocation: MAX_CHANNELS, maxChannelNumber: 0x4fff },
+      relays: [{ family: 'IPv4', ip: RELAY_V4 }, { family: 'IPv6', ip: RELAY_V6 }],
+      ports: { min: 50_000, max: 50_007 },
+      users: [{ name: 'alice', password: 'secret' }, { name: 'bob', password: 'hunter2' }],
+    });
+    this.bench.driver.mode = manual ? 'manual' : 'auto';
+    const b = this.bench;
+    this.clients.push(
+      b.client({ ip: '198.51.100.1', port: 40_001 }),
+      b.client({ ip: '198.51.100.2', port: 40_002 }),
+      b.client({ ip: '198.51.100.1', port: 40_003, user: 'bob', password: 'hunter2' }),
+      b.client({ ip: '198.51.100.3', port: 40_004, user: 'bob', password: 'hunter2', transport: new FakeTransport('tcp') }),
+      b.client({ ip: '198.51.100.4', port: 40_005, user: 'alice', password: 'wrong' }),
+    );
+  }
+
+  get now(): number {
+    return this.bench.now;
+  }
+
+  allocationOf(i: number): Allocation | undefined {
+    const c = this.clients[i];
+    return this.bench.core.findAllocation(c.transport, c.ip, c.port);
+  }
+
+  /** Requests are told apart by connection and transaction id (a new connection may reuse an id). */
+  key(i: number, tid: Uint8Array): string {
+    return `${this.clients[i].transport.id}:${Buffer.from(tid).toString('hex')}`;
+  }
+
+  /** Sends a request as client `i`, signed once it holds a nonce. */
+  request(i: number, method: number, attrs: StunAttribute[], info: Omit<Sent, 'client' | 'method'> = { peers: [] }): void {
+    const c = this.clients[i];
+    const { bytes, tid } = c.build(method, attrs);
+    this.sent.set(this.key(i, tid), { client: i, method, ...info });
+    this.lastRequest.set(i, bytes);
+    c.sendRaw(bytes);
+  }
+
+  /** Reads what every client received and updates the model from the answers. */
+  absorb(): void {
+    for (let i = 0; i < this.clients.length; i++) {
+      for (const bytes of this.clients[i].inbox()) this.#absorbOne(i, bytes);
+    }
+  }
+
+  #absorbOne(i: number, bytes: Uint8Array): void {
+    if (bytes[0] >= 0x40 && bytes[0] <= 0x7f) {
+      const cd = decodeChannelData(bytes, 0x4fff);
+      assert.ok(cd.ok, 'ChannelData from the server decodes');
+      const ch = this.model.get(i)?.channels.get(cd.value.channelNumber);
+      assert.ok(ch && ch.expiresAt > this.now, `ChannelData on channel 0x${cd.value.channelNumber.toString(16)} that the model has bound`);
+      this.#assertPermitted(i, ch.peerIp, 'ChannelData from a peer');
+      return;
+    }
+    const d = decodeMessage(bytes);
+    if (!d.ok && d.error.reason === 'bad-cookie') {
+      // An RFC 3489 Binding answer (a request whose cookie was mutated away): MAPPED-ADDRESS only.
+      assert.equal(Buffer.from(bytes).readUInt16BE(0), 0x0101);
+      assert.equal(Buffer.from(bytes).readUInt16BE(20), Attr.MappedAddress);
+      return;
+    }
+    assert.ok(d.ok, `a STUN message from the server decodes (${d.ok ? '' : d.error.reason})`);
+    const m = d.value;
+    if (m.class === MessageClass.Indication) {
+      assert.equal(m.method, Method.Data, 'the only indication a server sends is Data');
+      const peer = getAttribute(m, Attr.XorPeerAddress);
+      assert.ok(peer && getAttribute(m, Attr.Data), 'a Data indication has XOR-PEER-ADDRESS and DATA');
+      this.#assertPermitted(i, peer.address, 'a Data indication');
+      return;
+    }
+    assert.ok(m.class === MessageClass.SuccessResponse || m.class === MessageClass.ErrorResponse, 'the server sends no requests');
+    const tid = this.key(i, m.transactionId);
+    const sent = this.sent.get(tid);
+    if (m.class === MessageClass.ErrorResponse) {
+      const nonce = getAttribute(m, Attr.Nonce);
+      if (nonce !== undefined) this.clients[i].nonce = nonce;
+      const realm = getAttribute(m, Attr.Realm);
+      if (realm !== undefined) this.clients[i].realm = realm;
+    }
+    // A retransmission of a request that succeeded gets the same answer again, and the model
+    // changed once. One that was refused (437 before the allocation was there, say) is decided
+    // anew, as RFC 8489 §6.3 allows for error answers that were not remembered.
+    if (sent === undefined || this.answered.has(tid) || m.class !== MessageClass.SuccessResponse) return;
+    this.answered.add(tid);
+    assert.equal(sent.client, i, 'an answer reaches the client that asked');
+    assert.equal(m.method, sent.method);
+    this.#applySuccess(i, sent, m);
+  }
+
+  #applySuccess(i: number, sent: Sent, m: DecodedStunMessage): void {
+    const now = this.now;
+    const user = this.clients[i].username;
+    if (sent.method === Method.Allocate) {
+      assert.ok(!this.model.has(i), 'no second allocation on one 5-tuple');
+      const lifetime = getAttribute(m, Attr.Lifetime)!;
+      assert.ok(getAttributes(m, Attr.XorRelayedAddress).length >= 1);
+      const token = getAttribute(m, Attr.ReservationToken);
+      if (token) this.tokens.push(token);
+      this.model.set(i, { user, expiresAt: now + lifetime * 1000, permissions: new Map(), channels: new Map() });
+      return;
+    }
+    const a = this.model.get(i);
+    assert.ok(a, `a ${sent.method} success needs an allocation in the model`);
+    if (sent.method === Method.Refresh) {
+      const lifetime = getAttribute(m, Attr.Lifetime)!;
+      if (lifetime === 0) this.model.delete(i);
+      else a.expiresAt = now + lifetime * 1000;
+    } else if (sent.method === Method.CreatePermission) {
+      for (const p of sent.peers) a.permissions.set(p.address, now + PERMISSION_MS);
+    } else if (sent.method === Method.ChannelBind) {
+      const p = sent.peers[0];
+      a.channels.set(sent.channel!, { peerIp: p.address, peerPort: p.port, expiresAt: now + CHANNEL_MS });
+      a.permissions.set(p.address, Math.max(a.permissions.get(p.address) ?? 0, now + PERMISSION_MS));
+    }
+  }
+
+  #assertPermitted(i: number, peerIp: string, what: string): void {
+    const exp = this.model.get(i)?.permissions.get(peerIp);
+    assert.ok(exp !== undefined && exp > this.now, `${what} for ${peerIp} without a permission in the model`);
+  }
+
+  /** The driver's sweep, and the model's: what has expired goes. */
+  tick(): void {
+    this.bench.tick();
+    for (const [i, a] of this.model) {
+      if (a.expiresAt <= this.now) {
+        this.model.delete(i);
+        continue;
+      }
+      for (const [ip, exp] of a.permissions) if (exp <= this.now) a.permissions.delete(ip);
+      for (const [n, ch] of a.channels) if (ch.expiresAt <= this.now) a.channels.delete(n);
+    }
+  }
+
+  /** A connection closed: its allocations go (RFC 8656 §3.1), and the client reconnects on a new one. */
+  closeTcp(): void {
+    const c = this.clients[3];
+    this.bench.core.transportClosed(c.transport, this.now);
+    this.model.delete(3);
+    // A request sent on the old connection is not a retransmission on the new one.
+    this.lastRequest.delete(3);
+    const fresh = this.bench.client({ ip: c.ip, port: c.port, user: c.username, password: c.password, transport: new FakeTransport('tcp') });
+    fresh.nonce = c.nonce;
+    fresh.realm = c.realm;
+    this.clients[3] = fresh;
+  }
+
+  /** Everything the invariants say, checked against the real core. */
+  check(): void {
+    this.absorb();
+    const core = this.bench.core;
+    const now = this.now;
+    // Nothing reached a peer without a permission.
+    const toPeers = this.bench.driver.toPeers;
+    for (; this.#peerSendsSeen < toPeers.length; this.#peerSendsSeen++) {
+      const d = toPeers[this.#peerSendsSeen];
+      const owner = this.clients.findIndex((_c, i) => this.allocationOf(i) === d.relay.allocation);
+      assert.ok(owner >= 0, 'a datagram to a peer from a live allocation');
+      this.#assertPermitted(owner, d.peerIp, 'a datagram to a peer');
+    }
+    // Allocations, per-user counts and quotas.
+    const byUser = new Map<string, number>();
+    let ports = 0;
+    for (const a of core.allocations.values()) {
+      byUser.set(a.username, (byUser.get(a.username) ?? 0) + 1);
+      ports += a.relays.length;
+    }
+    assert.deepEqual(new Map([...core.perUser].sort()), new Map([...byUser].sort()), 'per-user counts match the allocations');
+    for (const n of core.perUser.values()) assert.ok(n > 0 && n <= USER_QUOTA, `a per-user count of ${n}`);
+    assert.ok(core.allocationCount <= TOTAL_QUOTA);
+    if (this.bench.driver.mode === 'auto') {
+      assert.equal(this.bench.ports.inUse(RELAY_V4) + this.bench.ports.inUse(RELAY_V6), ports + this.bench.ports.reservations, 'relay ports match relays and reservations');
+    }
+    for (let i = 0; i < this.clients.length; i++) {
+      const real = this.allocationOf(i);
+      const model = this.model.get(i);
+      const active = real !== undefined && real.state === 'active';
+      assert.equal(active, model !== undefined, `client ${i}: an active allocation exactly when the model has one`);
+      if (!real || !model) continue;
+      assert.equal(real.username, model.user);
+      assert.equal(real.expiresAt, model.expiresAt, `client ${i}: the lifetime the answer gave`);
+      const perms = [...real.permissions].filter(([, exp]) => exp > now).map(([ip, exp]) => `${ip}@${exp}`).sort();
+      const modelPerms = [...model.permissions].filter(([, exp]) => exp > now).map(([ip, exp]) => `${ip}@${exp}`).sort();
+      assert.deepEqual(perms, modelPerms, `client ${i}: permissions`);
+      assert.ok(real.permissions.size <= MAX_PERMISSIONS);
+      const channels = real.channels.filter((c) => c.active && c.expiresAt > now).map((c) => `${c.number}:${c.peerIp}:${c.peerPort}@${c.expiresAt}`).sort();
+      const modelChannels = [...model.channels].filter(([, c]) => c.expiresAt > now).map(([n, c]) => `${n}:${c.peerIp}:${c.peerPort}@${c.expiresAt}`).sort();
+      assert.deepEqual(channels, modelChannels, `client ${i}: channels`);
+      assert.ok(real.channelsByNumber.size <= MAX_CHANNELS);
+    }
+  }
+
+  /** The end of a sequence: everything bound late is bound, the clock runs far ahead, nothing is left. */
+  drain(): void {
+    this.completePending();
+    this.bench.advance(10_000_000);
+    this.tick();
+    this.check();
+    const core = this.bench.core;
+    assert.equal(core.allocationCount, 0, 'every allocation expired');
+    assert.equal(core.perUser.size, 0, 'no per-user count leaked');
+    assert.equal(this.bench.ports.inUse(RELAY_V4) + this.bench.ports.inUse(RELAY_V6), 0, 'every relay port came back');
+  }
+
+  completePending(): void {
+    const driver = this.bench.driver;
+    for (const p of driver.pending.splice(0)) driver.complete(p.allocation, p.request);
+    // Answers are read at the time they were sent, before the clock moves on.
+    this.absorb();
+  }
+}
+
+type Model = { steps: number };
+
+/** One step of a sequence; `run` acts on the world, then the invariants are checked. */
+class Step implements fc.Command<Model, World> {
+  readonly label: string;
+  readonly act: (w: World) => void;
+  constructor(label: string, act: (w: World) => void) {
+    this.label = label;
+    this.act = act;
+  }
+  check(): boolean {
+    return true;
+  }
+  run(m: Model, w: World): void {
+    m.steps++;
+    w.log.push(this.label);
+    this.act(w);
+    w.check();
+  }
+  toString(): string {
+    return this.label;
+  }
+}
+
+const client = fc.integer({ min: 0, max: 4 });
+const peerIndex = fc.integer({ min: 0, max: PEERS.length - 1 });
+/** Data mostly goes to and comes from the peers a session permits. */
+const dataPeer = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 2 }), weight: 4 }, { arbitrary: peerIndex, weight: 1 });
+const UDP_TRANSPORT: StunAttribute = { type: Attr.RequestedTransport, value: UDP };
+
+const allocate = fc.tuple(client, fc.constantFrom('plain', 'even', 'reserve', 'dual', 'v6', 'token', 'no-transport', 'tcp', 'short', 'unsigned')).map(
+  ([i, kind]) =>
+    new Step(`allocate c${i} ${kind}`, (w) => {
+      const attrs: StunAttribute[] = kind === 'no-transport' ? [] : [kind === 'tcp' ? { type: Attr.RequestedTransport, value: 6 } : UDP_TRANSPORT];
+      if (kind === 'even') attrs.push({ type: Attr.EvenPort, value: { reserveNext: false } });
+      if (kind === 'reserve') attrs.push({ type: Attr.EvenPort, value: { reserveNext: true } });
+      if (kind === 'dual') attrs.push({ type: Attr.AdditionalAddressFamily, value: 'IPv6' });
+      if (kind === 'v6') attrs.push({ type: Attr.RequestedAddressFamily, value: 'IPv6' });
+      if (kind === 'token') attrs.push({ type: Attr.ReservationToken, value: w.tokens.at(-1) ?? new Uint8Array(8).fill(3) });
+      if (kind === 'short') attrs.push({ type: Attr.Lifetime, value: 30 });
+      const c = w.clients[i];
+      if (kind === 'unsigned' || c.nonce === undefined) {
+        const { bytes, tid } = c.build(Method.Allocate, attrs, { sign: false });
+        w.sent.set(w.key(i, tid), { client: i, method: Method.Allocate, peers: [] });
+        c.sendRaw(bytes);
+        w.absorb();
+        if (kind === 'unsigned') return;
+      }
+      w.request(i, Method.Allocate, attrs);
+    }),
+);
+
+const refresh = fc.tuple(client, fc.constantFrom<number | undefined>(undefined, 0, 30, 600, 100_000)).map(
+  ([i, lifetime]) => new Step(`refresh c${i} ${lifetime}`, (w) => w.request(i, Method.Refresh, lifetime === undefined ? [] : [{ type: Attr.Lifetime, value: lifetime }], { peers: [], lifetime })),
+);
+
+const createPermission = fc.tuple(client, fc.uniqueArray(peerIndex, { minLength: 0, maxLength: 4 })).map(
+  ([i, ps]) =>
+    new Step(`permission c${i} ${ps.join(',')}`, (w) => {
+      const peers = ps.map((p) => PEERS[p]);
+      w.request(i, Method.CreatePermission, peers.map((value) => ({ type: Attr.XorPeerAddress, value })), { peers });
+    }),
+);
+
+const channelBind = fc.tuple(client, fc.constantFrom(...CHANNELS), peerIndex).map(
+  ([i, n, p]) =>
+    new Step(`bind c${i} 0x${n.toString(16)} p${p}`, (w) =>
+      w.request(i, Method.ChannelBind, [{ type: Attr.ChannelNumber, value: n }, { type: Attr.XorPeerAddress, value: PEERS[p] }], { peers: [PEERS[p]], channel: n })),
+);
+
+const size = fc.constantFrom(0, 1, 200, 1400, 1400, 65_000);
+
+const send = fc.tuple(client, dataPeer, size).map(
+  ([i, p, n]) =>
+    new Step(`send c${i} p${p} ${n}`, (w) => {
+      const bytes = encodeMessage({ method: Method.Send, class: MessageClass.Indication, transactionId: w.clients[i].newTid(), attributes: [{ type: Attr.XorPeerAddress, value: PEERS[p] }, { type: Attr.Data, value: new Uint8Array(n) }] });
+      w.clients[i].sendRaw(bytes);
+    }),
+);
+
+const channelData = fc.tuple(client, fc.constantFrom(...CHANNELS), size, fc.boolean()).map(
+  ([i, n, len, lie]) =>
+    new Step(`channel-data c${i} 0x${n.toString(16)} ${len}${lie ? ' lying' : ''}`, (w) => {
+      const buf = Buffer.alloc(4 + len);
+      buf.writeUInt16BE(n, 0);
+      // A lying length claims more than arrived.
+      buf.writeUInt16BE(lie ? Math.min(0xffff, len + 9) : len, 2);
+      w.clients[i].sendRaw(buf);
+    }),
+);
+
+const fromPeer = fc.tuple(dataPeer, fc.integer({ min: 0, max: 4 }), fc.constantFrom(1, 900, 65_507, 65_527), fc.integer({ min: 1, max: 65535 })).map(
+  ([p, target, n, port]) =>
+    new Step(`from-peer p${p} to c${target} ${n}`, (w) => {
+      const alloc = w.allocationOf(target);
+      if (!alloc || alloc.relays.length === 0) return;
+      const peer = PEERS[p];
+      const relay = alloc.relayFor(peer.family) ?? alloc.relays[0];
+      // Sometimes from the bound port, sometimes from another port of the same IP.
+      w.bench.fromPeer(relay, peer.address, port % 3 === 0 ? port : peer.port, new Uint8Array(n));
+    }),
+);
+
+const mutated = fc.tuple(client, fc.constantFrom('allocate', 'refresh', 'permission', 'bind'), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.option(fc.nat())).map(
+  ([i, kind, flips, cut]) =>
+    new Step(`mutated c${i} ${kind} ${JSON.stringify(flips)} cut ${cut}`, (w) => {
+      const c = w.clients[i];
+      const method = { allocate: Method.Allocate, refresh: Method.Refresh, permission: Method.CreatePermission, bind: Method.ChannelBind }[kind];
+      const attrs: StunAttribute[] =
+        kind === 'allocate' ? [UDP_TRANSPORT] : kind === 'refresh' ? [{ type: Attr.Lifetime, value: 0 }] : kind === 'permission' ? [{ type: Attr.XorPeerAddress, value: PEERS[0] }] : [{ type: Attr.ChannelNumber, value: 0x4000 }, { type: Attr.XorPeerAddress, value: PEERS[1] }];
+      const { bytes } = c.build(method, attrs);
+      const out = Buffer.from(bytes);
+      for (const [pos, value] of flips) out[pos % out.length] = value;
+      // A "mutation" that changed nothing is a valid request; its answer counts like any other.
+      const peers = attrs.filter((a) => a.type === Attr.XorPeerAddress).map((a) => a.value as TransportAddress);
+      w.sent.set(w.key(i, out.subarray(8, 20)), { client: i, method, peers, channel: kind === 'bind' ? 0x4000 : undefined });
+      c.sendRaw(cut === null ? out : out.subarray(0, cut % (out.length + 1)));
+    }),
+);
+
+const garbage = fc.tuple(client, fc.uint8Array({ maxLength: 80 })).map(([i, bytes]) => new Step(`garbage c${i} ${Buffer.from(bytes).toString('hex')}`, (w) => w.clients[i].sendRaw(bytes)));
+
+const retransmit = client.map((i) => new Step(`retransmit c${i}`, (w) => {
+  const last = w.lastRequest.get(i);
+  if (last) w.clients[i].sendRaw(last);
+}));
+
+const forgeNonce = fc.tuple(client, fc.constantFrom('garbled', 'other-client', 'empty')).map(
+  ([i, how]) =>
+    new Step(`nonce c${i} ${how}`, (w) => {
+      const c = w.clients[i];
+      if (how === 'garbled') c.nonce = (c.nonce ?? 'obMatJos2AAAA').slice(0, -2) + 'zz';
+      else if (how === 'empty') c.nonce = '';
+      else c.nonce = w.clients[(i + 1) % w.clients.length].nonce;
+    }),
+);
+
+const advance = fc.constantFrom(0, 1_000, 30_000, 299_999, 300_001, 600_000, 3_600_000).map(
+  (ms) => new Step(`advance ${ms}`, (w) => {
+    w.bench.advance(ms);
+    w.tick();
+  }),
+);
+
+/** A well-behaved client's session set-up, so sequences reach relaying states often. */
+const session = fc.tuple(client, fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 }), fc.constantFrom(0x4000, 0x4001, 0x4fff), fc.boolean()).map(
+  ([i, ps, n, dual]) =>
+    new Step(`session c${i} p${ps.join(',')} 0x${n.toString(16)}${dual ? ' dual' : ''}`, (w) => {
+      const c = w.clients[i];
+      const attrs: StunAttribute[] = [UDP_TRANSPORT];
+      if (dual) attrs.push({ type: Attr.AdditionalAddressFamily, value: 'IPv6' });
+      if (c.nonce === undefined) {
+        const { bytes } = c.build(Method.Allocate, attrs, { sign: false });
+        c.sendRaw(bytes);
+        w.absorb();
+      }
+      if (!w.allocationOf(i)) w.request(i, Method.Allocate, attrs);
+      w.completePending();
+      const peers = ps.map((p) => PEERS[p]);
+      w.request(i, Method.CreatePermission, peers.map((value) => ({ type: Attr.XorPeerAddress, value })), { peers });
+      w.absorb();
+      w.request(i, Method.ChannelBind, [{ type: Attr.ChannelNumber, value: n }, { type: Attr.XorPeerAddress, value: peers[0] }], { peers: [peers[0]], channel: n });
+    }),
+);
+
+const closeTcp = fc.constant(new Step('close-tcp', (w) => w.closeTcp()));
+const complete = fc.constant(new Step('complete-pending', (w) => w.completePending()));
+
+const steps = fc.commands(
+  [session, session, allocate, allocate, refresh, createPermission, channelBind, send, send, channelData, channelData, fromPeer, fromPeer, fromPeer, mutated, garbage, retransmit, forgeNonce, advance, closeTcp, complete],
+  { maxCommands: 60, size: 'large' },
+);
+
+test(`TURN core under ${RUNS} random sequences of requests, indications, ChannelData, peer datagrams and clock steps`, () => {
+  let sequences = 0;
+  let total = 0;
+  const seen = { allocations: 0, relayedToPeers: 0, relayedToClients: 0, drops: 0 };
+  fc.assert(
+    fc.property(fc.boolean(), steps, (manual, cmds) => {
+      const world = new World(manual);
+      const model: Model = { steps: 0 };
+      fc.modelRun(() => ({ model, real: world }), cmds);
+      world.drain();
+      sequences++;
+      total += model.steps;
+      const c = world.bench.core.counters;
+      seen.allocations += c.allocationsCreated;
+      seen.relayedToPeers += world.bench.driver.toPeers.length;
+      seen.relayedToClients += c.channelDataOut + c.dataIndicationsOut;
+      seen.drops += c.dropped;
+    }),
+    { numRuns: RUNS },
+  );
+  assert.ok(sequences >= RUNS);
+  process.stdout.write(`# stateful fuzz: ${sequences} sequences, ${total} steps; ${JSON.stringify(seen)}\n`);
+  // The sequences reach deep states, not only refusals.
+  assert.ok(seen.allocations > RUNS / 4 && seen.relayedToPeers > 0 && seen.relayedToClients > 0, JSON.stringify(seen));
+});
