@@ -104,14 +104,14 @@ function messagesPerClient(seconds: number, clients: number): number {
 function printCommands(s: Settings, setup: ServerSetup, peerPort: number, messagesPerClient: number): void {
   const shown = (kind: ServerKind): string => {
     const { command, args } = serverCommand(kind, setup, '/tmp/turnpike-bench.pid');
-    return [kind === 'turnpike' ? 'node bin/turnpike.ts' : command, ...(kind === 'turnpike' ? args.slice(1) : args)].join(' ');
+    return [kind === 'turnpike' ? 'node bin/turnpike.js' : command, ...(kind === 'turnpike' ? args.slice(1) : args)].join(' ');
   };
   console.log(`coturn:   ${shown('coturn')}`);
   console.log(`turnpike: ${shown('turnpike')}`);
   console.log(`peer:     turnutils_peer -p ${peerPort} -L 127.0.0.1`);
   const o = { serverPort: setup.port, peerPort, user: setup.user, password: setup.password, uclients: s.uclients, clients: s.clients, messagesPerClient, length: s.length, timeoutMs: 0, turnpikeSeconds: s.seconds };
   console.log(`set-ups:  ${s.allocations} allocations, ${s.concurrency} in flight, each 401 → Allocate → CreatePermission → ChannelBind, held, then Refresh 0`);
-  if (s.turnpikeUclients > 0) console.log(`closed:   ${s.turnpikeUclients} × node bin/turnpike.ts ${turnpikeUclientArgs(o).join(' ')}  (closed loop, 32 messages in flight per client)`);
+  if (s.turnpikeUclients > 0) console.log(`closed:   ${s.turnpikeUclients} × node bin/turnpike.js ${turnpikeUclientArgs(o).join(' ')}  (closed loop, 32 messages in flight per client)`);
   console.log(`load:     ${s.uclients} × turnutils_uclient ${uclientArgs(o).join(' ')}  (unpaced; -n sized for ~${s.seconds} s per server)`);
   console.log('(listening and relay ports are chosen free per run; the rest is exactly as shown)');
   if (s.profileDir !== undefined) console.log(`profiling: Turnpike runs under node --cpu-prof --cpu-prof-dir=${s.profileDir}, which slows it: compare figures from runs without --profile`);

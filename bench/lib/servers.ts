@@ -45,7 +45,7 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-const TURNPIKE_ENTRY = fileURLToPath(new URL('../../bin/turnpike.ts', import.meta.url));
+const TURNPIKE_ENTRY = fileURLToPath(new URL('../../bin/turnpike.js', import.meta.url));
 
 /** The coturn command line shared by both servers (loopback only, one relay thread). */
 export function commonArgs(s: ServerSetup, pidFile: string): string[] {

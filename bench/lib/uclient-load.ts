@@ -70,7 +70,7 @@ export function uclientArgs(o: UclientLoadOptions): string[] {
   ];
 }
 
-const TURNPIKE_ENTRY = fileURLToPath(new URL('../../bin/turnpike.ts', import.meta.url));
+const TURNPIKE_ENTRY = fileURLToPath(new URL('../../bin/turnpike.js', import.meta.url));
 
 /** True when this tree has a working `turnpike uclient` with a JSON summary. */
 export function turnpikeUclientAvailable(): boolean {

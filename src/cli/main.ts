@@ -6,17 +6,27 @@ import { TurnpikeError } from '../errors.ts';
 
 interface Command {
   summary: string;
-  run(argv: string[]): Promise<number>;
+  run(argv: string[], hooks: MainHooks): Promise<number>;
+  /** a long-running server that calls `hooks.serving` once it listens */
+  server?: boolean;
+}
+
+/** What the entry point lets a command tell it. */
+export interface MainHooks {
+  /** start-up is over and the command is serving (the entry point lets V8 optimise again) */
+  serving(): void;
 }
 
 const COMMANDS: Record<string, Command> = {
   serve: {
     summary: 'run everything on embedded defaults (STUN/TURN on 3478, web pages and API on 127.0.0.1:7000)',
-    run: async (argv) => (await import('./serve.ts')).serve(argv),
+    run: async (argv, hooks) => (await import('./serve.ts')).serve(argv, hooks.serving),
+    server: true,
   },
   turnserver: {
     summary: "the STUN/TURN server, with coturn's turnserver options and turnserver.conf",
-    run: async (argv) => (await import('./turnserver.ts')).turnserverCommand(argv),
+    run: async (argv, hooks) => (await import('./turnserver.ts')).turnserverCommand(argv, hooks.serving),
+    server: true,
   },
   turnadmin: {
     summary: "coturn's turnadmin: -k prints a long-term key, -P hashes an admin password",
@@ -41,7 +51,8 @@ const COMMANDS: Record<string, Command> = {
   },
   sfu: {
     summary: "the SFU alone, with ion-sfu's config.toml (-c sfu.toml)",
-    run: async (argv) => (await import('./sfu.ts')).runSfu(argv),
+    run: async (argv, hooks) => (await import('./sfu.ts')).runSfu(argv, { onListening: () => hooks.serving() }),
+    server: true,
   },
 };
 
@@ -53,7 +64,7 @@ export function usage(): string {
 }
 
 /** Runs a command line; resolves to the process exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], hooks: MainHooks = { serving: () => {} }): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     process.stdout.write(usage() + '\n');
@@ -64,8 +75,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`turnpike: unknown command '${name}'\n\n${usage()}\n`);
     return 2;
   }
+  // Clients and utilities are busy from their first moment: nothing to hold back for them.
+  if (!cmd.server) hooks.serving();
   try {
-    return await cmd.run(rest);
+    return await cmd.run(rest, hooks);
   } catch (err) {
     if (err instanceof TurnpikeError) {
       process.stderr.write(`turnpike ${name}: ${err.message}\n`);

@@ -80,7 +80,7 @@ export function mountTurnApi(web: WebServer, config: Config, server: RunningTurn
 }
 
 /** The `serve` command. */
-export async function serve(argv: string[]): Promise<number> {
+export async function serve(argv: string[], serving: () => void = () => {}): Promise<number> {
   const loaded = loadServeConfig(argv);
   if (loaded.help) {
     process.stdout.write(
@@ -121,6 +121,7 @@ export async function serve(argv: string[]): Promise<number> {
       });
     }
     log.info('ice-servers', { uris: uris.join(' ') });
+    serving();
   } catch (err) {
     await web.close().catch(() => {});
     await stopServer(server, log, config, 'start-failed');

@@ -41,7 +41,7 @@ export async function stopServer(server: RunningTurnServer, log: Logger, config:
 }
 
 /** The `turnserver` command. */
-export async function turnserverCommand(argv: string[]): Promise<number> {
+export async function turnserverCommand(argv: string[], serving: () => void = () => {}): Promise<number> {
   const loaded = loadTurnserverConfig(argv);
   let hangup = (): void => {};
   const signalled = untilSignal(() => hangup());
@@ -55,6 +55,7 @@ export async function turnserverCommand(argv: string[]): Promise<number> {
   }
   const { server, log } = await startFromConfig(loaded.config, loaded.warnings);
   hangup = () => log.reopen();
+  serving();
   const sig = await signalled;
   await stopServer(server, log, loaded.config, sig);
   return 0;

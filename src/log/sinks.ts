@@ -6,7 +6,7 @@
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, extname } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import type { LogLevel, LogSettings } from './logger.ts';
 
@@ -63,6 +63,8 @@ function syslogSink(): LogSink {
   let child: ChildProcess | undefined;
   const open = (): void => {
     // util-linux `logger` reads lines on stdin; each line becomes one syslog record.
+    // Loaded only for syslog: a server that logs elsewhere never pays for child_process.
+    const { spawn } = process.getBuiltinModule('node:child_process');
     child = spawn('logger', ['-t', 'turnpike', '--id=' + process.pid], { stdio: ['pipe', 'ignore', 'ignore'] });
     child.on('error', () => {
       child = undefined;

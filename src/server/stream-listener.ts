@@ -5,7 +5,7 @@
  * datagrams that exceed its backlog instead of growing memory.
  */
 import net from 'node:net';
-import { createSecureContext, TLSSocket, type SecureContext, type Server as TlsServer, type TlsOptions } from 'node:tls';
+import type { SecureContext, Server as TlsServer, TLSSocket } from 'node:tls';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 import type { ClientTransport, TransportProtocol } from '../turn/five-tuple.ts';
 import { ingestGuarded, type Ingress } from './ingress.ts';
@@ -64,7 +64,16 @@ function serveConnection(ing: Ingress, socket: net.Socket, protocol: TransportPr
  * coturn serves TLS on its plain port too: a connection whose first byte is a TLS handshake
  * record (0x16; STUN starts with 0x00 or 0x01, ChannelData with 0x40-0x7F) is wrapped in TLS.
  */
-function serveDetecting(ing: Ingress, socket: net.Socket, context: SecureContext, localIp: string, localPort: number): void {
+/**
+ * What a plain TCP listener needs to also accept TLS: a context made once, and Node's TLS
+ * socket class. Passed in, so a server without a certificate never loads `node:tls`.
+ */
+export interface TlsDetection {
+  context: SecureContext;
+  TLSSocket: typeof TLSSocket;
+}
+
+function serveDetecting(ing: Ingress, socket: net.Socket, tls: TlsDetection, localIp: string, localPort: number): void {
   let started = false;
   socket.once('data', ing.guard.wrap('stream-ingress', (first: Buffer) => {
     started = true;
@@ -76,7 +85,7 @@ function serveDetecting(ing: Ingress, socket: net.Socket, context: SecureContext
       socket.resume();
       return;
     }
-    const secure = new TLSSocket(socket, { isServer: true, secureContext: context });
+    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: tls.context });
     secure.once('secure', () => serveConnection(ing, secure, 'tls', localIp, localPort));
     secure.on('error', () => {
       ing.core.counters.drop('tls-handshake-failed');
@@ -98,7 +107,7 @@ function serveDetecting(ing: Ingress, socket: net.Socket, context: SecureContext
  * Listens for TCP (or TLS, when `tlsServer` is given) client connections on `ip:port`. With
  * `detectTls`, a plain TCP listener also accepts TLS connections, as coturn's does.
  */
-export async function listenStream(ing: Ingress, ip: string, port: number, tlsServer?: TlsServer, detectTls?: TlsOptions): Promise<StreamListener> {
+export async function listenStream(ing: Ingress, ip: string, port: number, tlsServer?: TlsServer, detectTls?: TlsDetection): Promise<StreamListener> {
   const protocol: TransportProtocol = tlsServer ? 'tls' : 'tcp';
   const server: net.Server = tlsServer ?? net.createServer();
   const v6 = ip.includes(':');
@@ -108,11 +117,7 @@ export async function listenStream(ing: Ingress, ip: string, port: number, tlsSe
   });
   const addr = server.address() as net.AddressInfo;
   if (tlsServer) server.on('secureConnection', (socket: net.Socket) => serveConnection(ing, socket, protocol, ip, addr.port));
-  else if (detectTls) {
-    // One context for every connection: building it parses the certificate and key.
-    const context = createSecureContext(detectTls);
-    server.on('connection', (socket: net.Socket) => serveDetecting(ing, socket, context, ip, addr.port));
-  }
+  else if (detectTls) server.on('connection', (socket: net.Socket) => serveDetecting(ing, socket, detectTls, ip, addr.port));
   else server.on('connection', (socket: net.Socket) => serveConnection(ing, socket, protocol, ip, addr.port));
   server.on('error', () => ing.core.counters.drop('stream-server-error'));
   const sockets = new Set<net.Socket>();

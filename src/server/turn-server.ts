@@ -19,7 +19,6 @@ import { resolveListeningIps, resolveRelayAddresses } from './addresses.ts';
 import { RelaySockets } from './relay-sockets.ts';
 import { listenStream, type StreamListener } from './stream-listener.ts';
 import { listenUdp, type UdpListener } from './udp-listener.ts';
-import { createServer as createTlsServer } from 'node:tls';
 import { tlsServerOptions } from './tls-context.ts';
 import { FaultGuard } from '../log/fault-guard.ts';
 
@@ -133,13 +132,17 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   };
   const tlsOptions = config.noTls ? undefined : tlsServerOptions(config.tls);
   if (tlsOptions && !config.noDtls) log.warn('dtls-not-supported', { message: 'DTLS listeners are not supported yet; TLS is served on tls-listening-port' });
+  // Loaded only with a certificate: OpenSSL's TLS state costs memory a plain server never uses.
+  const tls = tlsOptions ? await import('node:tls') : undefined;
+  // One context for every connection of the plain port: building one parses the certificate and key.
+  const detectTls = tls && tlsOptions ? { context: tls.createSecureContext(tlsOptions), TLSSocket: tls.TLSSocket } : undefined;
   try {
     for (const { ip, optional } of resolveListeningIps(config)) {
       try {
         if (!config.noUdp) udp.push(await listenUdp(ingress, ip, config.listeningPort));
-        if (!config.noTcp) streams.push(await listenStream(ingress, ip, config.listeningPort, undefined, tlsOptions));
-        if (tlsOptions) {
-          const tlsServer = createTlsServer(tlsOptions);
+        if (!config.noTcp) streams.push(await listenStream(ingress, ip, config.listeningPort, undefined, detectTls));
+        if (tls && tlsOptions) {
+          const tlsServer = tls.createServer(tlsOptions);
           // A client that fails its handshake is counted and forgotten.
           tlsServer.on('tlsClientError', () => core.counters.drop('tls-handshake-failed'));
           streams.push(await listenStream(ingress, ip, config.tlsListeningPort, tlsServer));

@@ -12,7 +12,7 @@ import { freeTcpPort, freeUdpTcpPort, freeRange } from '../helpers/ports.ts';
 import { startEchoPeer } from '../../src/cli/peer.ts';
 
 const execFileP = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/turnpike.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/turnpike.js', import.meta.url));
 const HAVE_UCLIENT = spawnSync('sh', ['-c', 'command -v turnutils_uclient']).status === 0;
 
 async function serve(args: string[]): Promise<{ child: ChildProcess; output: () => string }> {

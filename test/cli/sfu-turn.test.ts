@@ -13,7 +13,7 @@ import { parseSfuConfig } from '../../src/sfu/config.ts';
 import { turnArgsFromSfu, turnConfigFromSfu } from '../../src/cli/sfu-turn.ts';
 import { freeRange, freeTcpPort, freeUdpTcpPort } from '../helpers/ports.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/turnpike.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/turnpike.js', import.meta.url));
 const STOCK = fileURLToPath(new URL('../sfu/fixtures/ion-sfu-stock.toml', import.meta.url));
 
 test('the stock config.toml leaves TURN off', () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freeUdpTcpPort, freeRange } from '../helpers/ports.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/turnpike.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/turnpike.js', import.meta.url));
 const HAVE_STUNCLIENT = spawnSync('sh', ['-c', 'command -v turnutils_stunclient']).status === 0;
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {

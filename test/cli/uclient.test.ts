@@ -12,7 +12,7 @@ import { startTurnServer, type RunningTurnServer } from '../../src/server/turn-s
 import { startEchoPeer } from '../../src/cli/peer.ts';
 import { freeRange, freeUdpTcpPort } from '../helpers/ports.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/turnpike.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/turnpike.js', import.meta.url));
 
 function turnpike(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

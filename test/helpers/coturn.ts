@@ -73,7 +73,7 @@ export async function startTurnServer(kind: TurnServerKind, opts: TurnServerOpti
   args.push(...(opts.extraArgs ?? []));
   const [command, prefix] = kind === 'coturn'
     ? [COTURN_BINARY, []]
-    : [process.execPath, [fileURLToPath(new URL('../../bin/turnpike.ts', import.meta.url)), 'turnserver']];
+    : [process.execPath, [fileURLToPath(new URL('../../bin/turnpike.js', import.meta.url)), 'turnserver']];
   const child = spawn(command, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const server = supervise(child, kind, port, realm, min, max, () => rmSync(pidFile, { force: true }));
   try {

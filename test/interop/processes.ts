@@ -25,8 +25,8 @@ export const turnutilsMissing: string | false = Object.values(TURNUTILS).every((
   ? false
   : 'coturn\'s turnutils_uclient/turnutils_peer/turnutils_stunclient are not installed (apt-get install coturn)';
 
-/** `bin/turnpike.ts`, run with this very Node (`process.execPath`). */
-export const TURNPIKE_BIN = fileURLToPath(new URL('../../bin/turnpike.ts', import.meta.url));
+/** `bin/turnpike.js`, run with this very Node (`process.execPath`). */
+export const TURNPIKE_BIN = fileURLToPath(new URL('../../bin/turnpike.js', import.meta.url));
 
 /** A long-running child (server or peer). */
 export interface Background {
@@ -102,7 +102,7 @@ export interface TurnpikeStart {
 }
 
 /**
- * Starts `node bin/turnpike.ts turnserver -n --listening-ip=127.0.0.1 --listening-ip=::1
+ * Starts `node bin/turnpike.js turnserver -n --listening-ip=127.0.0.1 --listening-ip=::1
  * --listening-port=P --relay-ip=127.0.0.1 --relay-ip=::1 --min-port=A --max-port=B
  * --allow-loopback-peers --rfc5766-channel-numbers -a -u ling:ling1234 -r demo
  * --log-file=stdout` and waits until it answers a Binding request.
@@ -156,7 +156,7 @@ export function startTurnutilsPeer(ips: string[]): Promise<Background> {
   return startPeer(TURNUTILS.peer, [], ips);
 }
 
-/** Starts `node bin/turnpike.ts peer -p PORT -L ip…` on a free port and waits until it echoes. */
+/** Starts `node bin/turnpike.js peer -p PORT -L ip…` on a free port and waits until it echoes. */
 export function startTurnpikePeer(ips: string[]): Promise<Background> {
   return startPeer(process.execPath, [TURNPIKE_BIN, 'peer'], ips);
 }
@@ -201,7 +201,7 @@ export function runTool(command: string, args: string[], timeoutMs = 45_000): Pr
   });
 }
 
-/** Runs `node bin/turnpike.ts <args>` as a user would. */
+/** Runs `node bin/turnpike.js <args>` as a user would. */
 export function runTurnpike(args: string[], timeoutMs?: number): Promise<ToolResult> {
   return runTool(process.execPath, [TURNPIKE_BIN, ...args], timeoutMs);
 }

@@ -91,3 +91,9 @@ test('the HMAC equals node:crypto createHmac for keys shorter and longer than a 
     { numRuns: 300 },
   );
 });
+
+test('the table CRC-32 behind FINGERPRINT agrees with zlib on any bytes', async () => {
+  const { crc32: zlibCrc32 } = await import('node:zlib');
+  const { crc32 } = await import('../../src/stun/fingerprint.ts');
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), (b) => crc32(b) === zlibCrc32(b)));
+});
