@@ -144,7 +144,7 @@ async function mountSfu(web: WebServer, log: Logger): Promise<() => Promise<void
   const file = process.env.TURNPIKE_SFU_CONFIG;
   const config = file ? await loadSfuConfig(file) : defaultSfuConfig();
   const sfu = attachSfu({ upgrade: (path, handler) => web.upgrade(path, handler), config, log });
-  for (const m of await demoMounts()) web.static(m.prefix, m.dir);
+  for (const m of await demoMounts()) web.static(m.prefix, m.dir, { contentSecurityPolicy: m.contentSecurityPolicy });
   log.info('sfu', { signalling: '/ws', demo: '/demo/', config: file ?? 'ion-sfu defaults' });
   return async () => {
     await sfu.close();

@@ -12,7 +12,7 @@ import { ErrorCode, TurnpikeError } from '../errors.ts';
 import { HttpErrorCode, sendError } from './responses.ts';
 import { requestUrl } from './request-url.ts';
 import { RouteTable, type RouteMethod } from './router.ts';
-import { createStaticHandler } from './static-files.ts';
+import { createStaticHandler, type StaticOptions } from './static-files.ts';
 import { FaultGuard } from '../log/fault-guard.ts';
 
 /** Answers one request; `url` is the parsed request URL. A throw or rejection becomes a 500. */
@@ -43,7 +43,7 @@ export interface WebServer {
   /** Hands requests to `path` that ask for an upgrade (a WebSocket) to `handler`. */
   upgrade(path: string, handler: UpgradeHandler): void;
   /** Serves the files of `dir` under `urlPrefix`, refusing anything outside `dir`. */
-  static(urlPrefix: string, dir: string): void;
+  static(urlPrefix: string, dir: string, opts?: StaticOptions): void;
   /** Starts listening; `url` is how a client on this machine reaches the server. */
   listen(): Promise<{ url: string; port: number }>;
   /** Stops listening and closes every connection, upgraded ones included. */
@@ -119,9 +119,9 @@ export function createWebServer(opts: WebServerOptions): WebServer {
     faults,
     route: (method, path, handler) => routes.add(method, path, handler),
     upgrade: (path, handler) => upgrades.add('GET', path, handler),
-    static(urlPrefix, dir) {
+    static(urlPrefix, dir, staticOpts) {
       const prefix = urlPrefix.endsWith('/') ? urlPrefix : `${urlPrefix}/`;
-      routes.add('GET', `${prefix}*`, createStaticHandler(prefix, dir));
+      routes.add('GET', `${prefix}*`, createStaticHandler(prefix, dir, staticOpts));
       // "/trickle-ice" → "/trickle-ice/" so the page's relative links resolve inside it.
       if (prefix !== '/') {
         routes.add('GET', prefix.slice(0, -1), (_req, res, url) => {

@@ -14,13 +14,15 @@ import { ErrorCode, TurnpikeError } from '../errors.ts';
 import { contentTypeFor } from './content-types.ts';
 import { HttpErrorCode, sendError } from './responses.ts';
 
-/** Served with every static file: no sniffing, nothing loaded from other origins. */
-const SECURITY_HEADERS = {
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Content-Security-Policy': "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; "
-    + "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'",
-};
+/** The Content-Security-Policy of every page: nothing loaded from other origins, no eval. */
+export const DEFAULT_CSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; "
+  + "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'";
+
+/** Options of a static mount. */
+export interface StaticOptions {
+  /** the Content-Security-Policy its files are served with (default `DEFAULT_CSP`) */
+  contentSecurityPolicy?: string;
+}
 
 /** The file a request path names under the served directory, or why it names none. */
 export type StaticPath =
@@ -56,7 +58,12 @@ export function staticPath(relative: string): StaticPath {
  * A handler serving `dir` at `prefix` (which ends with "/"). Directories redirect to their
  * trailing-slash form and serve their `index.html`.
  */
-export function createStaticHandler(prefix: string, dir: string) {
+export function createStaticHandler(prefix: string, dir: string, opts: StaticOptions = {}) {
+  const securityHeaders = {
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Content-Security-Policy': opts.contentSecurityPolicy ?? DEFAULT_CSP,
+  };
   // Resolved once: the served tree's real location is what every file must stay inside.
   let root: string;
   try {
@@ -86,7 +93,7 @@ export function createStaticHandler(prefix: string, dir: string) {
         sendError(res, 404, HttpErrorCode.NOT_FOUND, `nothing at ${url.pathname}`);
         return;
       }
-      await sendFile(req, res, file.handle, file.name, stats);
+      await sendFile(req, res, file.handle, file.name, stats, securityHeaders);
     } finally {
       await file.handle.close();
     }
@@ -111,10 +118,10 @@ async function openInside(root: string, segments: string[]): Promise<{ handle: F
 }
 
 async function sendFile(req: http.IncomingMessage, res: http.ServerResponse, handle: FileHandle,
-  name: string, stats: Stats): Promise<void> {
+  name: string, stats: Stats, securityHeaders: Record<string, string>): Promise<void> {
   const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
   const headers = {
-    ...SECURITY_HEADERS,
+    ...securityHeaders,
     ETag: etag,
     'Last-Modified': stats.mtime.toUTCString(),
     'Cache-Control': 'no-cache',

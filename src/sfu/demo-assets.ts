@@ -9,12 +9,21 @@ import { createRequire, stripTypeScriptTypes } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_CSP } from '../http/static-files.ts';
 
-/** A URL prefix and the directory it serves. */
+/** A URL prefix, the directory it serves, and the Content-Security-Policy of its files. */
 export interface StaticMount {
   readonly prefix: string;
   readonly dir: string;
+  readonly contentSecurityPolicy: string;
 }
+
+/**
+ * The demo's pages run ion-sdk-js's own browser bundle, which webpack built with its `eval`
+ * devtool: every module in it is a string passed to eval. The page's policy allows that and
+ * nothing more than the default does.
+ */
+export const DEMO_CSP = DEFAULT_CSP.replace("default-src 'self';", "default-src 'self'; script-src 'self' 'unsafe-eval';");
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -63,8 +72,8 @@ function schemaDir(): Promise<string> {
 /** The three mounts, most specific first. */
 export async function demoMounts(): Promise<StaticMount[]> {
   return [
-    { prefix: '/demo/vendor', dir: ionSdkDistDir() },
-    { prefix: '/demo/lib', dir: await schemaDir() },
-    { prefix: '/demo', dir: demoDir },
+    { prefix: '/demo/vendor', dir: ionSdkDistDir(), contentSecurityPolicy: DEMO_CSP },
+    { prefix: '/demo/lib', dir: await schemaDir(), contentSecurityPolicy: DEMO_CSP },
+    { prefix: '/demo', dir: demoDir, contentSecurityPolicy: DEMO_CSP },
   ];
 }

@@ -47,7 +47,7 @@ export async function startSfuServer(o: SfuServerOptions): Promise<SfuServer> {
     log: log ? (level, event, fields) => (level === 'info' ? log.debug(event, fields) : log[level](event, fields)) : undefined,
   });
   if (o.demo !== false) {
-    for (const m of await demoMounts()) web.static(m.prefix, m.dir);
+    for (const m of await demoMounts()) web.static(m.prefix, m.dir, { contentSecurityPolicy: m.contentSecurityPolicy });
     web.route('GET', '/', (_req, res) => sendRedirect(res, '/demo/'));
   }
   const sfu = attachSfu({ upgrade: (path, h) => web.upgrade(path, h), config: o.config, log: o.log });

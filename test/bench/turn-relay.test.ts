@@ -26,7 +26,7 @@ describe('bench/turn-relay.ts', { skip: coturnInstalled() ? false : 'coturn (tur
     assert.equal(code, 0, out);
     assert.match(out, /^machine: .+ cores, .+ Node\.js v\d+.+ coturn \d/m);
     assert.match(out, /^coturn: +\/usr\/bin\/turnserver -n -m 1 --no-cli --no-tls --no-dtls /m);
-    assert.match(out, /^turnpike: +node bin\/turnpike\.ts turnserver -n -m 1 .* --rfc5766-channel-numbers/m);
+    assert.match(out, /^turnpike: +node bin\/turnpike\.js turnserver -n -m 1 .* --rfc5766-channel-numbers/m);
     for (const kind of ['coturn', 'turnpike']) {
       const line = new RegExp(`^round 1  ${kind} +echoed msg/s +[\\d,]+  loss [\\d.]+%  CPU [\\d.]+ µs/msg .*allocations/s [\\d,]+  CPU [\\d.]+ µs/allocation  RSS -?\\d+ KiB/1000 allocations$`, 'm');
       assert.match(out, line);

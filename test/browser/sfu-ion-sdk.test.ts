@@ -67,7 +67,8 @@ test('ion-sdk-js in Chromium: publish, receive and decode, chat, leave', { skip:
     await server.close();
   });
   const open = async (name: string): Promise<Page> => {
-    const page = await browser.newPage();
+    // The test's own driver is injected inline; the demo page's policy rightly refuses inline scripts.
+    const page = await browser.newPage({ bypassCSP: true });
     page.on('pageerror', (e) => console.error(`[${name}] ${e.message}`));
     // A page served by the SFU itself: Chromium only lets loopback pages open loopback sockets.
     await page.goto(`${server.url}/demo/`);

@@ -41,7 +41,8 @@ test('simulcast: best layer first, then the low layer on request', { skip: noChr
     await server.close();
   });
   const open = async (): Promise<Page> => {
-    const page = await browser.newPage();
+    // The test's own driver is injected inline; the demo page's policy rightly refuses inline scripts.
+    const page = await browser.newPage({ bypassCSP: true });
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
     await page.goto(`${server.url}/demo/`);
     await page.addScriptTag({ content: DRIVER });

@@ -143,14 +143,21 @@ describe('channel lifetime and the re-bind guard (RFC 8656 §12)', () => {
     assert.equal(got.kind, 'data');
   });
 
-  it('is kept alive by binding the same pair again', () => {
+  it('is kept alive by binding the same pair again; its data still needs the permission, which lasts 5 minutes', () => {
     const { bench, client } = longLived();
     client.channelBind(0x4000, PEER_A);
     bench.advanceAndTick(400_000);
     assert.equal(errorCode(client.channelBind(0x4000, PEER_A)!), 0);
-    bench.advanceAndTick(400_000);
+    bench.advanceAndTick(250_000);
     client.channelData(0x4000, bytes('still bound'));
-    assert.equal(bench.driver.toPeers.length, 1);
+    assert.equal(bench.driver.toPeers.length, 1, 'past the first binding\'s 10 minutes');
+    bench.advanceAndTick(100_000);
+    client.channelData(0x4000, bytes('permission lapsed'));
+    assert.equal(bench.driver.toPeers.length, 1, 'the binding lives, the permission (5 min from the re-bind) does not');
+    assert.equal(bench.drops('channel-data-no-permission'), 1);
+    client.createPermission([PEER_A]);
+    client.channelData(0x4000, bytes('refreshed'));
+    assert.equal(bench.driver.toPeers.length, 2);
   });
 
   it('keeps number and peer reserved for 5 minutes after expiry; the same pair may re-bind', () => {
