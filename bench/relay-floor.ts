@@ -16,12 +16,13 @@ import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ipLiteralLookup } from '../src/server/udp-listener.ts';
+import { ipLiteralLookup } from '../src/dataplane/js/udp-listener.ts';
 import { bindClientSockets, closeSockets, openAllocation } from './lib/alloc-client.ts';
-import { killAllChildren } from './lib/children.ts';
-import { freeUdpRange, freeUdpTcpPort } from './lib/ports.ts';
+import { killAllChildren } from '../harness/children.ts';
+import { freeRange, freeUdpTcpPort } from '../harness/ports.ts';
+import type { ServerKind } from '../harness/servers.ts';
 import { CLOCK_TICKS } from './lib/proc-stat.ts';
-import { coturnInstalled, startPeer, startServer, type ServerKind } from './lib/servers.ts';
+import { coturnInstalled, startPeer, startServer } from './lib/servers.ts';
 
 const HOST = '127.0.0.1';
 const CLIENTS = 50;
@@ -88,7 +89,7 @@ async function startFloor(peerPort: number): Promise<Relay> {
 }
 
 async function startTurn(kind: ServerKind, peerPort: number): Promise<Relay> {
-  const range = await freeUdpRange(CLIENTS + 20);
+  const range = await freeRange(CLIENTS + 20);
   const setup = { port: await freeUdpTcpPort(), minPort: range.min, maxPort: range.max, realm: 'floor.turnpike', user: 'floor', password: 'floor-password' };
   const server = await startServer(kind, setup);
   const target = { serverPort: setup.port, user: setup.user, password: setup.password, peerPort };

@@ -23,7 +23,7 @@ import { shutdownWebrtc } from '../src/sfu/index.ts';
 import type { SfuStats } from '../src/sfu/index.ts';
 import { writeRtpIds } from '../src/sfu/rtp/rtp-packet.ts';
 import type { Track } from 'node-datachannel';
-import { TestClient, releaseWebrtc, waitFor } from '../test/sfu/helpers/ndc-client.ts';
+import { TestClient, releaseWebrtc, waitFor } from '../harness/ndc-client.ts';
 
 // ---- the SFU side (child process) -------------------------------------------------------
 

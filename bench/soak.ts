@@ -20,12 +20,12 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { bindClientSockets, closeSockets, openAllocations, releaseAllocations, type AllocationTarget } from './lib/alloc-client.ts';
-import { killAllChildren, spawnTracked, type TrackedChild } from './lib/children.ts';
-import { freeUdpRange, freeUdpTcpPort } from './lib/ports.ts';
+import { killAllChildren, spawnTracked } from '../harness/children.ts';
+import { freeRange, freeUdpTcpPort } from '../harness/ports.ts';
+import { launchTurnServer, turnpikeCommand } from '../harness/servers.ts';
 import { encodeMessage } from '../src/stun/index.ts';
 import { Attr, MessageClass, Method } from '../src/stun/types.ts';
 import { BUSY_MS } from '../src/turn/relay-port-allocator.ts';
@@ -56,7 +56,6 @@ const TCP_WAVE = Math.min(2_000, CONNECTIONS);
 /** the server closes a connection that completes no frame in this long (stream-listener.ts) */
 const STREAM_IDLE_MS = 30_000;
 
-const ENTRY = fileURLToPath(new URL('../bin/turnpike.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
@@ -264,29 +263,30 @@ async function allocateWholeRange(target: AllocationTarget, count: number): Prom
 
 async function main(): Promise<number> {
   const port = await freeUdpTcpPort();
-  const range = await freeUdpRange(opts.tiny ? 600 : 2_400);
+  const range = await freeRange(opts.tiny ? 600 : 2_400);
   const peerSocket = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => peerSocket.bind(0, HOST, () => resolve()));
   peerSocket.on('message', () => {});
   const target: AllocationTarget = { serverPort: port, user: 'soak', password: 'soak-pass', peerPort: peerSocket.address().port };
   // The first start after a change compiles (and strips) every module; a server starts from
   // Node's compile cache after that, and that is what is measured.
-  const warmCache = spawnTracked(process.execPath, [ENTRY, 'turnserver', '--version']);
+  const warmCache = spawnTracked(turnpikeCommand(['turnserver', '--version']));
   await warmCache.exited;
   let stopLine = '';
-  const server: TrackedChild = spawnTracked(
-    process.execPath,
-    [ENTRY, 'turnserver', '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
+  const server = await launchTurnServer(
+    'turnpike',
+    ['-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
       `--min-port=${range.min}`, `--max-port=${range.max}`, '--allow-loopback-peers', '-a', '-u', 'soak:soak-pass', '-r', 'soak',
       '--no-tls', '--no-dtls', '--log-file=stdout', '--log-format=json'],
-    (line) => {
-      if (line.includes('"event":"stopping"')) stopLine = line;
+    {
+      port,
+      onLine: (line) => {
+        if (line.includes('"event":"stopping"')) stopLine = line;
+      },
     },
   );
   const syncSocket = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => syncSocket.bind(0, HOST, () => resolve()));
-  await sleep(300);
-  await sync(syncSocket, port);
   await sleep(2_000);
   const pid = server.pid;
   const started = { rss: rssBytes(pid), fds: openFds(pid) };

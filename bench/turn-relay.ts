@@ -1,35 +1,48 @@
 /**
  * `npm run bench`: Turnpike's TURN relay against coturn on the same machine, same load.
  *
- * Both servers get the same coturn command line on loopback, coturn with ONE relay thread
- * (`-m 1`), and are measured in alternating A/B rounds so that drift of the machine cancels:
+ * Both servers get the same coturn command line on loopback, both with ONE relay thread
+ * (`-m 1`) unless told otherwise, and are measured in alternating A/B rounds so that drift of
+ * the machine cancels:
  * echoed messages per second, loss and server CPU per relayed message under several unpaced
  * turnutils_uclient processes against a turnutils_peer, and the same under the closed-loop
  * load of `turnpike uclient` when this tree has one; full allocation set-ups per second
  * (401 → Allocate → CreatePermission → ChannelBind, many in flight) with server CPU per set-up;
  * and resident memory per 1,000 live allocations. Then the ratios Turnpike/coturn.
  *
- * Options: --rounds N, --seconds S (load per server), --clients N (per uclient), --uclients N,
- * --turnpike-uclients N, --length BYTES, --allocations N, --concurrency N, --tiny (a load that
- * ends in seconds), --json (also print the figures as one JSON line), --profile DIR (Turnpike
- * under --cpu-prof, with its top self-time functions printed).
+ * Options: see USAGE below. The coturn compared against is Debian's unless `--coturn PATH`
+ * names another `turnserver` (its version is read from that binary, and the shared command line
+ * is worded as that release wants it); the load generators are always Debian's.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { killAllChildren, type TrackedChild } from './lib/children.ts';
-import { formatMachine, machineInfo } from './lib/machine.ts';
+import { killAllChildren } from '../harness/children.ts';
+import { freeRange, freeUdpTcpPort } from '../harness/ports.ts';
+import { COTURN, type Launched, type ServerKind } from '../harness/servers.ts';
+import { probeCoturn, type CoturnBinary } from './lib/coturn-binary.ts';
+import { formatMachine, machineInfo, type MachineInfo } from './lib/machine.ts';
 import { measureServer, type MeasurePlan, type ServerFigures } from './lib/measure.ts';
-import { freeUdpRange, freeUdpTcpPort } from './lib/ports.ts';
 import { formatRoundLine, formatSummary, formatWindowedLine, summarize } from './lib/report.ts';
-import { commonArgs, coturnInstalled, serverCommand, startPeer, type ServerKind, type ServerSetup } from './lib/servers.ts';
+import { coturnInstalled, serverOptions, startPeer, type DataPlaneKind, type ServerChoice, type ServerSetup } from './lib/servers.ts';
 import { turnpikeUclientArgs, turnpikeUclientAvailable, uclientArgs } from './lib/uclient-load.ts';
 
 const USAGE = `Usage: npm run bench -- [options]
 
-Turnpike vs coturn (one relay thread) on loopback under the same TURN load.
+Turnpike vs coturn on loopback under the same TURN load, both with the same relay threads.
 
 Options:
+  --coturn PATH     the coturn turnserver to compare against (default ${COTURN.turnserver});
+                    its version is read from it, and its command line is worded as its
+                    --help asks (differences printed). The load generators stay Debian's.
+  --data-plane native|js
+                    Turnpike's data plane (--data-plane=…); default: Turnpike's own (auto)
+  --relay-threads N relay threads of both servers, coturn's -m N (default 1; 0 = one per CPU)
+  --server-cpus LIST
+                    run both servers under taskset -c LIST (e.g. 1)
+  --load-cpus LIST  pin this bench and everything it starts but the servers (load generators,
+                    echo peer, allocation client) to LIST (e.g. 0), with taskset
   --rounds N        A/B rounds, alternating which server goes first (default 3)
   --seconds S       relay load per server per round, in seconds (default 10)
   --uclients N      parallel unpaced turnutils_uclient processes (default 2)
@@ -48,6 +61,11 @@ Options:
 
 /** The bench's settings after options. */
 interface Settings {
+  coturnPath: string;
+  dataPlane: DataPlaneKind | undefined;
+  relayThreads: number;
+  serverCpus: string | undefined;
+  loadCpus: string | undefined;
   rounds: number;
   seconds: number;
   uclients: number;
@@ -67,18 +85,43 @@ function positive(name: string, text: string | undefined, fallback: number): num
   return n;
 }
 
+/** A CPU list as taskset -c takes it: `1`, `0,2`, `2-3`. */
+function cpuList(name: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(text)) throw new Error(`--${name} '${text}': expected a CPU list such as 1, 0,2 or 2-3`);
+  return text;
+}
+
+function dataPlane(text: string | undefined): DataPlaneKind | undefined {
+  if (text === undefined || text === 'native' || text === 'js') return text;
+  throw new Error(`--data-plane '${text}': expected native or js`);
+}
+
+function relayThreads(text: string | undefined): number {
+  const n = Number(text ?? 1);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`--relay-threads '${text}': expected a whole number from 0 to 64`);
+  return n;
+}
+
 function readSettings(argv: string[]): Settings | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
       rounds: { type: 'string' }, seconds: { type: 'string' }, uclients: { type: 'string' }, clients: { type: 'string' },
       length: { type: 'string' }, allocations: { type: 'string' }, concurrency: { type: 'string' },
-      profile: { type: 'string' }, 'turnpike-uclients': { type: 'string' }, tiny: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      profile: { type: 'string' }, 'turnpike-uclients': { type: 'string' },
+      coturn: { type: 'string' }, 'data-plane': { type: 'string' }, 'relay-threads': { type: 'string' },
+      'server-cpus': { type: 'string' }, 'load-cpus': { type: 'string' }, tiny: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return undefined;
   const tiny = values.tiny;
   return {
+    coturnPath: values.coturn === undefined ? COTURN.turnserver : path.resolve(values.coturn),
+    dataPlane: dataPlane(values['data-plane']),
+    relayThreads: relayThreads(values['relay-threads']),
+    serverCpus: cpuList('server-cpus', values['server-cpus']),
+    loadCpus: cpuList('load-cpus', values['load-cpus']),
     rounds: Math.round(positive('rounds', values.rounds, tiny ? 1 : 3)),
     seconds: positive('seconds', values.seconds, tiny ? 0.5 : 10),
     uclients: Math.round(positive('uclients', values.uclients, tiny ? 1 : 2)),
@@ -101,13 +144,12 @@ function messagesPerClient(seconds: number, clients: number): number {
   return Math.max(10, Math.ceil(seconds * Math.min(900, 20_000 / clients)));
 }
 
-function printCommands(s: Settings, setup: ServerSetup, peerPort: number, messagesPerClient: number): void {
-  const shown = (kind: ServerKind): string => {
-    const { command, args } = serverCommand(kind, setup, '/tmp/turnpike-bench.pid');
-    return [kind === 'turnpike' ? 'node bin/turnpike.js' : command, ...(kind === 'turnpike' ? args.slice(1) : args)].join(' ');
-  };
-  console.log(`coturn:   ${shown('coturn')}`);
-  console.log(`turnpike: ${shown('turnpike')}`);
+function printCommands(s: Settings, choice: ServerChoice, setup: ServerSetup, peerPort: number, messagesPerClient: number): void {
+  const pin = choice.serverCpus === undefined ? '' : `taskset -c ${choice.serverCpus} `;
+  const options = (kind: ServerKind): string => serverOptions(kind, setup, '/tmp/turnpike-bench.pid', choice).join(' ');
+  console.log(`coturn:   ${pin}${choice.coturn.path} ${options('coturn')}`);
+  console.log(`turnpike: ${pin}node bin/turnpike.js turnserver ${options('turnpike')}`);
+  for (const a of choice.coturn.adaptations) console.log(`          (coturn ${a.action === 'omit' ? 'without' : 'with'} ${a.option}: ${a.why})`);
   console.log(`peer:     turnutils_peer -p ${peerPort} -L 127.0.0.1`);
   const o = { serverPort: setup.port, peerPort, user: setup.user, password: setup.password, uclients: s.uclients, clients: s.clients, messagesPerClient, length: s.length, timeoutMs: 0, turnpikeSeconds: s.seconds };
   console.log(`set-ups:  ${s.allocations} allocations, ${s.concurrency} in flight, each 401 → Allocate → CreatePermission → ChannelBind, held, then Refresh 0`);
@@ -120,34 +162,73 @@ function printCommands(s: Settings, setup: ServerSetup, peerPort: number, messag
 function problems(f: ServerFigures): string[] {
   const out = f.uclientProblems.map((p) => `  ${f.kind}: ${p}`);
   if (f.allocationsFailed > 0) out.push(`  ${f.kind}: ${f.allocationsFailed} allocation set-ups failed (${f.allocationError})`);
+  for (const note of f.serverLog ?? []) out.push(`  ${f.kind} logged: ${note}`);
   return out;
 }
 
+/**
+ * TURNPIKE_DATA_PLANE overrides Turnpike's --data-plane, so with --data-plane it is taken out
+ * of the environment the servers inherit: the option asked for is the plane measured.
+ */
+function settleDataPlaneEnv(s: Settings): string {
+  const env = process.env.TURNPIKE_DATA_PLANE;
+  if (s.dataPlane !== undefined) {
+    if (env !== undefined) delete process.env.TURNPIKE_DATA_PLANE;
+    return `--data-plane=${s.dataPlane}${env === undefined ? '' : ` (TURNPIKE_DATA_PLANE=${env} in the environment is ignored)`}`;
+  }
+  return env === undefined ? "Turnpike's default (auto: native when built)" : `TURNPIKE_DATA_PLANE=${env} from the environment`;
+}
+
+/** Pins this process, every thread of it, to `cpus`; what it starts from now on inherits that. */
+function pinSelf(cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
+}
+
+function printHeader(s: Settings, machine: MachineInfo, coturn: CoturnBinary, dataPlaneNote: string): void {
+  console.log('Turnpike vs coturn: TURN relay over UDP on loopback');
+  console.log(`machine: ${formatMachine(machine)}`);
+  console.log(`coturn binary: ${coturn.path} (${coturn.version})`);
+  console.log(`turnpike data plane: ${dataPlaneNote}`);
+  console.log(`relay threads: -m ${s.relayThreads} for both servers${s.relayThreads === 0 ? ' (one per CPU)' : ''}`);
+  if (s.serverCpus !== undefined || s.loadCpus !== undefined) {
+    const servers = s.serverCpus === undefined ? 'unpinned' : `taskset -c ${s.serverCpus}`;
+    const load = s.loadCpus === undefined ? 'unpinned' : `taskset -c ${s.loadCpus}`;
+    console.log(`CPUs: servers ${servers}; this bench, its load generators, echo peer and allocation client ${load}`);
+  }
+}
+
 async function run(s: Settings): Promise<number> {
-  if (!coturnInstalled()) {
+  if (!coturnInstalled(s.coturnPath)) {
     console.log('coturn (turnserver, turnutils_uclient, turnutils_peer) is not installed: nothing to compare against.');
     return 2;
   }
-  console.log('Turnpike vs coturn: TURN relay over UDP on loopback');
-  console.log(`machine: ${formatMachine(machineInfo())}`);
+  const coturn = probeCoturn(s.coturnPath);
+  // Read before this process is pinned, which would narrow what Node sees as the machine's cores.
+  const machine = machineInfo(coturn.path);
+  const choice: ServerChoice = { coturn, dataPlane: s.dataPlane, relayThreads: s.relayThreads, serverCpus: s.serverCpus };
+  printHeader(s, machine, coturn, settleDataPlaneEnv(s));
+  if (s.loadCpus !== undefined) pinSelf(s.loadCpus);
   if (s.profileDir !== undefined) mkdirSync(s.profileDir, { recursive: true });
-  if (s.turnpikeUclients < 0) s.turnpikeUclients = turnpikeUclientAvailable() ? 1 : 0;
+  if (s.turnpikeUclients < 0) {
+    s.turnpikeUclients = turnpikeUclientAvailable() ? 1 : 0;
+    if (s.turnpikeUclients === 0) console.log('closed:   none (node bin/turnpike.js uclient --help did not answer in 10 s with --json and --duration)');
+  }
   const relayPorts = s.allocations + 50 + (s.uclients + s.turnpikeUclients) * s.clients * 2 + 100;
-  const range = await freeUdpRange(relayPorts);
+  const range = await freeRange(relayPorts);
   const peerPort = await freeUdpTcpPort();
   const setup: ServerSetup = { port: 0, minPort: range.min, maxPort: range.max, realm: 'bench.turnpike', user: 'bench', password: 'bench-password' };
-  let peer: TrackedChild | undefined;
+  let peer: Launched | undefined;
   const figures: ServerFigures[] = [];
   try {
     peer = await startPeer(peerPort);
     for (let round = 1; round <= s.rounds; round++) {
       const perClient = messagesPerClient(s.seconds, s.clients);
-      if (round === 1) printCommands(s, { ...setup, port: 3478 }, peerPort, perClient);
+      if (round === 1) printCommands(s, choice, { ...setup, port: 3478 }, peerPort, perClient);
       const order: ServerKind[] = round % 2 === 1 ? ['coturn', 'turnpike'] : ['turnpike', 'coturn'];
       const thisRound: ServerFigures[] = [];
       for (const kind of order) {
         const plan: MeasurePlan = {
-          setup: { ...setup, port: await freeUdpTcpPort() },
+          setup: { ...setup, port: await freeUdpTcpPort() }, choice,
           peerPort, uclients: s.uclients, clients: s.clients, messagesPerClient: perClient, length: s.length,
           allocations: s.allocations, concurrency: s.concurrency, uclientTimeoutMs: s.seconds * 4000 + 30_000,
           profileDir: s.profileDir, turnpikeUclients: s.turnpikeUclients, turnpikeSeconds: s.seconds,
@@ -172,7 +253,13 @@ async function run(s: Settings): Promise<number> {
   console.log('');
   console.log(formatSummary(rows, s.rounds));
   console.log('(each echoed message is 2 datagrams in and 2 out at the server; rate and CPU (utime+stime of the server process tree) are over the steady middle half of each load)');
-  if (s.json) console.log(JSON.stringify({ machine: machineInfo(), settings: s, coturnArgs: commonArgs(setup, 'PIDFILE'), rounds: figures, summary: rows }));
+  const planes = [...new Set(figures.filter((f) => f.kind === 'turnpike').map((f) => f.dataPlane ?? 'not logged'))];
+  console.log(`(Turnpike's data plane, as it logged it: ${planes.join('; ')})`);
+  if (s.json) {
+    const coturnArgs = serverOptions('coturn', setup, 'PIDFILE', choice);
+    const turnpikeArgs = serverOptions('turnpike', setup, 'PIDFILE', choice);
+    console.log(JSON.stringify({ machine, settings: s, coturn, coturnArgs, turnpikeArgs, rounds: figures, summary: rows }));
+  }
   return 0;
 }
 

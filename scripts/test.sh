@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# The one test command (npm test): installs what the tests need, checks types, runs every test.
+# The one test command (npm test): installs what the tests need, checks types, runs every test,
+# then runs the tests that carry TURN traffic over sockets again on the other data plane.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages the interop and browser tests drive: coturn's turnutils_* and Chromium.
+# System packages the tests drive: coturn's turnutils_*, Chromium, a C compiler for the native
+# data plane, and clang for its libFuzzer targets.
 need=()
 command -v turnutils_uclient >/dev/null 2>&1 || need+=(coturn)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v clang >/dev/null 2>&1 || need+=(clang)
+ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need+=(libclang-rt-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${need[*]} with apt-get ..."
@@ -18,13 +23,32 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-# A fresh clone has no node_modules yet.
+# A fresh clone has no node_modules yet (installing builds the native data plane).
 [ -x node_modules/.bin/node ] || npm install --no-audit --no-fund
 
 # Run everything with the pinned Node, whatever node is first on PATH.
 export PATH="$PWD/node_modules/.bin:$PATH"
 echo "node $(node --version)"
 tsc --noEmit -p .
+
+# The native data plane must build without a single warning (-Wall -Wextra -Werror).
+native=js
+if command -v cc >/dev/null 2>&1; then
+  node scripts/build-native.mjs --strict
+  native=native
+fi
+
 # One test file at a time: the interop, browser and benchmark tests load both cores, and
 # media tests sharing the machine with an unpaced relay load would measure the contention.
-exec node --test --test-concurrency=1 --test-timeout=300000 ${TEST_FILES:-'test/**/*.test.ts'}
+run() { node --test --test-concurrency=1 --test-timeout=300000 "$@"; }
+
+if [ -n "${TEST_FILES:-}" ]; then
+  TURNPIKE_DATA_PLANE=$native run $TEST_FILES
+  exit 0
+fi
+TURNPIKE_DATA_PLANE=$native run 'test/**/*.test.ts'
+# Every test that carries TURN traffic over real sockets, again on the other plane.
+if [ "$native" = native ]; then
+  echo "The same socket tests on the js data plane:"
+  TURNPIKE_DATA_PLANE=js run 'test/server/*.test.ts' 'test/interop/*.test.ts' test/browser/trickle-ice-call.test.ts
+fi

@@ -2,9 +2,9 @@
  * The machine a bench ran on, printed with every result so figures are never read without
  * it: CPU model, cores, kernel, Node.js and coturn versions.
  */
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { COTURN_BINARY } from './servers.ts';
+import { COTURN } from '../../harness/servers.ts';
+import { coturnVersion } from './coturn-binary.ts';
 
 /** What the figures were measured on. */
 export interface MachineInfo {
@@ -15,14 +15,9 @@ export interface MachineInfo {
   coturn: string;
 }
 
-/** Reads the machine description (coturn's version from `turnserver --version`). */
-export function machineInfo(): MachineInfo {
-  let coturn = 'not installed';
-  try {
-    coturn = execFileSync(COTURN_BINARY, ['--version'], { encoding: 'utf8', timeout: 5000 }).trim().split('\n').pop() ?? '?';
-  } catch {
-    // reported as not installed
-  }
+/** Reads the machine description (coturn's version from `<coturnPath> --version`, Debian's turnserver by default). */
+export function machineInfo(coturnPath: string = COTURN.turnserver): MachineInfo {
+  const coturn = coturnVersion(coturnPath) ?? 'not installed';
   return {
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
     cores: os.availableParallelism(),

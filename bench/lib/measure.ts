@@ -3,7 +3,8 @@
  * server CPU per set-up, resident memory per live allocation), release them, relay the
  * closed-loop load of `turnpike uclient` when there is one, then the unpaced turnutils_uclient
  * load (echoed messages per second, loss, server CPU per relayed message), and stop it.
- * Server CPU is utime + stime of its whole process tree within each window only.
+ * Server CPU is utime + stime of its whole process tree within each window only. Warnings and
+ * errors the server logs while it serves are kept with its figures (server-log.ts).
  */
 import type dgram from 'node:dgram';
 import { readdirSync } from 'node:fs';
@@ -11,13 +12,17 @@ import path from 'node:path';
 import { monotonicMicros, summarizeProfileFile } from './cpu-profile.ts';
 import { bindClientSockets, closeSockets, openAllocations, releaseAllocations, type AllocationTarget } from './alloc-client.ts';
 import { CpuSampler, treeRssBytes } from './proc-stat.ts';
-import { startServer, type ServerKind, type ServerSetup } from './servers.ts';
+import type { ServerKind } from '../../harness/servers.ts';
+import { ServerLogWatch } from './server-log.ts';
+import { startServer, type ServerChoice, type ServerSetup } from './servers.ts';
 import { runUclientLoad, type UclientLoadOptions, type UclientLoadResult } from './uclient-load.ts';
 import type { TimeWindow } from './window.ts';
 
 /** Everything one server measurement needs. */
 export interface MeasurePlan {
   setup: ServerSetup;
+  /** which coturn, Turnpike's data plane, relay threads, CPUs */
+  choice: ServerChoice;
   peerPort: number;
   uclients: number;
   clients: number;
@@ -63,6 +68,10 @@ export interface ServerFigures extends LoadFigures {
   /** the closed-loop load of `turnpike uclient` (when it ran) */
   windowed: LoadFigures | undefined;
   uclientProblems: string[];
+  /** warnings and errors the server logged once it served, one line per kind */
+  serverLog?: string[];
+  /** the data plane the server says it runs (Turnpike only) */
+  dataPlane?: string;
   /** the profile file and top self-time functions of the unpaced load and of the set-ups (Turnpike with `profileDir` only) */
   profile?: { file: string; load: string[]; setups: string[] };
 }
@@ -74,7 +83,10 @@ const WARM_UP = 50;
 export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promise<ServerFigures> {
   const profiling = kind === 'turnpike' && plan.profileDir !== undefined;
   const before = profiling ? profilesIn(plan.profileDir!) : new Set<string>();
-  const server = await startServer(kind, plan.setup, profiling ? ['--cpu-prof', `--cpu-prof-dir=${plan.profileDir}`] : []);
+  const log = new ServerLogWatch();
+  const nodeArgs = profiling ? ['--cpu-prof', `--cpu-prof-dir=${plan.profileDir}`] : [];
+  const server = await startServer(kind, plan.setup, plan.choice, { nodeArgs, onLine: log.onLine });
+  log.serving();
   const sampler = new CpuSampler(server.pid);
   let figures: ServerFigures;
   let load: UclientLoadResult;
@@ -105,6 +117,9 @@ export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promis
     await server.stop();
     await closeSockets(clientSockets);
   }
+  // Read once the server has exited, so that what it said while stopping counts too.
+  figures.serverLog = log.notes();
+  figures.dataPlane = log.dataPlane;
   if (profiling) figures.profile = profileSummary(plan.profileDir!, before, load.steady?.window, setupWindow);
   return figures;
 }

@@ -3,7 +3,7 @@
  * rounds for each server side by side with the ratio Turnpike/coturn. Pure formatting.
  */
 import type { LoadFigures, ServerFigures } from './measure.ts';
-import type { ServerKind } from './servers.ts';
+import type { ServerKind } from '../../harness/servers.ts';
 
 /** One figure of the summary table. */
 export interface SummaryRow {

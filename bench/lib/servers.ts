@@ -1,30 +1,29 @@
 /**
- * The two servers under test, started from one coturn command line: Debian's coturn
- * (`turnserver`) with ONE relay thread (`-m 1`), and Turnpike's `turnpike turnserver` given the
- * same options plus the two Turnpike-only ones that make it behave as coturn does here
- * (`--rfc5766-channel-numbers`: turnutils_uclient binds channels up to 0x7FFF, RFC 5766 §11;
- * `--unauthenticated-rate-limit=0`: every bench client shares 127.0.0.1, and coturn has no
- * such per-IP budget). Also coturn's UDP echo peer, `turnutils_peer`.
+ * The two servers under test, started from one coturn command line: a coturn `turnserver`
+ * (Debian's unless the bench is given another) with the same number of relay threads (`-m`,
+ * one by default), and Turnpike's `turnpike turnserver` given the same options plus the
+ * Turnpike-only ones that make it behave as coturn does here (`--rfc5766-channel-numbers`:
+ * turnutils_uclient binds channels up to 0x7FFF, RFC 5766 §11; `--unauthenticated-rate-limit=0`:
+ * every bench client shares 127.0.0.1, and coturn has no such per-IP budget) and, when asked,
+ * its data plane (`--data-plane=native|js`). A newer coturn gets the shared line worded as it
+ * wants it (coturn-binary.ts). Also coturn's UDP echo peer, `turnutils_peer`.
+ *
+ * The commands come from harness/servers.ts and are launched by harness/children.ts, as the
+ * tests launch theirs; the bench only adds what harness's `launchTurnServer` cannot express: a
+ * coturn binary at another path, and `taskset -c` in front of a server pinned to some CPUs.
  */
-import dgram from 'node:dgram';
-import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spawnTracked, type TrackedChild } from './children.ts';
+import { launch, type Command, type TrackOptions } from '../../harness/children.ts';
+import { answersBinding } from '../../harness/ready.ts';
+import { COTURN, coturnMissing, launchPeer, turnserverCommand, type Launched, type ServerKind } from '../../harness/servers.ts';
+import type { Adaptation } from './coturn-binary.ts';
 
-/** Which server. */
-export type ServerKind = 'coturn' | 'turnpike';
-
-/** Where Debian installs coturn and its utilities. */
-export const COTURN_BINARY = '/usr/bin/turnserver';
-export const UCLIENT_BINARY = '/usr/bin/turnutils_uclient';
-export const PEER_BINARY = '/usr/bin/turnutils_peer';
-
-/** True when coturn, turnutils_uclient and turnutils_peer are all installed. */
-export function coturnInstalled(): boolean {
-  return existsSync(COTURN_BINARY) && existsSync(UCLIENT_BINARY) && existsSync(PEER_BINARY);
+/** True when turnutils_uclient, turnutils_peer and the coturn `turnserver` at `coturnPath` are all installed. */
+export function coturnInstalled(coturnPath: string = COTURN.turnserver): boolean {
+  if (coturnMissing('uclient', 'peer') !== false) return false;
+  return coturnPath === COTURN.turnserver ? coturnMissing('turnserver') === false : true;
 }
 
 /** What both servers are started with. */
@@ -37,20 +36,33 @@ export interface ServerSetup {
   password: string;
 }
 
-/** A running server. */
-export interface BenchServer {
-  readonly kind: ServerKind;
-  readonly pid: number;
-  readonly child: TrackedChild;
-  stop(): Promise<void>;
+/** Turnpike's data planes (`--data-plane`). */
+export type DataPlaneKind = 'native' | 'js';
+
+/** Which servers run and how, beyond the setup they share. */
+export interface ServerChoice {
+  /** the coturn turnserver, and how its command line differs from the shared one */
+  coturn: { path: string; adaptations: Adaptation[] };
+  /** Turnpike's `--data-plane=…`; undefined leaves Turnpike's default */
+  dataPlane: DataPlaneKind | undefined;
+  /** `-m` of both servers */
+  relayThreads: number;
+  /** `taskset -c LIST` for both servers; undefined leaves them unpinned */
+  serverCpus: string | undefined;
 }
 
-const TURNPIKE_ENTRY = fileURLToPath(new URL('../../bin/turnpike.js', import.meta.url));
+/** Debian's coturn, one relay thread, Turnpike's default data plane, nothing pinned. */
+export const DEFAULT_CHOICE: ServerChoice = {
+  coturn: { path: COTURN.turnserver, adaptations: [] },
+  dataPlane: undefined,
+  relayThreads: 1,
+  serverCpus: undefined,
+};
 
-/** The coturn command line shared by both servers (loopback only, one relay thread). */
-export function commonArgs(s: ServerSetup, pidFile: string): string[] {
+/** The coturn command line shared by both servers (loopback only, `relayThreads` relay threads). */
+export function commonArgs(s: ServerSetup, pidFile: string, relayThreads = 1): string[] {
   return [
-    '-n', '-m', '1', '--no-cli', '--no-tls', '--no-dtls',
+    '-n', '-m', String(relayThreads), '--no-cli', '--no-tls', '--no-dtls',
     '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${s.port}`,
     `--min-port=${s.minPort}`, `--max-port=${s.maxPort}`, '--allow-loopback-peers',
     '-a', '-u', `${s.user}:${s.password}`, '-r', s.realm,
@@ -61,73 +73,63 @@ export function commonArgs(s: ServerSetup, pidFile: string): string[] {
 /** Turnpike-only options that make it take coturn's load generator as coturn does (see above). */
 export const TURNPIKE_EXTRA_ARGS = ['--rfc5766-channel-numbers', '--unauthenticated-rate-limit=0'];
 
+/** The options one server is started with. */
+export function serverOptions(kind: ServerKind, s: ServerSetup, pidFile: string, choice: ServerChoice = DEFAULT_CHOICE): string[] {
+  const shared = commonArgs(s, pidFile, choice.relayThreads);
+  if (kind === 'coturn') {
+    const { adaptations } = choice.coturn;
+    const omitted = new Set(adaptations.filter((a) => a.action === 'omit').map((a) => a.option));
+    return [...shared.filter((a) => !omitted.has(a)), ...adaptations.filter((a) => a.action === 'add').map((a) => a.option)];
+  }
+  return [...shared, ...TURNPIKE_EXTRA_ARGS, ...(choice.dataPlane === undefined ? [] : [`--data-plane=${choice.dataPlane}`])];
+}
+
+/** `command` run on `cpus` only (`taskset -c CPUS command…`; taskset execs it, so the pid is the server's). */
+export function pinned(command: Command, cpus: string | undefined): Command {
+  return cpus === undefined ? command : { command: 'taskset', args: ['-c', cpus, command.command, ...command.args] };
+}
+
 /** The executable and arguments for one server; `nodeArgs` go to Node before Turnpike's entry. */
-export function serverCommand(kind: ServerKind, s: ServerSetup, pidFile: string, nodeArgs: string[] = []): { command: string; args: string[] } {
-  if (kind === 'coturn') return { command: COTURN_BINARY, args: commonArgs(s, pidFile) };
-  return { command: process.execPath, args: [...nodeArgs, TURNPIKE_ENTRY, 'turnserver', ...commonArgs(s, pidFile), ...TURNPIKE_EXTRA_ARGS] };
+export function serverCommand(kind: ServerKind, s: ServerSetup, pidFile: string, choice: ServerChoice = DEFAULT_CHOICE, nodeArgs: string[] = []): Command {
+  const options = serverOptions(kind, s, pidFile, choice);
+  const command = kind === 'coturn' ? { command: choice.coturn.path, args: options } : turnserverCommand('turnpike', options, nodeArgs);
+  return pinned(command, choice.serverCpus);
+}
+
+/** How a server is launched beyond its command line. */
+export interface StartOptions {
+  /** Node options before Turnpike's entry, e.g. `--cpu-prof` (Turnpike only) */
+  nodeArgs?: string[];
+  /** sees each line the server prints */
+  onLine?: TrackOptions['onLine'];
 }
 
 /** Starts a server and resolves once it answers a STUN Binding request (RFC 8489 §6). */
-export async function startServer(kind: ServerKind, s: ServerSetup, nodeArgs: string[] = []): Promise<BenchServer> {
+export async function startServer(kind: ServerKind, s: ServerSetup, choice: ServerChoice = DEFAULT_CHOICE, opts: StartOptions = {}): Promise<Launched> {
   const pidFile = path.join(tmpdir(), `turnpike-bench-${kind}-${s.port}.pid`);
-  const { command, args } = serverCommand(kind, s, pidFile, nodeArgs);
-  const child = spawnTracked(command, args);
+  // coturn leaves its pid file behind.
+  const removePidFile = (): void => rmSync(pidFile, { force: true });
+  let child: Launched['child'];
   try {
-    await untilAnswers(s.port, 10_000, child);
+    child = await launch(serverCommand(kind, s, pidFile, choice, opts.nodeArgs), answersBinding(s.port), { onLine: opts.onLine });
   } catch (err) {
-    await child.stop();
-    rmSync(pidFile, { force: true });
+    removePidFile();
     throw err;
   }
-  const stop = async (): Promise<void> => {
-    await child.stop();
-    rmSync(pidFile, { force: true });
+  return {
+    kind,
+    port: s.port,
+    pid: child.pid,
+    child,
+    output: () => child.output(),
+    async stop() {
+      await child.stop();
+      removePidFile();
+    },
   };
-  return { kind, pid: child.pid, child, stop };
 }
 
-/** Starts `turnutils_peer` on a port and resolves once it echoes a datagram. */
-export async function startPeer(port: number): Promise<TrackedChild> {
-  const child = spawnTracked(PEER_BINARY, ['-p', String(port), '-L', '127.0.0.1']);
-  try {
-    await untilAnswers(port, 10_000, child, Buffer.from('ping'));
-  } catch (err) {
-    await child.stop();
-    throw err;
-  }
-  return child;
-}
-
-/** RFC 8489 §5: a Binding request is type 0x0001, length 0, the magic cookie and a 96-bit id. */
-function bindingRequest(): Buffer {
-  const b = Buffer.alloc(20);
-  b.writeUInt16BE(0x0001, 0);
-  b.writeUInt32BE(0x2112a442, 4);
-  randomBytes(12).copy(b, 8);
-  return b;
-}
-
-/** Sends `probe` (a Binding request by default) every 100 ms until anything comes back. */
-function untilAnswers(port: number, limitMs: number, child: TrackedChild, probe: Buffer = bindingRequest()): Promise<void> {
-  const socket = dgram.createSocket('udp4');
-  return new Promise<void>((resolve, reject) => {
-    let done = false;
-    const finish = (err?: Error): void => {
-      if (done) return;
-      done = true;
-      clearInterval(ticker);
-      clearTimeout(deadline);
-      socket.close();
-      if (err) reject(err);
-      else resolve();
-    };
-    void child.exited.then((code) => finish(new Error(`process exited (${code}) before answering on 127.0.0.1:${port}:\n${child.output()}`)));
-    socket.on('message', () => finish());
-    // ICMP port unreachable while the server starts: keep asking.
-    socket.on('error', () => {});
-    const send = (): void => socket.send(probe, port, '127.0.0.1');
-    const ticker = setInterval(send, 100);
-    const deadline = setTimeout(() => finish(new Error(`nothing answered on 127.0.0.1:${port} within ${limitMs} ms:\n${child.output()}`)), limitMs);
-    socket.bind(0, '127.0.0.1', send);
-  });
+/** Starts `turnutils_peer -p PORT -L 127.0.0.1` and resolves once it echoes a datagram. */
+export function startPeer(port: number): Promise<Launched> {
+  return launchPeer('coturn', port);
 }

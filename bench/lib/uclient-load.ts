@@ -9,9 +9,8 @@
  * summary.
  */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { spawnTracked } from './children.ts';
-import { UCLIENT_BINARY } from './servers.ts';
+import { spawnTracked } from '../../harness/children.ts';
+import { coturnCommand, turnpikeCommand } from '../../harness/servers.ts';
 import { estimateWindow, middleOf, receivedAt, unionWindow, type ProgressSample, type TimeWindow } from './window.ts';
 
 /** What the load is made of. */
@@ -70,11 +69,10 @@ export function uclientArgs(o: UclientLoadOptions): string[] {
   ];
 }
 
-const TURNPIKE_ENTRY = fileURLToPath(new URL('../../bin/turnpike.js', import.meta.url));
-
 /** True when this tree has a working `turnpike uclient` with a JSON summary. */
 export function turnpikeUclientAvailable(): boolean {
-  const r = spawnSync(process.execPath, [TURNPIKE_ENTRY, 'uclient', '--help'], { encoding: 'utf8', timeout: 10_000 });
+  const { command, args } = turnpikeCommand(['uclient', '--help']);
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 });
   return r.status === 0 && r.stdout.includes('--json') && r.stdout.includes('--duration');
 }
 
@@ -87,7 +85,7 @@ export function turnpikeUclientArgs(o: UclientLoadOptions): string[] {
 async function runTurnpikeOne(o: UclientLoadOptions): Promise<UclientOutcome> {
   let summary: { sentMessages?: number; receivedMessages?: number; transmitSeconds?: number } = {};
   let endedAt = 0;
-  const child = spawnTracked(process.execPath, [TURNPIKE_ENTRY, ...turnpikeUclientArgs(o)], (line) => {
+  const onLine = (line: string): void => {
     if (!line.startsWith('{')) return;
     endedAt = performance.now();
     try {
@@ -95,7 +93,8 @@ async function runTurnpikeOne(o: UclientLoadOptions): Promise<UclientOutcome> {
     } catch {
       // reported below as nothing sent
     }
-  });
+  };
+  const child = spawnTracked(turnpikeCommand(turnpikeUclientArgs(o)), { onLine });
   const timer = setTimeout(() => void child.stop(1000), o.timeoutMs);
   const exit = await child.exited;
   clearTimeout(timer);
@@ -111,13 +110,14 @@ async function runOne(o: UclientLoadOptions): Promise<UclientOutcome> {
   const samples: ProgressSample[] = [];
   let sent = 0;
   let received = 0;
-  const child = spawnTracked(UCLIENT_BINARY, uclientArgs(o), (line) => {
+  const onLine = (line: string): void => {
     const m = PROGRESS.exec(line);
     if (m === null) return;
     sent = Number(m[1]);
     received = Number(m[2]);
     samples.push({ at: performance.now(), sent, received });
-  });
+  };
+  const child = spawnTracked(coturnCommand('uclient', uclientArgs(o)), { onLine });
   const timer = setTimeout(() => void child.stop(1000), o.timeoutMs);
   const exit = await child.exited;
   clearTimeout(timer);

@@ -1,6 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { isIPv4 } from 'node:net';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
+import { formatIp, isIpv4Mapped } from '../net/ip-format.ts';
+import { parseIpAddress } from '../net/ip-parse.ts';
 import { constantTimeEqual } from './constant-time.ts';
 
 /**
@@ -142,14 +143,20 @@ function nonceMac(secret: KeyObject, prefix: string, stamp: Uint8Array, clientIp
     .update(Buffer.from([FORMAT_VERSION]))
     .update(prefix, 'latin1')
     .update(stamp)
-    .update(canonicalIp(clientIp), 'utf8')
+    .update(nonceClientIp(clientIp), 'utf8')
     .digest()
     .subarray(0, MAC_BYTES);
 }
 
-/** The same client seen through a dual-stack socket ("::ffff:192.0.2.1") and a v4 one must match. */
-function canonicalIp(ip: string): string {
-  const lower = ip.toLowerCase();
-  const mapped = lower.startsWith('::ffff:') ? lower.slice(7) : '';
-  return isIPv4(mapped) ? mapped : lower;
+/**
+ * The client address a nonce is bound to, in one spelling: canonical text, and the IPv4
+ * address itself for an IPv4-mapped one (RFC 4291 §2.5.5.2), because the same client seen
+ * through a dual-stack socket ("::ffff:192.0.2.1") and an IPv4 one must match.
+ */
+function nonceClientIp(ip: string): string {
+  const parsed = parseIpAddress(ip);
+  // Not an address (a zone id, a test's placeholder): bound to the text as it came, any case.
+  if (parsed === undefined) return ip.toLowerCase();
+  if (parsed.family === 'IPv6' && isIpv4Mapped(parsed.bytes)) return formatIp('IPv4', parsed.bytes, 12);
+  return formatIp(parsed.family, parsed.bytes);
 }

@@ -3,9 +3,9 @@
  * relay tests — every datagram goes back to where it came from.
  */
 import dgram from 'node:dgram';
-import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
+import { parseIpAddress } from '../net/ip-parse.ts';
 
 const USAGE = `Usage: turnpike peer [options]
 
@@ -25,7 +25,9 @@ export async function startEchoPeer(ips: string[], port: number, pair = false): 
   const sockets: dgram.Socket[] = [];
   const binds = pair ? ips.flatMap((ip) => [[ip, port], [ip, port + 1]] as const) : ips.map((ip) => [ip, port] as const);
   for (const [ip, port] of binds) {
-    const s = dgram.createSocket({ type: isIP(ip) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(ip) === 6, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    // A local address to bind, so a link-local zone id is fine.
+    const v6 = parseIpAddress(ip, { zone: true })?.family === 'IPv6';
+    const s = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
     await new Promise<void>((resolve, reject) => {
       s.once('error', (e) => reject(new TurnpikeError(ErrorCode.LISTEN_FAILED, `cannot listen on ${ip}:${port}: ${e.message}`)));
       s.bind(port, ip, () => resolve());

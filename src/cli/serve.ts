@@ -6,9 +6,9 @@
  * API key only while it listens on loopback (the demo mode). Never an open relay.
  */
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
 import { loadTurnserverConfig, turnserverUsage, type Config, type LoadedConfig } from '../config/index.ts';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
+import { parseIpAddress } from '../net/ip-parse.ts';
 import { createWebServer, type WebServer } from '../http/server.ts';
 import { registerPages } from '../http/pages.ts';
 import { iceUris } from '../http/ice-uris.ts';
@@ -24,7 +24,11 @@ const CREDENTIAL_TTL = 86_400;
 
 /** Is this a loopback address (the web API's demo mode)? */
 export function isLoopback(ip: string): boolean {
-  return ip === '::1' || ip === 'localhost' || (isIP(ip) === 4 && ip.startsWith('127.'));
+  if (ip === 'localhost') return true;
+  const a = parseIpAddress(ip);
+  if (a?.family === 'IPv4') return a.bytes[0] === 127;
+  // ::1 however it is spelled (RFC 4291 §2.5.3).
+  return a !== undefined && a.bytes[15] === 1 && a.bytes.subarray(0, 15).every((b) => b === 0);
 }
 
 /**

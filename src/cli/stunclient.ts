@@ -4,11 +4,11 @@
  * (`IPv4. UDP reflexive addr: 203.0.113.7:40123`).
  */
 import dgram from 'node:dgram';
-import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { formatAddress, getAttribute } from '../stun/index.ts';
 import { Attr, Method, MessageClass } from '../stun/types.ts';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
+import { parseIpAddress } from '../net/ip-parse.ts';
 import { newTransactionId, UdpTransactions } from '../client/transactions.ts';
 
 const USAGE = `Usage: turnpike stunclient [options] HOST
@@ -47,7 +47,9 @@ export async function stunclientCommand(argv: string[]): Promise<number> {
   const port = Number(values.port);
   if (host === undefined || positionals.length > 1) throw new TurnpikeError(ErrorCode.USAGE, `expected one HOST\n\n${USAGE}`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TurnpikeError(ErrorCode.USAGE, `--port '${values.port}': expected 1-65535`);
-  const v6 = isIP(host) === 6 || (values['local-ip'] !== undefined && isIP(values['local-ip']) === 6);
+  // Both are used on this host's sockets, where a link-local zone id means something.
+  const isV6 = (ip: string | undefined): boolean => ip !== undefined && parseIpAddress(ip, { zone: true })?.family === 'IPv6';
+  const v6 = isV6(host) || isV6(values['local-ip']);
   const socket = dgram.createSocket(v6 ? 'udp6' : 'udp4');
   await new Promise<void>((resolve) => socket.bind(0, values['local-ip'], () => resolve()));
   const tx = new UdpTransactions(socket);

@@ -3,9 +3,9 @@
  * meanings unchanged (`-e` peer IP, `-r` peer port, `-m` clients, `-n` messages, `-l` length,
  * `-z` interval, …) plus Turnpike's own long options. Pure: argv in, typed options out.
  */
-import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
+import { parseIpAddress } from '../net/ip-parse.ts';
 
 /** Everything one `uclient` run needs, with coturn's defaults filled in. */
 export interface UclientOptions {
@@ -175,8 +175,9 @@ export function parseUclientArgs(argv: readonly string[]): ParsedUclientArgs {
   if (v.password !== undefined && v.user === undefined) throw usageError('-w needs a user name (-u)');
   const clientToClient = v['client-to-client'];
   if (!clientToClient && v['peer-ip'] === undefined) throw usageError('give the echo peer with -e PEER-IP (or use -y for client to client)');
-  for (const [flag, ip] of [['-e', v['peer-ip']], ['-L', v['local-ip']]] as const) {
-    if (ip !== undefined && isIP(ip) === 0) throw usageError(`${flag} '${ip}': expected an IP address`);
+  // The peer goes into XOR-PEER-ADDRESS, which has no room for a zone id; the local address is bound here.
+  for (const [flag, ip, zone] of [['-e', v['peer-ip'], false], ['-L', v['local-ip'], true]] as const) {
+    if (ip !== undefined && parseIpAddress(ip, { zone }) === undefined) throw usageError(`${flag} '${ip}': expected an IP address`);
   }
   const clients = integer('-m', v.clients, 1, 100000);
   if (clientToClient && clients % 2 !== 0) throw usageError(`-m ${clients}: -y pairs clients, so the number must be even`);

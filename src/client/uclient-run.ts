@@ -5,11 +5,11 @@
  * sockets. Returns the summary; printing is the command's business.
  */
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { TransportAddress } from '../stun/types.ts';
 import { formatAddress } from '../stun/index.ts';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
+import { parseIpAddress } from '../net/ip-parse.ts';
 import { channelDataTemplate, sendIndicationTemplate } from './relay-payload.ts';
 import { RelayStats } from './relay-stats.ts';
 import { runTraffic, type TrafficEndpoint } from './relay-traffic.ts';
@@ -55,15 +55,21 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
 }
 
 async function resolveServer(o: UclientOptions): Promise<ServerEndpoint> {
+  // Addresses of this host's sockets: a link-local zone id is fine.
+  const familyOf = (text: string): 4 | 6 | undefined => {
+    const family = parseIpAddress(text, { zone: true })?.family;
+    return family === undefined ? undefined : family === 'IPv6' ? 6 : 4;
+  };
   let ip = o.server;
-  if (isIP(ip) === 0) {
+  if (familyOf(ip) === undefined) {
     try {
-      ip = (await lookup(o.server, o.localIp === undefined ? {} : { family: isIP(o.localIp) as 4 | 6 })).address;
+      const local = o.localIp === undefined ? undefined : familyOf(o.localIp);
+      ip = (await lookup(o.server, local === undefined ? {} : { family: local })).address;
     } catch (err) {
       throw new TurnpikeError(ErrorCode.USAGE, `cannot resolve the server name '${o.server}': ${(err as Error).message}`);
     }
   }
-  return { ip, port: o.serverPort, family: isIP(ip) === 6 ? 6 : 4, localIp: o.localIp };
+  return { ip, port: o.serverPort, family: familyOf(ip) ?? 4, localIp: o.localIp };
 }
 
 function credentialsFor(o: UclientOptions, wallNow: number): LongTermCredentials | undefined {

@@ -57,6 +57,8 @@ export function defaultConfig(): Config {
     maxChannelsPerAllocation: 64,
     rfc5766ChannelNumbers: false,
     unauthenticatedRateLimit: 20,
+    dataPlane: 'auto',
+    relayThreads: 0,
     unauthenticatedBurst: 100,
     authenticatedSourceRateLimit: 1000,
     authenticatedSourceSeconds: 300,

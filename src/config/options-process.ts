@@ -27,7 +27,10 @@ export const processOptions: readonly OptionSpec[] = [
   }),
   valued({
     name: 'relay-threads', short: 'm', area, type: integer(0, 65535), default: 'the number of CPUs',
-    meaning: 'number of relay threads', status: S.Warn, note: oneLoop,
+    meaning: 'number of relay threads',
+    status: S.Supported,
+    note: "threads of the native data plane (0: one per CPU, coturn's default; at most 64); the js data plane relays on one",
+    set: (t, v) => { t.config.relayThreads = v; },
   }),
   valued({
     name: 'ne', area, type: integer(1, 3), meaning: "coturn's internal network engine type",

@@ -45,6 +45,11 @@ export const turnpikeOptions: readonly OptionSpec[] = [
     },
   }),
   valued({
+    name: 'data-plane', area, turnpikeOnly, type: oneOf(['auto', 'native', 'js']), default: 'auto',
+    meaning: "what relays UDP traffic: 'native' (the addon built at install: threads, batched system calls, no JavaScript per datagram), 'js' (Node's dgram), or 'auto' (native when it was built, js otherwise, saying why at start-up)",
+    status: S.Supported, set: (t, v) => { t.config.dataPlane = v; },
+  }),
+  valued({
     name: 'log-format', area, turnpikeOnly, type: oneOf(['text', 'json']), default: 'text',
     meaning: "log lines as text, or as one JSON object a line ('json')",
     status: S.Supported, set: (t, v) => { t.config.log.format = v; },

@@ -103,6 +103,10 @@ export interface Config {
   /** accept RFC 5766's channel numbers 0x4000-0x7FFF, not only RFC 8656's 0x4000-0x4FFF */
   rfc5766ChannelNumbers: boolean;
   unauthenticatedRateLimit: number;
+  /** `data-plane`: what relays UDP traffic */
+  dataPlane: 'auto' | 'native' | 'js';
+  /** `relay-threads` / `-m`: 0 = one per CPU */
+  relayThreads: number;
   unauthenticatedBurst: number;
   authenticatedSourceRateLimit: number;
   authenticatedSourceSeconds: number;

@@ -3,7 +3,9 @@
  * when the text does not fit. The option table pairs every option with one of these.
  */
 
-import { cidrAsRange, ipFamily, ipValue } from './ip-text.ts';
+import { parseIp } from '../net/ip.ts';
+import { parseIpAddress } from '../net/ip-parse.ts';
+import { cidrAsRange, ipFamily } from './ip-text.ts';
 import type { ExternalIp, StaticUser } from './types.ts';
 
 /** A parse result: the value, or a failure with an optional more precise expectation. */
@@ -79,11 +81,7 @@ export function oneOf<const W extends string>(words: readonly W[]): ValueType<W>
 export const bindAddress: ValueType<string> = {
   hint: '<ip>',
   expected: 'an IPv4 or IPv6 address (host names are not resolved)',
-  parse(raw) {
-    const zone = raw.indexOf('%');
-    const address = zone >= 0 ? raw.slice(0, zone) : raw;
-    return ipFamily(address) === 6 || (ipFamily(address) === 4 && zone < 0) ? ok(raw) : fail();
-  },
+  parse: (raw) => (parseIpAddress(raw, { zone: true }) ? ok(raw) : fail()),
 };
 
 /** An IP address without zone id. */
@@ -114,11 +112,13 @@ export const ipRange: ValueType<string> = {
   parse(raw) {
     const cidr = cidrAsRange(raw);
     if (cidr) return fail(`an IP address or a range 'IP1-IP2' (CIDR is not accepted; write '${cidr}')`);
-    const [first, last, extra] = raw.split('-');
-    if (extra !== undefined || !ipFamily(first)) return fail();
-    if (last === undefined) return ok(raw);
-    if (ipFamily(last) !== ipFamily(first)) return fail();
-    if (ipValue(first) > ipValue(last)) return fail("a range 'IP1-IP2' whose first address is not after the last");
+    const [firstText, lastText, extra] = raw.split('-');
+    const first = parseIp(firstText);
+    if (extra !== undefined || first === undefined) return fail();
+    if (lastText === undefined) return ok(raw);
+    const last = parseIp(lastText);
+    if (last === undefined || last.family !== first.family) return fail();
+    if (first.value > last.value) return fail("a range 'IP1-IP2' whose first address is not after the last");
     return ok(raw);
   },
 };

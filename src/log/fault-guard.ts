@@ -7,20 +7,23 @@
  */
 
 /** Where a fault was caught: one of a fixed set, so counters and logs stay bounded. */
-export type FaultSite =
-  | 'udp-ingress'
-  | 'stream-ingress'
-  | 'relay-peer'
-  | 'relay-open'
-  | 'credential-answer'
-  | 'housekeeping'
-  | 'http'
-  | 'websocket';
+export const FAULT_SITES = [
+  'udp-ingress',
+  'stream-ingress',
+  'relay-peer',
+  'relay-open',
+  'credential-answer',
+  'housekeeping',
+  'data-plane',
+  'http',
+  'websocket',
+] as const;
+export type FaultSite = (typeof FAULT_SITES)[number];
 
 /** What the guard reports through. */
 export interface FaultGuardOptions {
   /** counts one fault under its reason (`fault-<site>`) */
-  count(reason: string): void;
+  count(reason: `fault-${FaultSite}`): void;
   /** writes a log line (at most once per reason per interval) */
   log(reason: string, fields: { error: string; name: string; stack: string | undefined; suppressed: number }): void;
   /** the clock (ms) */
@@ -43,7 +46,7 @@ export class FaultGuard {
 
   /** Records a fault caught while handling one input at `site`. Never throws. */
   fault(site: FaultSite, err: unknown): void {
-    const reason = `fault-${site}`;
+    const reason = `fault-${site}` as const;
     try {
       this.#o.count(reason);
       const now = this.#o.now();
@@ -76,7 +79,7 @@ export class FaultGuard {
 }
 
 /** A guard that only counts into a map: for tests and for code that runs without a logger. */
-export function countingFaultGuard(counts = new Map<string, number>()): FaultGuard {
+export function countingFaultGuard(counts: Map<string, number> = new Map()): FaultGuard {
   return new FaultGuard({
     count: (r) => counts.set(r, (counts.get(r) ?? 0) + 1),
     log: () => {},

@@ -6,7 +6,7 @@
 import { networkInterfaces } from 'node:os';
 import type { Config } from '../config/types.ts';
 import type { AddressFamily } from '../stun/types.ts';
-import type { RelayAddress } from './relay-sockets.ts';
+import type { RelayAddress } from '../turn/relay-plan.ts';
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 

@@ -71,6 +71,5 @@ export function ingest(ing: Ingress, transport: ClientTransport, ip: string, por
 function lookupFailed(ing: Ingress, err: unknown): void {
   // A broken user database must not take the server down: the request is dropped and counted,
   // and the client retransmits.
-  ing.core.counters.drop('credential-store-error');
-  ing.core.output.event('auth-failed', { reason: 'credential-store-error', error: err instanceof Error ? err.message : String(err) });
+  ing.core.credentialStoreFailed(err);
 }

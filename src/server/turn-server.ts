@@ -10,17 +10,16 @@ import type { CredentialStore } from '../auth/credential-store.ts';
 import { createNonceService } from '../auth/nonce.ts';
 import type { Logger } from '../log/logger.ts';
 import { createPeerPolicy } from '../turn/peer-policy.ts';
-import { RelayPortAllocator } from '../turn/relay-port-allocator.ts';
 import { TurnCore } from '../turn/turn-core.ts';
 import type { TurnCoreOptions } from '../turn/core-options.ts';
 import type { CoreOutput } from '../turn/core-output.ts';
 import type { Ingress } from './ingress.ts';
 import { resolveListeningIps, resolveRelayAddresses } from './addresses.ts';
-import { RelaySockets } from './relay-sockets.ts';
 import { listenStream, type StreamListener } from './stream-listener.ts';
-import { listenUdp, type UdpListener } from './udp-listener.ts';
+import { createDataPlane } from '../dataplane/index.ts';
+import type { DataPlane, UdpListening } from '../dataplane/types.ts';
 import { tlsServerOptions } from './tls-context.ts';
-import { FaultGuard } from '../log/fault-guard.ts';
+import { FaultGuard, type FaultSite } from '../log/fault-guard.ts';
 
 /** The product name and version in SOFTWARE and logs. */
 export const SOFTWARE = 'Turnpike 0.1.0';
@@ -28,6 +27,8 @@ export const SOFTWARE = 'Turnpike 0.1.0';
 /** A running STUN/TURN server. */
 export interface RunningTurnServer {
   readonly core: TurnCore;
+  /** the data plane relaying for it (`js` or `native`) */
+  readonly plane: DataPlane;
   /** what is listening, e.g. `udp 127.0.0.1:3478` */
   readonly listeners: { protocol: string; ip: string; port: number }[];
   /** relay addresses and what is advertised for them */
@@ -80,24 +81,25 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   const log = opts.logger;
   const now = opts.now ?? Date.now;
   const relayAddresses = resolveRelayAddresses(config);
-  const ports = new RelayPortAllocator(config.minPort, config.maxPort, randomBytes);
   // Counted into the core's drop counters once the core exists (faults need the core to count).
-  let countFault = (_reason: string): void => {};
+  let countFault = (_reason: `fault-${FaultSite}`): void => {};
   const guard = new FaultGuard({
     count: (reason) => countFault(reason),
     log: (reason, fields) => log.error(reason, fields),
     now,
   });
-  const relay = new RelaySockets(ports, relayAddresses, now, guard);
+  const plane = await createDataPlane(config, { relayAddresses, now, guard, log });
   const output: CoreOutput = {
-    sendToPeer: (r, ip, port, data) => relay.sendToPeer(r, ip, port, data),
-    openRelays: (a, req) => relay.openRelays(a, req),
-    closeRelays: (a) => relay.closeRelays(a),
+    sendToPeer: (r, ip, port, data) => plane.sendToPeer(r, ip, port, data),
+    openRelays: (a, req) => plane.openRelays(a, req),
+    closeRelays: (a) => plane.closeRelays(a),
+    upsert: (entry) => plane.upsert(entry),
+    remove: (id) => plane.remove(id),
     event: (name, fields) => log.log(name === 'auth-failed' || name === 'peer-denied' || name === 'request-refused' ? 'debug' : 'info', name, fields),
   };
   const core = new TurnCore(
     {
-      options: coreOptionsFrom(config, relay.families),
+      options: coreOptionsFrom(config, [...new Set(relayAddresses.map((a) => a.family))]),
       nonces: createNonceService({
         secret: config.statelessNonceSecret ?? randomBytes(32),
         // A rotation: nonces signed under the earlier secrets stay good for one nonce lifetime.
@@ -112,7 +114,6 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     },
     now(),
   );
-  relay.core = core;
   countFault = (reason) => core.counters.drop(reason);
   const store =
     opts.store ??
@@ -125,10 +126,12 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
       restApiSeparator: config.restApiSeparator,
     });
   const ingress: Ingress = { core, store, now, guard };
-  const udp: UdpListener[] = [];
+  plane.attach(core, ingress);
+  const udp: UdpListening[] = [];
   const streams: StreamListener[] = [];
   const closeAll = async (): Promise<void> => {
-    await Promise.all([...udp.map((l) => l.close()), ...streams.map((l) => l.close())]);
+    await Promise.all(streams.map((l) => l.close()));
+    await plane.close();
   };
   const tlsOptions = config.noTls ? undefined : tlsServerOptions(config.tls);
   if (tlsOptions && !config.noDtls) log.warn('dtls-not-supported', { message: 'DTLS listeners are not supported yet; TLS is served on tls-listening-port' });
@@ -139,7 +142,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   try {
     for (const { ip, optional } of resolveListeningIps(config)) {
       try {
-        if (!config.noUdp) udp.push(await listenUdp(ingress, ip, config.listeningPort));
+        if (!config.noUdp) udp.push(await plane.listenUdp(ip, config.listeningPort));
         if (!config.noTcp) streams.push(await listenStream(ingress, ip, config.listeningPort, undefined, detectTls));
         if (tls && tlsOptions) {
           const tlsServer = tls.createServer(tlsOptions);
@@ -159,7 +162,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   const timer = setInterval(guard.wrap('housekeeping', () => {
     const t = now();
     core.tick(t);
-    relay.tick(t);
+    plane.tick(t);
   }), 1000);
   timer.unref();
   const listeners = [
@@ -168,17 +171,13 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   ];
   return {
     core,
+    plane,
     listeners,
     relays: relayAddresses.map((r) => ({ ip: r.ip, advertisedIp: r.advertisedIp })),
-    relayPorts: () => ({
-      inUse: relayAddresses.reduce((n, r) => n + ports.inUse(r.ip), 0),
-      busy: relayAddresses.reduce((n, r) => n + ports.busy(r.ip), 0),
-      reserved: ports.reservations,
-    }),
+    relayPorts: () => plane.relayPorts(),
     close: async () => {
       clearInterval(timer);
-      for (const alloc of [...core.allocations.values()]) core.deleteAllocation(alloc, now(), 'shutdown');
-      relay.closeHeld();
+      for (const alloc of core.allocations()) core.deleteAllocation(alloc, now(), 'shutdown');
       await closeAll();
       await store.close?.();
     },

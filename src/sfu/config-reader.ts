@@ -3,8 +3,8 @@
  * matches keys. Every bad value or unknown key becomes a `TurnpikeError` naming the file, the
  * line, the key path and what would be accepted.
  */
-import { isIP } from 'node:net';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
+import { parseIpAddress } from '../net/ip-parse.ts';
 
 /** Where a key sits in the source text, for error messages. */
 export interface ConfigSource {
@@ -189,9 +189,9 @@ export class TableReader {
   }
 }
 
-/** Returns a reason when `s` is not an IPv4/IPv6 literal. */
+/** Returns a reason when `s` is not an IPv4/IPv6 literal (no zone id: ICE candidates cannot carry one). */
 export function checkIp(s: string): string | undefined {
-  return isIP(s) === 0 ? 'expected an IP address' : undefined;
+  return parseIpAddress(s) === undefined ? 'expected an IP address' : undefined;
 }
 
 /** Returns a reason when `s` is not "host:port" (IPv6 in brackets). */

@@ -5,7 +5,8 @@
  */
 
 /** What a packet is, judged by its first byte (RFC 7983 §7, RFC 9443 §3). */
-export type PacketKind = 'stun' | 'zrtp' | 'dtls' | 'channel-data' | 'rtp-rtcp' | 'quic' | 'unknown';
+export const PACKET_KINDS = ['stun', 'zrtp', 'dtls', 'channel-data', 'rtp-rtcp', 'quic', 'unknown'] as const;
+export type PacketKind = (typeof PACKET_KINDS)[number];
 
 /**
  * Classifies a packet by its first byte (RFC 7983 §7, RFC 9443 §3). Only the first byte is

@@ -18,9 +18,10 @@ export {
   CHANNEL_DATA_HEADER_LENGTH,
 } from './channel-data.ts';
 export { streamFrameLength } from './stream-framing.ts';
-export { classifyPacket, type PacketKind } from './demux.ts';
+export { classifyPacket, PACKET_KINDS, type PacketKind } from './demux.ts';
 export { reasonPhrase } from './reason-phrases.ts';
-export { formatAddress, canonicalIp } from './ip.ts';
+export { formatAddress } from './ip.ts';
+export { canonicalIp } from '../net/ip-format.ts';
 export { FINGERPRINT_XOR } from './fingerprint.ts';
 export {
   MAX_UDP_PAYLOAD_IPV4,

@@ -221,21 +221,23 @@ export interface DecodedStunMessage extends StunMessage {
 }
 
 /** Why decoding failed. Stable strings, safe to count in metrics. */
-export type DecodeErrorReason =
-  | 'too-short'
-  | 'not-stun'
-  | 'bad-cookie'
-  | 'length-not-multiple-of-4'
-  | 'length-mismatch'
-  | 'attribute-overrun'
-  | 'attribute-bad-length'
-  | 'attribute-bad-value'
-  | 'attribute-too-long'
-  | 'attribute-after-integrity'
-  | 'attribute-after-fingerprint'
-  | 'fingerprint-mismatch'
-  | 'channel-data-bad-channel'
-  | 'channel-data-overrun';
+export const DECODE_ERROR_REASONS = [
+  'too-short',
+  'not-stun',
+  'bad-cookie',
+  'length-not-multiple-of-4',
+  'length-mismatch',
+  'attribute-overrun',
+  'attribute-bad-length',
+  'attribute-bad-value',
+  'attribute-too-long',
+  'attribute-after-integrity',
+  'attribute-after-fingerprint',
+  'fingerprint-mismatch',
+  'channel-data-bad-channel',
+  'channel-data-overrun',
+] as const;
+export type DecodeErrorReason = (typeof DECODE_ERROR_REASONS)[number];
 
 /** A decoding failure: the reason, the byte offset where it was found, and a human text. */
 export interface DecodeError {

@@ -3,9 +3,20 @@
  * permissions by peer IP, channel bindings, lifetimes and counters. Plain data plus small
  * helpers; the decisions live in the request handlers.
  */
-import type { AddressFamily } from '../stun/types.ts';
+import type { AddressFamily, DecodedStunMessage } from '../stun/types.ts';
 import type { ClientTransport } from './five-tuple.ts';
 import type { TokenBucket } from './token-bucket.ts';
+
+/**
+ * The data plane's name for a relay socket. The core never looks inside; a data plane keeps
+ * its sockets in a map by `id` and finds them again from this.
+ */
+export interface RelayHandle {
+  /** which data plane owns the socket */
+  readonly plane: 'js' | 'native' | 'test';
+  /** unique within that plane */
+  readonly id: number;
+}
 
 /** A relayed transport address of an allocation (one per address family). */
 export interface RelayEndpoint {
@@ -16,8 +27,8 @@ export interface RelayEndpoint {
   readonly port: number;
   /** what XOR-RELAYED-ADDRESS says (differs from `ip` behind `external-ip`) */
   readonly advertisedIp: string;
-  /** the driver's socket; opaque to the core */
-  handle: unknown;
+  /** the data plane's socket */
+  readonly handle: RelayHandle;
 }
 
 /** RFC 8656 §12: a channel binding; kept through its 5-minute re-bind guard after expiry. */
@@ -35,6 +46,17 @@ export interface Channel {
 }
 
 export type AllocationState = 'opening' | 'active';
+
+/** RFC 8656 §7.2: an Allocate waiting for its relay sockets, answered once they are bound. */
+export interface PendingAllocate {
+  request: DecodedStunMessage;
+  /** the key that authenticated it, to sign the answer; undefined with `no-auth` */
+  key: Uint8Array | undefined;
+  /** seconds granted */
+  lifetime: number;
+  /** the additional family asked for that this server cannot relay (ADDRESS-ERROR-CODE 440) */
+  missingFamily: AddressFamily | undefined;
+}
 
 /** Counters that the stats and logs report. */
 export interface TrafficCounters {
@@ -79,6 +101,8 @@ export class Allocation {
   bandwidth: TokenBucket | undefined;
   /** whether the response must carry FINGERPRINT (the client uses it) */
   fingerprint = false;
+  /** while `opening`: what the Allocate asked, to answer it once the relay sockets are bound */
+  pendingAllocate: PendingAllocate | undefined;
 
   constructor(init: {
     id: number;

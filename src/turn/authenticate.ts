@@ -7,11 +7,12 @@ import { getAttribute, verifyMessageIntegrity } from '../stun/index.ts';
 import { Attr, type DecodedStunMessage, type StunAttribute } from '../stun/types.ts';
 import type { KeyLookup } from '../auth/credential-store.ts';
 import type { NonceService } from '../auth/nonce.ts';
+import type { AuthFailure } from './drop-reason.ts';
 
 /** The outcome of checking a request's credentials. */
 export type AuthOutcome =
   | { ok: true; username: string; realm: string; key: Uint8Array }
-  | { ok: false; code: 400 | 401 | 438; reason: string; attrs: StunAttribute[] };
+  | { ok: false; code: 400 | 401 | 438; reason: AuthFailure; attrs: StunAttribute[] };
 
 /** Does this request carry credentials worth looking a key up for? */
 export function carriesCredentials(req: DecodedStunMessage): boolean {

@@ -4,7 +4,8 @@
  * address, open and close relay sockets, and report events for logs and metrics.
  */
 import type { AddressFamily } from '../stun/types.ts';
-import type { Allocation, RelayEndpoint } from './allocation.ts';
+import type { Allocation, RelayEndpoint, RelayHandle } from './allocation.ts';
+import type { ForwardingTable } from './forwarding.ts';
 
 /** What an Allocate asks of the relay-port layer (RFC 8656 §7.2, §14.6, §14.9). */
 export interface RelayRequest {
@@ -24,7 +25,7 @@ export interface OpenedRelay {
   ip: string;
   port: number;
   advertisedIp: string;
-  handle: unknown;
+  handle: RelayHandle;
 }
 
 /** Event names the core reports; fields are small and flat. */
@@ -38,7 +39,8 @@ export type CoreEventName =
   | 'quota-exceeded'
   | 'relay-ports-exhausted';
 
-export interface CoreOutput {
+/** What the core asks of the outside world: a data plane (relay sockets, the table) and a log. */
+export interface CoreOutput extends ForwardingTable {
   /** Sends a datagram from a relayed transport address to a peer. */
   sendToPeer(relay: RelayEndpoint, peerIp: string, peerPort: number, data: Uint8Array): void;
   /** Binds relay sockets; answer with `core.relaysOpened` or `core.relaysFailed`. */

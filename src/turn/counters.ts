@@ -1,3 +1,5 @@
+import type { DropReason } from './drop-reason.ts';
+
 /**
  * What the TURN core counts: requests, answers, relayed traffic and every kind of drop with
  * its reason, so bad input is visible in metrics and logs instead of vanishing.
@@ -14,12 +16,36 @@ export class CoreCounters {
   dataIndicationsOut = 0;
   /** Binding indications (RFC 8489 §6.3.2 keepalives) */
   keepalives = 0;
-  /** drop reason → count */
-  readonly drops = new Map<string, number>();
+  /** drop reason → count, of the core's own decisions */
+  readonly #drops = new Map<DropReason, number>();
+  /** counters kept elsewhere (a native data plane), by the names `snapshot` uses */
+  readonly #sources: (() => Record<string, number>)[] = [];
 
   /** Counts one dropped packet or request. */
-  drop(reason: string): void {
-    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+  drop(reason: DropReason): void {
+    this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + 1);
+  }
+
+  /**
+   * Adds counters kept outside the core, named as `snapshot` names them (`channelDataIn`,
+   * `drop.<reason>`, …); reading them merges them with the core's own.
+   */
+  addSource(read: () => Record<string, number>): void {
+    this.#sources.push(read);
+  }
+
+  /** drop reason → count, the core's and every source's together. */
+  get drops(): Map<DropReason, number> {
+    if (this.#sources.length === 0) return this.#drops;
+    const all = new Map(this.#drops);
+    for (const read of this.#sources) {
+      for (const [k, v] of Object.entries(read())) {
+        if (!k.startsWith('drop.') || v === 0) continue;
+        const reason = k.slice(5) as DropReason;
+        all.set(reason, (all.get(reason) ?? 0) + v);
+      }
+    }
+    return all;
   }
 
   /** Sum of all drops. */
@@ -43,6 +69,9 @@ export class CoreCounters {
       dataIndicationsOut: this.dataIndicationsOut,
       keepalives: this.keepalives,
     };
+    for (const read of this.#sources) {
+      for (const [k, v] of Object.entries(read())) if (!k.startsWith('drop.') && k in out) out[k] += v;
+    }
     for (const [k, v] of this.drops) out[`drop.${k}`] = v;
     return out;
   }

@@ -5,12 +5,22 @@
  */
 import type { Allocation } from './allocation.ts';
 
-/** Removes what has expired from one allocation. */
-export function expireAllocation(alloc: Allocation, now: number): void {
-  for (const [ip, exp] of alloc.permissions) if (exp <= now) alloc.permissions.delete(ip);
+/** Removes what has expired from one allocation; true when a permission or binding ended. */
+export function expireAllocation(alloc: Allocation, now: number): boolean {
+  let changed = false;
+  for (const [ip, exp] of alloc.permissions) {
+    if (exp <= now) {
+      alloc.permissions.delete(ip);
+      changed = true;
+    }
+  }
   for (let i = alloc.channels.length - 1; i >= 0; i--) {
     const ch = alloc.channels[i];
-    if (ch.active && ch.expiresAt <= now) ch.active = false;
+    if (ch.active && ch.expiresAt <= now) {
+      ch.active = false;
+      changed = true;
+    }
     if (!ch.active && ch.guardUntil <= now) alloc.removeChannel(ch);
   }
+  return changed;
 }

@@ -7,26 +7,18 @@
 import { getAttribute } from '../stun/index.ts';
 import { Attr, type AddressFamily, type StunAttribute } from '../stun/types.ts';
 import type { Allocation } from './allocation.ts';
+import type { CoreContext } from './core-context.ts';
 import type { OpenedRelay } from './core-output.ts';
+import type { RefusalCode } from './drop-reason.ts';
 import { answerError, type RequestContext } from './handle-request.ts';
 import { grantedLifetime } from './lifetime.ts';
 import { errorResponse, successResponse } from './responses.ts';
-import type { TurnCore } from './turn-core.ts';
 
 /** IANA protocol number of UDP in REQUESTED-TRANSPORT (RFC 8656 §18.7). */
 const UDP = 17;
 
-interface PendingAllocate {
-  ctx: RequestContext;
-  lifetime: number;
-  /** the additional family asked for that this server has no relay address in (ADDRESS-ERROR-CODE 440) */
-  missingFamily: AddressFamily | undefined;
-}
-
-const pending = new WeakMap<Allocation, PendingAllocate>();
-
 /** Which families to relay, or the error code that refuses the request. */
-function chooseFamilies(core: TurnCore, ctx: RequestContext): { families: AddressFamily[]; missing?: AddressFamily } | { code: number } {
+function chooseFamilies(core: CoreContext, ctx: RequestContext): { families: AddressFamily[]; missing?: AddressFamily } | { code: RefusalCode } {
   const req = ctx.req;
   const requested = getAttribute(req, Attr.RequestedAddressFamily);
   const additional = getAttribute(req, Attr.AdditionalAddressFamily);
@@ -46,7 +38,7 @@ function chooseFamilies(core: TurnCore, ctx: RequestContext): { families: Addres
 }
 
 /** RFC 8656 §7.2 steps after authentication. */
-export function handleAllocate(core: TurnCore, ctx: RequestContext): void {
+export function handleAllocate(core: CoreContext, ctx: RequestContext): void {
   const req = ctx.req;
   const transport = getAttribute(req, Attr.RequestedTransport);
   if (transport === undefined) return answerError(core, ctx, undefined, 400);
@@ -54,15 +46,18 @@ export function handleAllocate(core: TurnCore, ctx: RequestContext): void {
   const choice = chooseFamilies(core, ctx);
   if ('code' in choice) return answerError(core, ctx, undefined, choice.code);
   const opts = core.options;
-  if ((opts.userQuota > 0 && (core.perUser.get(ctx.username) ?? 0) >= opts.userQuota) || (opts.totalQuota > 0 && core.allocationCount >= opts.totalQuota)) {
+  if ((opts.userQuota > 0 && core.allocations.countFor(ctx.username) >= opts.userQuota) || (opts.totalQuota > 0 && core.allocations.size >= opts.totalQuota)) {
     core.output.event('quota-exceeded', { user: ctx.username, client: `${ctx.ip}:${ctx.port}` });
     return answerError(core, ctx, undefined, 486);
   }
   const lifetime = grantedLifetime(req, opts);
-  const alloc = core.createAllocation(ctx.transport, ctx.ip, ctx.port, ctx.username, ctx.realm, ctx.key ?? new Uint8Array(0), lifetime, ctx.now);
+  const alloc = core.createAllocation(
+    { transport: ctx.transport, clientIp: ctx.ip, clientPort: ctx.port, username: ctx.username, realm: ctx.realm, key: ctx.key ?? new Uint8Array(0), expiresAt: ctx.now + lifetime * 1000 },
+    ctx.now,
+  );
   alloc.allocateTransactionId = ctx.tid;
   alloc.fingerprint = req.hasFingerprint || opts.fingerprint;
-  pending.set(alloc, { ctx, lifetime, missingFamily: choice.missing });
+  alloc.pendingAllocate = { request: req, key: ctx.key, lifetime, missingFamily: choice.missing };
   const evenPort = getAttribute(req, Attr.EvenPort);
   core.output.openRelays(alloc, {
     families: choice.families,
@@ -73,11 +68,11 @@ export function handleAllocate(core: TurnCore, ctx: RequestContext): void {
 }
 
 /** The relay sockets are bound: the allocation becomes active and the success answer goes out. */
-export function finishAllocate(core: TurnCore, alloc: Allocation, relays: OpenedRelay[], now: number, reservationToken?: Uint8Array): void {
+export function finishAllocate(core: CoreContext, alloc: Allocation, relays: OpenedRelay[], now: number, reservationToken?: Uint8Array): void {
   alloc.relays = relays.map((r) => ({ ...r, allocation: alloc }));
-  const p = pending.get(alloc);
-  pending.delete(alloc);
-  if (p === undefined || core.findAllocation(alloc.transport, alloc.clientIp, alloc.clientPort) !== alloc) {
+  const p = alloc.pendingAllocate;
+  alloc.pendingAllocate = undefined;
+  if (p === undefined || core.allocations.find(alloc.transport, alloc.clientIp, alloc.clientPort) !== alloc) {
     // The allocation went away while its sockets were being bound.
     core.output.closeRelays(alloc);
     return;
@@ -94,10 +89,12 @@ export function finishAllocate(core: TurnCore, alloc: Allocation, relays: Opened
     attrs.push({ type: Attr.AddressErrorCode, value: { family: p.missingFamily, code: 440, reason: 'Address Family not Supported' } });
   }
   attrs.push({ type: Attr.XorMappedAddress, value: { family: alloc.clientIp.includes(':') ? 'IPv6' : 'IPv4', address: alloc.clientIp, port: alloc.clientPort } });
-  const bytes = successResponse(p.ctx.req, core.options, attrs, { key: p.ctx.key });
+  const bytes = successResponse(p.request, core.options, attrs, { key: p.key });
   alloc.allocateResponse = bytes;
   core.counters.allocationsCreated++;
   core.counters.successResponses++;
+  // The row goes out before the answer: a client that hears success may send at once.
+  core.publish(alloc, now);
   core.output.event('allocation-created', {
     id: alloc.id,
     user: alloc.username,
@@ -110,12 +107,11 @@ export function finishAllocate(core: TurnCore, alloc: Allocation, relays: Opened
 }
 
 /** No relay socket could be bound: the quota is given back and the client told why. */
-export function failAllocate(core: TurnCore, alloc: Allocation, code: 440 | 508, now: number): void {
-  const p = pending.get(alloc);
-  pending.delete(alloc);
+export function failAllocate(core: CoreContext, alloc: Allocation, code: 440 | 508, now: number): void {
+  const p = alloc.pendingAllocate;
   core.deleteAllocation(alloc, now, 'relay-failed');
   if (p === undefined) return;
   if (code === 508) core.output.event('relay-ports-exhausted', { client: `${alloc.clientIp}:${alloc.clientPort}` });
   core.counters.errorResponses++;
-  alloc.transport.send(alloc.clientIp, alloc.clientPort, errorResponse(p.ctx.req, core.options, code, [], { key: p.ctx.key }));
+  alloc.transport.send(alloc.clientIp, alloc.clientPort, errorResponse(p.request, core.options, code, [], { key: p.key }));
 }

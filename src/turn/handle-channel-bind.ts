@@ -9,7 +9,7 @@ import type { Allocation } from './allocation.ts';
 import { answer, answerError, type RequestContext } from './handle-request.ts';
 import { checkPeer } from './peer-check.ts';
 import { successResponse } from './responses.ts';
-import type { TurnCore } from './turn-core.ts';
+import type { CoreContext } from './core-context.ts';
 
 /** RFC 8656 §12: the lowest channel number (the highest is `options.maxChannelNumber`). */
 export const MIN_CHANNEL = 0x4000;
@@ -17,11 +17,11 @@ export const MIN_CHANNEL = 0x4000;
 export const CHANNEL_REBIND_GUARD_MS = 300_000;
 
 /** RFC 8656 §12.2 on an authenticated request for an existing allocation. */
-export function handleChannelBind(core: TurnCore, ctx: RequestContext, alloc: Allocation): void {
+export function handleChannelBind(core: CoreContext, ctx: RequestContext, alloc: Allocation): void {
   const number = getAttribute(ctx.req, Attr.ChannelNumber);
   const peer = getAttribute(ctx.req, Attr.XorPeerAddress);
   if (number === undefined || peer === undefined) return answerError(core, ctx, alloc, 400, [], 'channel-bind-missing-attribute');
-  if (number < MIN_CHANNEL || number > core.options.maxChannelNumber) return answerError(core, ctx, alloc, 400, [], `channel-number-out-of-range-0x${number.toString(16)}`);
+  if (number < MIN_CHANNEL || number > core.options.maxChannelNumber) return answerError(core, ctx, alloc, 400, [], 'channel-number-out-of-range');
   const code = checkPeer(core, alloc, peer);
   if (code !== 0) return answerError(core, ctx, alloc, code);
   let ch = alloc.channelsByNumber.get(number);
@@ -41,5 +41,6 @@ export function handleChannelBind(core: TurnCore, ctx: RequestContext, alloc: Al
   // RFC 8656 §12.2: binding a channel installs or refreshes the permission for the peer's IP.
   const permissionExpiry = ctx.now + core.options.permissionLifetime * 1000;
   if ((alloc.permissions.get(peer.address) ?? 0) < permissionExpiry) alloc.permissions.set(peer.address, permissionExpiry);
+  core.publish(alloc, ctx.now);
   answer(core, ctx, alloc, successResponse(ctx.req, core.options, [], { key: ctx.key }), true);
 }

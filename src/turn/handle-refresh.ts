@@ -7,10 +7,10 @@ import type { Allocation } from './allocation.ts';
 import { answer, answerError, type RequestContext } from './handle-request.ts';
 import { grantedLifetime } from './lifetime.ts';
 import { successResponse } from './responses.ts';
-import type { TurnCore } from './turn-core.ts';
+import type { CoreContext } from './core-context.ts';
 
 /** RFC 8656 §7.3 on an authenticated request for an existing allocation. */
-export function handleRefresh(core: TurnCore, ctx: RequestContext, alloc: Allocation): void {
+export function handleRefresh(core: CoreContext, ctx: RequestContext, alloc: Allocation): void {
   const family = getAttribute(ctx.req, Attr.RequestedAddressFamily);
   if (family !== undefined && alloc.relayFor(family) === undefined) return answerError(core, ctx, alloc, 443);
   const lifetime = grantedLifetime(ctx.req, core.options);
@@ -20,6 +20,7 @@ export function handleRefresh(core: TurnCore, ctx: RequestContext, alloc: Alloca
     return answer(core, ctx, undefined, bytes, true);
   }
   alloc.expiresAt = ctx.now + lifetime * 1000;
+  core.publish(alloc, ctx.now);
   core.output.event('allocation-refreshed', { id: alloc.id, user: alloc.username, lifetime });
   answer(core, ctx, alloc, bytes, true);
 }

@@ -1,20 +1,22 @@
 /**
  * The gate every TURN request passes (RFC 8656 §5–§6, RFC 8489 §9.2.4): retransmissions get
  * the cached answer, credentials are checked, the allocation of the 5-tuple is found (437 when
- * it is missing or already there, 441 when the credentials differ), then the method's handler runs.
+ * it is missing or already there, 441 when the credentials differ), then the method's handler
+ * runs, found in a table.
  */
 import { unknownComprehensionRequired } from '../stun/index.ts';
-import { Attr, Method, type DecodedStunMessage } from '../stun/types.ts';
+import { Attr, Method, type DecodedStunMessage, type StunAttribute } from '../stun/types.ts';
 import type { KeyLookup } from '../auth/credential-store.ts';
 import type { Allocation } from './allocation.ts';
 import { authenticate } from './authenticate.ts';
+import type { CoreContext } from './core-context.ts';
+import type { RefusalCode } from './drop-reason.ts';
 import type { ClientTransport } from './five-tuple.ts';
 import { handleAllocate } from './handle-allocate.ts';
 import { handleChannelBind } from './handle-channel-bind.ts';
 import { handleCreatePermission } from './handle-create-permission.ts';
 import { handleRefresh } from './handle-refresh.ts';
 import { errorResponse } from './responses.ts';
-import type { TurnCore } from './turn-core.ts';
 
 /** The authenticated context a method handler works in. */
 export interface RequestContext {
@@ -31,36 +33,46 @@ export interface RequestContext {
   now: number;
 }
 
-const METHOD_NAMES: Record<number, string> = {
-  [Method.Allocate]: 'Allocate',
-  [Method.Refresh]: 'Refresh',
-  [Method.CreatePermission]: 'CreatePermission',
-  [Method.ChannelBind]: 'ChannelBind',
-};
+/** A method handler for a request on an existing, active allocation. */
+type AllocationMethod = (core: CoreContext, ctx: RequestContext, alloc: Allocation) => void;
 
-const TURN_METHODS = new Set<number>([Method.Allocate, Method.Refresh, Method.CreatePermission, Method.ChannelBind]);
+/** RFC 8656 §7.3, §9.2, §12.2: the methods that need an active allocation. */
+const ON_ALLOCATION: ReadonlyMap<number, { name: string; handle: AllocationMethod }> = new Map([
+  [Method.Refresh, { name: 'Refresh', handle: handleRefresh }],
+  [Method.CreatePermission, { name: 'CreatePermission', handle: handleCreatePermission }],
+  [Method.ChannelBind, { name: 'ChannelBind', handle: handleChannelBind }],
+]);
+
+function methodName(method: number): string {
+  return method === Method.Allocate ? 'Allocate' : (ON_ALLOCATION.get(method)?.name ?? String(method));
+}
 
 /** Sends an answer on the request's 5-tuple and remembers it for retransmissions. */
-export function answer(core: TurnCore, ctx: RequestContext, alloc: Allocation | undefined, bytes: Uint8Array, ok: boolean): void {
+export function answer(core: CoreContext, ctx: RequestContext, alloc: Allocation | undefined, bytes: Uint8Array, ok: boolean): void {
   if (ok) core.counters.successResponses++;
   else core.counters.errorResponses++;
   alloc?.rememberAnswer(ctx.tid, bytes);
   ctx.transport.send(ctx.ip, ctx.port, bytes);
 }
 
-/** An error answer signed with the request's key (RFC 8489 §9.2.4: after authentication succeeded). */
-export function answerError(core: TurnCore, ctx: RequestContext, alloc: Allocation | undefined, code: number, extra: Parameters<typeof errorResponse>[3] = [], why?: string): void {
-  core.counters.drop(`refused-${code}${why ? '-' + why : ''}`);
-  core.output.event('request-refused', { client: `${ctx.ip}:${ctx.port}`, method: METHOD_NAMES[ctx.req.method] ?? ctx.req.method, code, why, user: ctx.username || undefined });
+/**
+ * An error answer signed with the request's key (RFC 8489 §9.2.4: after authentication
+ * succeeded). Counted as `refused-<code>`; `why` goes to the event log only, so counters stay
+ * a bounded set.
+ */
+export function answerError(core: CoreContext, ctx: RequestContext, alloc: Allocation | undefined, code: RefusalCode, extra: StunAttribute[] = [], why?: string): void {
+  core.counters.drop(`refused-${code}`);
+  core.output.event('request-refused', { client: `${ctx.ip}:${ctx.port}`, method: methodName(ctx.req.method), code, why, user: ctx.username || undefined });
   answer(core, ctx, alloc, errorResponse(ctx.req, core.options, code, extra, { key: ctx.key }), false);
 }
 
 /** Entry point for Allocate, Refresh, CreatePermission and ChannelBind requests. */
-export function handleTurnRequest(core: TurnCore, transport: ClientTransport, ip: string, port: number, req: DecodedStunMessage, lookup: KeyLookup | undefined, now: number): void {
-  if (!TURN_METHODS.has(req.method) || core.options.stunOnly) {
+export function handleTurnRequest(core: CoreContext, transport: ClientTransport, ip: string, port: number, req: DecodedStunMessage, lookup: KeyLookup | undefined, now: number): void {
+  const onAllocation = ON_ALLOCATION.get(req.method);
+  if ((req.method !== Method.Allocate && onAllocation === undefined) || core.options.stunOnly) {
     return core.rejectUnauthenticated(transport, ip, port, req, 400, now);
   }
-  const alloc = core.allocations.get(transport.id, ip, port);
+  const alloc = core.allocations.find(transport, ip, port);
   const tid = Buffer.from(req.transactionId).toString('hex');
   if (alloc !== undefined) {
     // RFC 8656 §7.2 / RFC 8489 §6.3.1: a retransmission gets the same answer, not a new decision.
@@ -83,7 +95,7 @@ export function handleTurnRequest(core: TurnCore, transport: ClientTransport, ip
     }
     ({ username, realm, key } = auth);
     // The source proved it is there (it holds a key and got our nonce): it may get more answers.
-    core.sourceBudgets.trust(ip, now);
+    core.budgets.trust(ip, now);
   }
   const ctx: RequestContext = { transport, ip, port, req, username, realm, key, tid, now };
   const unknown = unknownComprehensionRequired(req);
@@ -92,14 +104,12 @@ export function handleTurnRequest(core: TurnCore, transport: ClientTransport, ip
     // RFC 8656 §5: the same 5-tuple must keep using the credentials that created the allocation.
     return answerError(core, ctx, undefined, 441);
   }
-  if (req.method === Method.Allocate) {
+  if (onAllocation === undefined) {
     if (alloc !== undefined) return answerError(core, ctx, undefined, 437);
     return handleAllocate(core, ctx);
   }
   if (alloc === undefined || alloc.state !== 'active') return answerError(core, ctx, undefined, 437);
-  if (req.method === Method.Refresh) return handleRefresh(core, ctx, alloc);
-  if (req.method === Method.CreatePermission) return handleCreatePermission(core, ctx, alloc);
-  return handleChannelBind(core, ctx, alloc);
+  onAllocation.handle(core, ctx, alloc);
 }
 
 function lookupName(req: DecodedStunMessage): string | undefined {

@@ -5,11 +5,11 @@
 import { getAttribute, maxUdpPayload } from '../stun/index.ts';
 import { Attr, type DecodedStunMessage } from '../stun/types.ts';
 import type { ClientTransport } from './five-tuple.ts';
-import type { TurnCore } from './turn-core.ts';
+import type { CoreContext } from './core-context.ts';
 
 /** RFC 8656 §11.2. */
-export function handleSend(core: TurnCore, transport: ClientTransport, ip: string, port: number, msg: DecodedStunMessage, now: number): void {
-  const alloc = core.allocations.get(transport.id, ip, port);
+export function handleSend(core: CoreContext, transport: ClientTransport, ip: string, port: number, msg: DecodedStunMessage, now: number): void {
+  const alloc = core.allocations.find(transport, ip, port);
   if (alloc === undefined || alloc.state !== 'active') return core.counters.drop('send-no-allocation');
   const peer = getAttribute(msg, Attr.XorPeerAddress);
   const data = getAttribute(msg, Attr.Data);

@@ -4,10 +4,10 @@
  */
 import type { TransportAddress } from '../stun/types.ts';
 import type { Allocation } from './allocation.ts';
-import type { TurnCore } from './turn-core.ts';
+import type { CoreContext } from './core-context.ts';
 
 /** 0 when the peer may be used, else the error code to answer with. */
-export function checkPeer(core: TurnCore, alloc: Allocation, peer: TransportAddress): 0 | 403 | 443 {
+export function checkPeer(core: CoreContext, alloc: Allocation, peer: TransportAddress): 0 | 403 | 443 {
   if (alloc.relayFor(peer.family) === undefined) return 443;
   const decision = core.policy.check(peer.address);
   if (!decision.allowed) {

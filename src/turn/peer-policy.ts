@@ -9,10 +9,9 @@
 
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 import { embeddedIpv4 } from '../net/ip-embedded.ts';
-import { parseIpInto } from '../net/ip-parse.ts';
 import { createIpRangeSet, type IpRangeSet } from '../net/ip-range-set.ts';
 import { parseIpRange, type IpRange } from '../net/ip-range.ts';
-import { wordsToValue } from '../net/ip.ts';
+import { parseIpWords, wordsToValue } from '../net/ip.ts';
 import { IPV4_MULTICAST_AND_ABOVE, ipv4Refusal, ipv6Refusal, PeerRefusal } from './peer-policy-rules.ts';
 
 export { PeerRefusal } from './peer-policy-rules.ts';
@@ -100,7 +99,7 @@ export function createPeerPolicy(opts: PeerPolicyOptions): PeerPolicy {
 
   return {
     check(ip: string): PeerDecision {
-      const family = parseIpInto(ip, words);
+      const family = parseIpWords(ip, words);
       if (family === undefined) return refused(PeerRefusal.Invalid);
       if (family === 'IPv4') return decideIpv4(words[3], false);
       const v4 = embeddedIpv4(words);

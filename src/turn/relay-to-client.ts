@@ -8,10 +8,11 @@
 import { channelDataLength, dataIndicationLength, encodeChannelData, encodeMessage, fitsStunLength, maxClientMessage } from '../stun/index.ts';
 import { Attr, Method, MessageClass } from '../stun/types.ts';
 import type { Allocation, RelayEndpoint } from './allocation.ts';
-import type { TurnCore } from './turn-core.ts';
+import type { CoreContext } from './core-context.ts';
+import type { DropReason } from './drop-reason.ts';
 
 /** Relays one peer datagram toward the client of `relay`'s allocation. */
-export function relayToClient(core: TurnCore, relay: RelayEndpoint, peerIp: string, peerPort: number, data: Uint8Array, now: number): void {
+export function relayToClient(core: CoreContext, relay: RelayEndpoint, peerIp: string, peerPort: number, data: Uint8Array, now: number): void {
   const alloc = relay.allocation;
   if (alloc.state !== 'active') return core.counters.drop('peer-data-inactive-allocation');
   if (!alloc.hasPermission(peerIp, now)) return core.counters.drop('peer-data-no-permission');
@@ -37,7 +38,7 @@ export function relayToClient(core: TurnCore, relay: RelayEndpoint, peerIp: stri
       {
         method: Method.Data,
         class: MessageClass.Indication,
-        transactionId: core.randomBytes(12),
+        transactionId: core.random(12),
         attributes: [
           { type: Attr.XorPeerAddress, value: { family: relay.family, address: peerIp, port: peerPort } },
           { type: Attr.Data, value: data },
@@ -50,7 +51,7 @@ export function relayToClient(core: TurnCore, relay: RelayEndpoint, peerIp: stri
   transport.send(alloc.clientIp, alloc.clientPort, out);
 }
 
-function tooLarge(core: TurnCore, alloc: Allocation, reason: string): void {
+function tooLarge(core: CoreContext, alloc: Allocation, reason: DropReason): void {
   alloc.traffic.dropped++;
   core.counters.drop(reason);
 }

@@ -1,18 +1,21 @@
 /**
  * The TURN server as an I/O-free state machine (RFC 8656): requests, indications, ChannelData
  * and peer datagrams go in with the current time; answers go out through the client
- * transports and `CoreOutput`. No sockets, no timers, no clock: drivers feed it.
+ * transports and `CoreOutput`, which also receives the forwarding table a data plane relays
+ * from. No sockets, no timers, no clock: drivers feed it. Its state is private; handlers work
+ * through a `CoreContext`.
  */
-import { Method, MessageClass, type DecodedStunMessage } from '../stun/types.ts';
+import { Method, MessageClass, type DecodedStunMessage, type StunAttribute } from '../stun/types.ts';
 import { maxUdpPayload } from '../stun/index.ts';
 import type { KeyLookup } from '../auth/credential-store.ts';
 import type { NonceService } from '../auth/nonce.ts';
 import type { PeerPolicy } from './peer-policy.ts';
-import { Allocation } from './allocation.ts';
-import type { RelayEndpoint } from './allocation.ts';
+import type { Allocation, RelayEndpoint } from './allocation.ts';
+import { AllocationTable, type NewAllocation } from './allocation-table.ts';
 import type { TurnCoreOptions } from './core-options.ts';
 import type { CoreOutput, OpenedRelay } from './core-output.ts';
-import { FiveTupleMap, type ClientTransport } from './five-tuple.ts';
+import type { CoreContext } from './core-context.ts';
+import type { ClientTransport } from './five-tuple.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { CoreCounters } from './counters.ts';
 import { SourceBudgets } from './source-budgets.ts';
@@ -23,6 +26,7 @@ import { handleSend } from './handle-send.ts';
 import { finishAllocate, failAllocate } from './handle-allocate.ts';
 import { expireAllocation } from './expiry.ts';
 import { relayToClient } from './relay-to-client.ts';
+import { forwardingEntry } from './forwarding.ts';
 
 /** Most source IPs whose unauthenticated budget (or recent authentication) is tracked at once. */
 const MAX_TRACKED_SOURCES = 100_000;
@@ -40,44 +44,133 @@ export interface TurnCoreDeps {
 /** RFC 8656 server: allocation table, permissions, channels, quotas and auth decisions. */
 export class TurnCore {
   readonly options: TurnCoreOptions;
-  readonly nonces: NonceService;
-  readonly policy: PeerPolicy;
-  readonly output: CoreOutput;
-  readonly randomBytes: (n: number) => Uint8Array;
   readonly counters = new CoreCounters();
-  /** 5-tuple → allocation */
-  readonly allocations = new FiveTupleMap<Allocation>();
-  /** allocations per username, for `user-quota` */
-  readonly perUser = new Map<string, number>();
-  /** unauthenticated-answer budgets per source IP, and the sources that authenticated lately */
-  readonly sourceBudgets: SourceBudgets;
-  serverBandwidth: TokenBucket | undefined;
-  #nextId = 1;
+  readonly #allocations = new AllocationTable();
+  readonly #budgets: SourceBudgets;
+  readonly #output: CoreOutput;
+  readonly #serverBandwidth: TokenBucket | undefined;
+  readonly #ctx: CoreContext;
 
   constructor(deps: TurnCoreDeps, now: number) {
     this.options = deps.options;
-    this.nonces = deps.nonces;
-    this.policy = deps.policy;
-    this.output = deps.output;
-    this.randomBytes = deps.randomBytes;
-    if (deps.options.bpsCapacity > 0) this.serverBandwidth = new TokenBucket(deps.options.bpsCapacity, now);
-    this.sourceBudgets = new SourceBudgets({
+    this.#output = deps.output;
+    if (deps.options.bpsCapacity > 0) this.#serverBandwidth = new TokenBucket(deps.options.bpsCapacity, now);
+    this.#budgets = new SourceBudgets({
       rate: deps.options.unauthenticatedRateLimit,
       burst: deps.options.unauthenticatedBurst,
       trustedRate: deps.options.authenticatedSourceRateLimit,
       trustedMs: deps.options.authenticatedSourceSeconds * 1000,
       maxSources: MAX_TRACKED_SOURCES,
     });
+    this.#ctx = this.#context(deps);
+  }
+
+  #context(deps: TurnCoreDeps): CoreContext {
+    const counters = this.counters;
+    const options = deps.options;
+    const output = deps.output;
+    const allocations = this.#allocations;
+    const budgets = this.#budgets;
+    const serverBandwidth = this.#serverBandwidth;
+    const ctx: CoreContext = {
+      options,
+      counters,
+      nonces: deps.nonces,
+      policy: deps.policy,
+      output,
+      allocations,
+      budgets,
+      random: deps.randomBytes,
+      sendUnauthenticated(transport, ip, port, answer, now) {
+        // Over TCP and TLS the handshake proved the source address, so no one can be reflected
+        // at; those clients also never retransmit, so a dropped answer would hang them.
+        if (transport.protocol === 'tcp' || transport.protocol === 'tls') {
+          transport.send(ip, port, answer);
+          return true;
+        }
+        const decision = budgets.take(ip, now);
+        if (decision !== 'ok') {
+          counters.drop(decision === 'table-full' ? 'unauthenticated-table-full' : 'unauthenticated-rate-limit');
+          return false;
+        }
+        transport.send(ip, port, answer);
+        return true;
+      },
+      rejectUnauthenticated(transport, ip, port, req, code, now, extra: StunAttribute[] = []) {
+        counters.errorResponses++;
+        ctx.sendUnauthenticated(transport, ip, port, errorResponse(req, options, code, extra), now);
+      },
+      spendBandwidth(alloc, bytes, now) {
+        if (alloc.bandwidth !== undefined && !alloc.bandwidth.take(bytes, now)) {
+          alloc.traffic.dropped++;
+          counters.drop('max-bps');
+          return false;
+        }
+        if (serverBandwidth !== undefined && !serverBandwidth.take(bytes, now)) {
+          alloc.traffic.dropped++;
+          counters.drop('bps-capacity');
+          return false;
+        }
+        return true;
+      },
+      createAllocation(init: Omit<NewAllocation, 'now'>, now) {
+        const alloc = allocations.create({ ...init, now });
+        if (options.maxBps > 0) alloc.bandwidth = new TokenBucket(options.maxBps, now);
+        return alloc;
+      },
+      deleteAllocation(alloc, now, why) {
+        if (!allocations.delete(alloc)) return;
+        alloc.pendingAllocate = undefined;
+        if (alloc.state === 'active') {
+          const relayed = output.remove(alloc.id);
+          if (relayed) {
+            alloc.traffic.rxPackets += relayed.rxPackets;
+            alloc.traffic.rxBytes += relayed.rxBytes;
+            alloc.traffic.txPackets += relayed.txPackets;
+            alloc.traffic.txBytes += relayed.txBytes;
+            alloc.traffic.dropped += relayed.dropped;
+          }
+        }
+        if (alloc.relays.length > 0) output.closeRelays(alloc);
+        counters.allocationsDeleted++;
+        output.event('allocation-deleted', {
+          id: alloc.id,
+          user: alloc.username,
+          why,
+          seconds: Math.round((now - alloc.createdAt) / 1000),
+          ...alloc.traffic,
+        });
+      },
+      publish(alloc, now) {
+        if (alloc.state === 'active') output.upsert(forwardingEntry(alloc, options.maxBps, now));
+      },
+    };
+    return ctx;
   }
 
   /** Number of allocations (opening or active). */
   get allocationCount(): number {
-    return this.allocations.size;
+    return this.#allocations.size;
+  }
+
+  /** Allocations per username (for `user-quota`; read-only). */
+  get perUser(): ReadonlyMap<string, number> {
+    return this.#allocations.perUser();
+  }
+
+  /** Every allocation, opening or active (a copy: safe to delete from while iterating). */
+  allocations(): Allocation[] {
+    return this.#allocations.all();
+  }
+
+  /** The unauthenticated-answer budgets, read-only. */
+  get sourceBudgets(): Pick<SourceBudgets, 'size' | 'trustedCount' | 'isTrusted'> {
+    return this.#budgets;
   }
 
   /** The allocation of a 5-tuple, if any. */
   findAllocation(transport: ClientTransport, ip: string, port: number): Allocation | undefined {
-    return this.allocations.get(transport.id, ip, port);
+    return this.#allocations.find(transport, ip, port);
   }
 
   /**
@@ -85,12 +178,13 @@ export class TurnCore {
    * USERNAME (see `carriesCredentials`), undefined when it carries none.
    */
   handleStun(transport: ClientTransport, ip: string, port: number, msg: DecodedStunMessage, lookup: KeyLookup | undefined, now: number): void {
+    const ctx = this.#ctx;
     if (msg.class === MessageClass.Request) {
       this.counters.requests++;
-      if (msg.method === Method.Binding) handleBinding(this, transport, ip, port, msg, lookup, now);
-      else handleTurnRequest(this, transport, ip, port, msg, lookup, now);
+      if (msg.method === Method.Binding) handleBinding(ctx, transport, ip, port, msg, lookup, now);
+      else handleTurnRequest(ctx, transport, ip, port, msg, lookup, now);
     } else if (msg.class === MessageClass.Indication) {
-      if (msg.method === Method.Send) handleSend(this, transport, ip, port, msg, now);
+      if (msg.method === Method.Send) handleSend(ctx, transport, ip, port, msg, now);
       // RFC 8489 §6.3.2: a Binding indication is a keepalive, answered by nobody.
       else if (msg.method === Method.Binding) this.counters.keepalives++;
       else this.counters.drop('unexpected-indication');
@@ -101,15 +195,16 @@ export class TurnCore {
 
   /** An RFC 3489 Binding request (no magic cookie): answered with MAPPED-ADDRESS when allowed. */
   handleLegacyStun(transport: ClientTransport, ip: string, port: number, raw: Uint8Array, now: number): void {
-    handleLegacyBinding(this, transport, ip, port, raw, now);
+    handleLegacyBinding(this.#ctx, transport, ip, port, raw, now);
   }
 
   /**
-   * RFC 8656 §12.4: ChannelData from a client, relayed to the bound peer. The hot path: the
-   * header is read in place and the payload leaves as a view of the received datagram.
+   * RFC 8656 §12.4: ChannelData from a client, relayed to the bound peer. The hot path of the
+   * `js` data plane: the header is read in place and the payload leaves as a view of the
+   * received datagram.
    */
   handleChannelData(transport: ClientTransport, ip: string, port: number, buf: Uint8Array, now: number): void {
-    const alloc = this.allocations.get(transport.id, ip, port);
+    const alloc = this.#allocations.find(transport, ip, port);
     if (alloc === undefined) return this.counters.drop('channel-data-no-allocation');
     if (buf.length < 4) return this.counters.drop('channel-data-malformed');
     const number = (buf[0] << 8) | buf[1];
@@ -123,108 +218,52 @@ export class TurnCore {
     if (!alloc.hasPermission(ch.peerIp, now)) return this.counters.drop('channel-data-no-permission');
     const relay = ch.relay;
     if (length > maxUdpPayload(relay.family)) return this.counters.drop('channel-data-too-large-for-peer');
-    if (!this.spendBandwidth(alloc, length, now)) return;
+    if (!this.#ctx.spendBandwidth(alloc, length, now)) return;
     alloc.traffic.txPackets++;
     alloc.traffic.txBytes += length;
     this.counters.channelDataIn++;
-    this.output.sendToPeer(relay, ch.peerIp, ch.peerPort, buf.subarray(4, 4 + length));
+    this.#output.sendToPeer(relay, ch.peerIp, ch.peerPort, buf.subarray(4, 4 + length));
   }
 
   /** RFC 8656 §11.3 / §12.6: a datagram from a peer to a relayed address. */
   handlePeerData(relay: RelayEndpoint, peerIp: string, peerPort: number, data: Uint8Array, now: number): void {
-    relayToClient(this, relay, peerIp, peerPort, data, now);
+    relayToClient(this.#ctx, relay, peerIp, peerPort, data, now);
   }
 
   /** The driver bound the relay sockets asked for by `openRelays`. */
   relaysOpened(alloc: Allocation, relays: OpenedRelay[], now: number, reservationToken?: Uint8Array): void {
-    finishAllocate(this, alloc, relays, now, reservationToken);
+    finishAllocate(this.#ctx, alloc, relays, now, reservationToken);
   }
 
   /** The driver could not bind relay sockets (RFC 8656 §7.2: 508 when the port range is exhausted). */
   relaysFailed(alloc: Allocation, code: 440 | 508, now: number): void {
-    failAllocate(this, alloc, code, now);
+    failAllocate(this.#ctx, alloc, code, now);
   }
 
   /** A stream transport (TCP/TLS connection) closed: its allocations go with it (RFC 8656 §3.1). */
   transportClosed(transport: ClientTransport, now: number): void {
-    for (const alloc of [...this.allocations.values()]) {
-      if (alloc.transport === transport) this.deleteAllocation(alloc, now, 'transport-closed');
+    for (const alloc of this.#allocations.all()) {
+      if (alloc.transport === transport) this.#ctx.deleteAllocation(alloc, now, 'transport-closed');
     }
+  }
+
+  /** Removes an allocation (shutdown, an operator's kill): its quota back, its relays closed. */
+  deleteAllocation(alloc: Allocation, now: number, why: string): void {
+    this.#ctx.deleteAllocation(alloc, now, why);
+  }
+
+  /** The credential store failed to answer: the request is dropped (the client retransmits) and counted. */
+  credentialStoreFailed(err: unknown): void {
+    this.counters.drop('credential-store-error');
+    this.#output.event('auth-failed', { reason: 'credential-store-error', error: err instanceof Error ? err.message : String(err) });
   }
 
   /** Periodic sweep: expired allocations, permissions, channels and idle rate-limit budgets. */
   tick(now: number): void {
-    for (const alloc of [...this.allocations.values()]) {
-      if (alloc.state === 'active' && alloc.expiresAt <= now) this.deleteAllocation(alloc, now, 'expired');
-      else expireAllocation(alloc, now);
+    for (const alloc of this.#allocations.all()) {
+      if (alloc.state === 'active' && alloc.expiresAt <= now) this.#ctx.deleteAllocation(alloc, now, 'expired');
+      else if (expireAllocation(alloc, now)) this.#ctx.publish(alloc, now);
     }
-    this.sourceBudgets.sweep(now);
-  }
-
-  /** Creates an allocation in the `opening` state and counts it against the quotas. */
-  createAllocation(transport: ClientTransport, ip: string, port: number, username: string, realm: string, key: Uint8Array, lifetime: number, now: number): Allocation {
-    const alloc = new Allocation({ id: this.#nextId++, transport, clientIp: ip, clientPort: port, username, realm, key, expiresAt: now + lifetime * 1000, now });
-    if (this.options.maxBps > 0) alloc.bandwidth = new TokenBucket(this.options.maxBps, now);
-    this.allocations.set(transport.id, ip, port, alloc);
-    this.perUser.set(username, (this.perUser.get(username) ?? 0) + 1);
-    return alloc;
-  }
-
-  /** Removes an allocation, gives its quota back and closes its relays. */
-  deleteAllocation(alloc: Allocation, now: number, why: string): void {
-    if (!this.allocations.delete(alloc.transport.id, alloc.clientIp, alloc.clientPort)) return;
-    const n = (this.perUser.get(alloc.username) ?? 1) - 1;
-    if (n > 0) this.perUser.set(alloc.username, n);
-    else this.perUser.delete(alloc.username);
-    if (alloc.relays.length > 0) this.output.closeRelays(alloc);
-    this.counters.allocationsDeleted++;
-    this.output.event('allocation-deleted', {
-      id: alloc.id,
-      user: alloc.username,
-      why,
-      seconds: Math.round((now - alloc.createdAt) / 1000),
-      ...alloc.traffic,
-    });
-  }
-
-  /** Bandwidth budget of an allocation and of the server (`max-bps`, `bps-capacity`). */
-  spendBandwidth(alloc: Allocation, bytes: number, now: number): boolean {
-    if (alloc.bandwidth !== undefined && !alloc.bandwidth.take(bytes, now)) {
-      alloc.traffic.dropped++;
-      this.counters.drop('max-bps');
-      return false;
-    }
-    if (this.serverBandwidth !== undefined && !this.serverBandwidth.take(bytes, now)) {
-      alloc.traffic.dropped++;
-      this.counters.drop('bps-capacity');
-      return false;
-    }
-    return true;
-  }
-
-  /**
-   * Sends an answer that no credential vouches for, within the per-source-IP budget, so the
-   * server cannot be used to amplify traffic toward a spoofed address. Returns false if dropped.
-   */
-  sendUnauthenticated(transport: ClientTransport, ip: string, port: number, answer: Uint8Array, now: number): boolean {
-    // Over TCP and TLS the handshake proved the source address, so no one can be amplified at;
-    // those clients also never retransmit, so a dropped answer would hang them.
-    if (transport.protocol === 'tcp' || transport.protocol === 'tls') {
-      transport.send(ip, port, answer);
-      return true;
-    }
-    const decision = this.sourceBudgets.take(ip, now);
-    if (decision !== 'ok') {
-      this.counters.drop(decision === 'table-full' ? 'unauthenticated-table-full' : 'unauthenticated-rate-limit');
-      return false;
-    }
-    transport.send(ip, port, answer);
-    return true;
-  }
-
-  /** An error answer to a request no credential vouches for (rate-limited). */
-  rejectUnauthenticated(transport: ClientTransport, ip: string, port: number, req: DecodedStunMessage, code: number, now: number, extra = [] as Parameters<typeof errorResponse>[3]): void {
-    this.counters.errorResponses++;
-    this.sendUnauthenticated(transport, ip, port, errorResponse(req, this.options, code, extra), now);
+    this.#budgets.sweep(now);
   }
 }

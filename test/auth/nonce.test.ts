@@ -60,6 +60,9 @@ test('a nonce is bound to the client IP, not its port', () => {
   const v6 = service.issue('2001:DB8::1', T0);
   assert.equal(service.check(v6, '2001:db8::1', T0), 'valid');
   assert.equal(service.check(v6, '2001:db8::2', T0), 'invalid');
+  // Any spelling of the same address, through the one parser and formatter.
+  assert.equal(service.check(nonce, '::FFFF:c000:20a', T0), 'valid');
+  assert.equal(service.check(v6, '2001:0db8:0:0:0:0:0:0001', T0), 'valid');
 });
 
 test('a nonce from a service with another secret is invalid', () => {

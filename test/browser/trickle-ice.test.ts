@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.ts';
 import { coturnAvailable, startTurnServer, type RunningTurnServer, type TurnServerKind } from '../helpers/coturn.ts';
-import { freeTcpPort } from '../helpers/ports.ts';
+import { freeTcpPort } from '../../harness/ports.ts';
 import { createWebServer, type WebServer } from '../../src/http/server.ts';
 import { registerPages } from '../../src/http/pages.ts';
 import { registerServerInfoRoute } from '../../src/http/server-info.ts';

@@ -4,52 +4,30 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { promisify } from 'node:util';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
-import { freeTcpPort, freeUdpTcpPort, freeRange } from '../helpers/ports.ts';
+import { launch, type TrackedChild } from '../../harness/children.ts';
+import { freeTcpPort, freeUdpTcpPort, freeRange } from '../../harness/ports.ts';
+import { printed } from '../../harness/ready.ts';
+import { coturnMissing, runCoturn, runTurnpike, turnpikeCommand } from '../../harness/servers.ts';
 import { startEchoPeer } from '../../src/cli/peer.ts';
 
-const execFileP = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/turnpike.js', import.meta.url));
-const HAVE_UCLIENT = spawnSync('sh', ['-c', 'command -v turnutils_uclient']).status === 0;
+const UCLIENT_MISSING = coturnMissing('uclient');
 
-async function serve(args: string[]): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 15000);
-    const onData = (c: Buffer): void => {
-      out += c.toString();
-      if (out.includes('ice-servers')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}:\n${out}`)));
-  });
-  return { child, output: () => out };
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  return exited;
+/** Starts `turnpike serve ARGS` and resolves once it has printed its ICE servers. */
+function serve(args: string[]): Promise<TrackedChild> {
+  return launch(turnpikeCommand(['serve', ...args]), printed(['ice-servers']), { keep: 50_000 });
 }
 
 test('serve in loopback demo mode: pages, server info and credentials that relay', async (t) => {
   const port = await freeUdpTcpPort();
   const http = await freeTcpPort();
   const { min, max } = await freeRange(20);
-  const { child } = await serve([
+  const server = await serve([
     '--listening-ip=127.0.0.1', `--listening-port=${port}`, '--relay-ip=127.0.0.1', `--min-port=${min}`, `--max-port=${max}`,
     `--http-port=${http}`, '--allow-loopback-peers', '--rfc5766-channel-numbers', '--log-file=stdout',
   ]);
-  t.after(() => stop(child));
+  t.after(() => server.stop());
   const base = `http://127.0.0.1:${http}`;
   const info = await (await fetch(`${base}/api/server-info`)).json();
   assert.deepEqual(info.stun, [`stun:127.0.0.1:${port}`]);
@@ -61,12 +39,13 @@ test('serve in loopback demo mode: pages, server info and credentials that relay
   const cred = await (await fetch(`${base}/api/turn-credentials?service=turn&username=alice`)).json();
   assert.match(cred.username, /^\d+:alice$/);
   assert.equal(cred.ttl, 86400);
-  if (!HAVE_UCLIENT) return t.skip('turnutils_uclient missing (apt-get install coturn)');
+  if (UCLIENT_MISSING) return t.skip(UCLIENT_MISSING);
   const peerPorts = await freeRange(2);
   const peer = await startEchoPeer(['127.0.0.1'], peerPorts.min, true);
   t.after(() => peer.close());
   // Async: the echo peer lives in this process and must keep answering while uclient runs.
-  const { stdout } = await execFileP('turnutils_uclient', ['-u', cred.username, '-w', cred.password, '-e', '127.0.0.1', '-r', String(peer.ports[0]), '-m', '2', '-n', '20', '-l', '100', '-p', String(port), '127.0.0.1'], { timeout: 30000 });
+  const { code, stdout, stderr } = await runCoturn('uclient', ['-u', cred.username, '-w', cred.password, '-e', '127.0.0.1', '-r', String(peer.ports[0]), '-m', '2', '-n', '20', '-l', '100', '-p', String(port), '127.0.0.1'], 30_000);
+  assert.equal(code, 0, stdout + stderr);
   assert.match(stdout, /tot_recv_msgs=40\b/);
   assert.match(stdout, /Total lost packets 0 /);
 });
@@ -74,8 +53,8 @@ test('serve in loopback demo mode: pages, server info and credentials that relay
 test('serve with an api-key: credentials need the key', async (t) => {
   const port = await freeUdpTcpPort();
   const http = await freeTcpPort();
-  const { child } = await serve(['--listening-ip=127.0.0.1', `--listening-port=${port}`, `--http-port=${http}`, '--api-key=k3y', '--log-file=stdout']);
-  t.after(() => stop(child));
+  const server = await serve(['--listening-ip=127.0.0.1', `--listening-port=${port}`, `--http-port=${http}`, '--api-key=k3y', '--log-file=stdout']);
+  t.after(() => server.stop());
   const url = `http://127.0.0.1:${http}/api/turn-credentials?service=turn&username=bob`;
   assert.equal((await fetch(url)).status, 401);
   assert.equal((await fetch(url, { headers: { authorization: 'Bearer k3y' } })).status, 200);
@@ -84,18 +63,18 @@ test('serve with an api-key: credentials need the key', async (t) => {
 test('serve with users from the command line offers no REST endpoint and is not an open relay', async (t) => {
   const port = await freeUdpTcpPort();
   const http = await freeTcpPort();
-  const { child, output } = await serve(['--listening-ip=127.0.0.1', `--listening-port=${port}`, `--http-port=${http}`, '-a', '-u', 'a:b', '--log-file=stdout']);
-  t.after(() => stop(child));
+  const server = await serve(['--listening-ip=127.0.0.1', `--listening-port=${port}`, `--http-port=${http}`, '-a', '-u', 'a:b', '--log-file=stdout']);
+  t.after(() => server.stop());
   assert.equal((await fetch(`http://127.0.0.1:${http}/api/turn-credentials?service=turn&username=bob`)).status, 404);
-  assert.match(output(), /turn-credentials-api-off/);
+  assert.match(server.output(), /turn-credentials-api-off/);
 });
 
 test('STUN answers on an IPv6 listening address', async (t) => {
   const port = await freeUdpTcpPort();
   const http = await freeTcpPort();
-  const { child } = await serve(['--listening-ip=::1', `--listening-port=${port}`, `--http-port=${http}`, '--log-file=stdout']);
-  t.after(() => stop(child));
-  const r = spawnSync(process.execPath, [BIN, 'stunclient', '-p', String(port), '::1'], { encoding: 'utf8', timeout: 10000 });
+  const server = await serve(['--listening-ip=::1', `--listening-port=${port}`, `--http-port=${http}`, '--log-file=stdout']);
+  t.after(() => server.stop());
+  const r = await runTurnpike(['stunclient', '-p', String(port), '::1'], 10_000);
   assert.match(r.stdout, /IPv6\. UDP reflexive addr: \[::1\]:\d+/);
 });
 
@@ -104,11 +83,11 @@ test('serve answers over https when cert and pkey are configured', async (t) => 
   const tlsPort = await freeTcpPort();
   const http = await freeTcpPort();
   const fixture = (name: string): string => fileURLToPath(new URL(`../http/fixtures/${name}`, import.meta.url));
-  const { child } = await serve([
+  const server = await serve([
     '--listening-ip=127.0.0.1', `--listening-port=${port}`, `--tls-listening-port=${tlsPort}`, `--http-port=${http}`,
     `--cert=${fixture('localhost-cert.pem')}`, `--pkey=${fixture('localhost-key.pem')}`, '--no-dtls', '--log-file=stdout',
   ]);
-  t.after(() => stop(child));
+  t.after(() => server.stop());
   const body = await new Promise<string>((resolve, reject) => {
     https
       .get(`https://127.0.0.1:${http}/api/server-info`, { rejectUnauthorized: false }, (res) => {

@@ -4,16 +4,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSfuConfig } from '../../src/sfu/config.ts';
 import { turnArgsFromSfu, turnConfigFromSfu } from '../../src/cli/sfu-turn.ts';
-import { freeRange, freeTcpPort, freeUdpTcpPort } from '../helpers/ports.ts';
+import { launch } from '../../harness/children.ts';
+import { freeRange, freeTcpPort, freeUdpTcpPort } from '../../harness/ports.ts';
+import { printed } from '../../harness/ready.ts';
+import { runTurnpike, turnpikeCommand } from '../../harness/servers.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/turnpike.js', import.meta.url));
 const STOCK = fileURLToPath(new URL('../sfu/fixtures/ion-sfu-stock.toml', import.meta.url));
 
 test('the stock config.toml leaves TURN off', () => {
@@ -49,28 +50,11 @@ test('turnpike sfu -c with [turn] enabled answers STUN on the [turn] address', a
       .replace('address = "0.0.0.0:3478"', `address = "127.0.0.1:${turnPort}"`)
       .replace('# portrange = [5201, 5400]', `portrange = [${min}, ${max}]`),
   );
-  const child = spawn(process.execPath, [BIN, 'sfu', '-c', file, '-a', `127.0.0.1:${http}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not started:\n${out}`)), 20000);
-    const onData = (c: Buffer): void => {
-      out += c.toString();
-      if (out.includes(' started ') && out.includes('sfu.listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
-  });
-  const r = spawnSync(process.execPath, [BIN, 'stunclient', '-p', String(turnPort), '127.0.0.1'], { encoding: 'utf8', timeout: 10000 });
+  const sfu = await launch(turnpikeCommand(['sfu', '-c', file, '-a', `127.0.0.1:${http}`]), printed([' started ', 'sfu.listening'], 20_000), { keep: 50_000 });
+  t.after(() => sfu.stop());
+  const r = await runTurnpike(['stunclient', '-p', String(turnPort), '127.0.0.1'], 10_000);
   assert.match(r.stdout, /UDP reflexive addr: 127\.0\.0\.1:\d+/);
-  assert.match(out, new RegExp(`relay-address ip=127\\.0\\.0\\.1 advertised=127\\.0\\.0\\.1 ports=${min}-${max}`));
-  const exited = new Promise((res) => child.once('exit', res));
-  child.kill('SIGTERM');
-  assert.equal(await exited, 0);
+  assert.match(sfu.output(), new RegExp(`relay-address ip=127\\.0\\.0\\.1 advertised=127\\.0\\.0\\.1 ports=${min}-${max}`));
+  await sfu.stop(10_000);
+  assert.equal(await sfu.exited, 0);
 });

@@ -4,30 +4,15 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { loadTurnserverConfig } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/log/logger.ts';
 import { startTurnServer, type RunningTurnServer } from '../../src/server/turn-server.ts';
 import { startEchoPeer } from '../../src/cli/peer.ts';
-import { freeRange, freeUdpTcpPort } from '../helpers/ports.ts';
+import { freeRange, freeUdpTcpPort } from '../../harness/ports.ts';
+import type { ToolResult } from '../../harness/children.ts';
+import { runTurnpike } from '../../harness/servers.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/turnpike.js', import.meta.url));
-
-function turnpike(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const turnpike = (args: string[]): Promise<ToolResult> => runTurnpike(args, 30_000);
 
 let server: RunningTurnServer;
 let serverPort: number;

@@ -12,7 +12,7 @@ import { startEchoPeer } from '../../src/cli/peer.ts';
 import { parseUclientArgs, type UclientOptions } from '../../src/client/uclient-options.ts';
 import { runUclient } from '../../src/client/uclient-run.ts';
 import { exitStatus, type UclientSummary } from '../../src/client/uclient-report.ts';
-import { freeRange, freeUdpTcpPort } from '../helpers/ports.ts';
+import { freeRange, freeUdpTcpPort } from '../../harness/ports.ts';
 
 let server: RunningTurnServer;
 let serverPort: number;

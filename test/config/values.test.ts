@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { cidrAsRange, ipFamily, ipText, ipValue } from '../../src/config/ip-text.ts';
-import { bindAddress, bool, externalIp, integer, ipRange, logFile, singleCharacter, staticUser } from '../../src/config/values.ts';
+import { cidrAsRange, ipFamily } from '../../src/config/ip-text.ts';
+import { bindAddress, bool, externalIp, integer, ipAddress, ipRange, logFile, singleCharacter, staticUser } from '../../src/config/values.ts';
 import { editDistance, nearNames } from '../../src/config/suggest.ts';
 
 const value = <T>(parsed: { ok: true; value: T } | { ok: false }) => (parsed.ok ? parsed.value : undefined);
@@ -40,6 +40,8 @@ test('external-ip: PUBLIC or PUBLIC/PRIVATE of one family; no host names', () =>
 test('bind addresses accept IPv6 zone ids, peer ranges do not', () => {
   assert.equal(value(bindAddress.parse('fe80::1%eth0')), 'fe80::1%eth0');
   assert.equal(bindAddress.parse('127.0.0.1%eth0').ok, false);
+  assert.equal(bindAddress.parse('fe80::1%').ok, false, 'an empty zone id names no interface');
+  assert.equal(ipAddress.parse('fe80::1%eth0').ok, false);
   assert.equal(ipRange.parse('fe80::1%eth0').ok, false);
 });
 
@@ -60,25 +62,30 @@ test('CIDR to range, IPv4 and IPv6', () => {
   assert.equal(cidrAsRange('10.0.0.0'), undefined);
 });
 
-test('IP values: known vectors, embedded IPv4, RFC 5952 text', () => {
-  assert.equal(ipValue('10.0.0.1'), 0x0a000001n);
-  assert.equal(ipValue('::1'), 1n);
-  assert.equal(ipValue('::ffff:1.2.3.4'), 0xffff01020304n);
-  assert.equal(ipValue('1::'), 1n << 112n);
-  assert.equal(ipText(6, 1n), '::1');
-  assert.equal(ipText(6, 0n), '::');
-  assert.equal(ipText(6, ipValue('2001:db8:0:0:1:0:0:1')), '2001:db8::1:0:0:1');
-  assert.equal(ipText(6, ipValue('2001:db8:0:1:1:1:1:1')), '2001:db8:0:1:1:1:1:1');
+test('CIDR ranges are written back in RFC 5952 text, IPv4-mapped ones dotted (§5)', () => {
+  assert.equal(cidrAsRange('2001:DB8:0:0:1::/80'), '2001:db8:0:0:1::-2001:db8::1:ffff:ffff:ffff');
+  assert.equal(cidrAsRange('::ffff:0:0/96'), '::ffff:0.0.0.0-::ffff:255.255.255.255');
+  assert.equal(cidrAsRange('::/127'), '::-::1');
+  assert.equal(cidrAsRange('127.1/8'), undefined);
+  assert.equal(cidrAsRange('fe80::%eth0/64'), undefined);
 });
 
-test('property: IP text round-trips through its value', () => {
+test('peer ranges are ordered by address value, embedded IPv4 and all', () => {
+  assert.equal(ipRange.parse('10.0.0.9-10.0.0.10').ok, true);
+  assert.equal(ipRange.parse('10.0.0.10-10.0.0.9').ok, false);
+  assert.equal(ipRange.parse('::ffff:1.2.3.4-::ffff:1.2.3.5').ok, true);
+  assert.equal(ipRange.parse('::ffff:1.2.3.5-::ffff:102:304').ok, false);
+  assert.equal(ipRange.parse('1::-::1').ok, false);
+  assert.equal(ipRange.parse('1.2.3.4-::ffff:1.2.3.5').ok, false, 'families as written differ');
+});
+
+test('property: any IP text is accepted with its family, as a range of itself too', () => {
   fc.assert(
     fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (ip) => {
       const family = ipFamily(ip);
-      assert.ok(family === 4 || family === 6, ip);
-      const text = ipText(family, ipValue(ip));
-      assert.equal(ipFamily(text), family);
-      assert.equal(ipValue(text), ipValue(ip));
+      assert.equal(family, ip.includes(':') ? 6 : 4, ip);
+      assert.equal(ipRange.parse(`${ip}-${ip}`).ok, true, ip);
+      assert.equal(ipAddress.parse(ip).ok, true, ip);
     }),
   );
 });

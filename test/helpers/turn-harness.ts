@@ -5,6 +5,7 @@
  * test reads as a sequence of protocol steps. No sockets, no timers: every step runs at once.
  */
 import assert from 'node:assert/strict';
+import type { DropReason } from '../../src/turn/drop-reason.ts';
 import { createStaticCredentialStore, type SyncCredentialStore } from '../../src/auth/credential-store.ts';
 import { longTermKey } from '../../src/auth/long-term-key.ts';
 import { createNonceService } from '../../src/auth/nonce.ts';
@@ -148,7 +149,7 @@ export class TurnHarness {
   }
 
   /** How many packets were dropped for `reason`. */
-  drops(reason: string): number {
+  drops(reason: DropReason): number {
     return this.core.counters.drops.get(reason) ?? 0;
   }
 }

@@ -7,7 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { coturnAvailable, startCoturn, type RunningTurnServer } from '../helpers/coturn.ts';
-import { runTurnpike, startTurnpike, startTurnpikePeer, type Background, type ToolResult } from './processes.ts';
+import type { ToolResult } from '../../harness/children.ts';
+import { runTurnpike, type Launched } from '../../harness/servers.ts';
+import { startTurnpike, startTurnpikePeer } from './processes.ts';
 import type { UclientSummary } from '../../src/client/uclient-report.ts';
 
 function explain(r: ToolResult, serverLog: string): string {
@@ -23,7 +25,7 @@ function assertRelayed(r: ToolResult, messages: number, serverLog: () => string)
 
 describe('turnpike uclient and stunclient against coturn', { skip: coturnAvailable ? false : 'coturn is not installed (apt-get install coturn)', concurrency: true }, () => {
   let coturn: RunningTurnServer;
-  let peer: Background;
+  let peer: Launched;
   before(async () => {
     coturn = await startCoturn({ users: ['ling:ling1234'], realm: 'demo', relayPorts: 200 });
     peer = await startTurnpikePeer(['127.0.0.1']);
@@ -63,8 +65,8 @@ describe('turnpike uclient and stunclient against coturn', { skip: coturnAvailab
 });
 
 describe('turnpike uclient against turnpike turnserver', () => {
-  let server: Background;
-  let peer: Background;
+  let server: Launched;
+  let peer: Launched;
   before(async () => {
     server = await startTurnpike({ relayPorts: 300 });
     peer = await startTurnpikePeer(['127.0.0.1']);

@@ -5,12 +5,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runTool, startTurnpike, startTurnutilsPeer, turnutilsMissing, TURNUTILS, type Background } from './processes.ts';
+import type { ToolResult } from '../../harness/children.ts';
+import { runCoturn, type Launched } from '../../harness/servers.ts';
+import { startTurnpike, startTurnutilsPeer, turnutilsMissing } from './processes.ts';
 import { assertRelayed } from './uclient-output.ts';
 
 describe('turnutils_uclient -W against turnpike turnserver --use-auth-secret', { skip: turnutilsMissing, concurrency: true }, () => {
-  let server: Background;
-  let peer: Background;
+  let server: Launched;
+  let peer: Launched;
   before(async () => {
     server = await startTurnpike({ authSecret: 'logen', relayPorts: 80 });
     peer = await startTurnutilsPeer(['127.0.0.1']);
@@ -20,8 +22,8 @@ describe('turnutils_uclient -W against turnpike turnserver --use-auth-secret', {
     await server?.stop();
   });
 
-  const uclient = (secret: string, clients: number): Promise<Awaited<ReturnType<typeof runTool>>> =>
-    runTool(TURNUTILS.uclient, [
+  const uclient = (secret: string, clients: number): Promise<ToolResult> =>
+    runCoturn('uclient', [
       '-W', secret, '-u', 'ling', '-e', '127.0.0.1', '-r', String(peer.port),
       '-m', String(clients), '-n', '200', '-l', '170', '-p', String(server.port), '127.0.0.1',
     ]);

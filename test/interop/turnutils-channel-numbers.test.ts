@@ -7,12 +7,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runTool, runTurnpike, startTurnpike, startTurnutilsPeer, turnutilsMissing, TURNUTILS, type Background } from './processes.ts';
+import { runCoturn, runTurnpike, type Launched } from '../../harness/servers.ts';
+import { startTurnpike, startTurnutilsPeer, turnutilsMissing } from './processes.ts';
 import { assertRelayed } from './uclient-output.ts';
 
 describe('turnpike turnserver without --rfc5766-channel-numbers', { skip: turnutilsMissing, concurrency: true }, () => {
-  let server: Background;
-  let peer: Background;
+  let server: Launched;
+  let peer: Launched;
   before(async () => {
     server = await startTurnpike({ rfc5766Channels: false, relayPorts: 80 });
     peer = await startTurnutilsPeer(['127.0.0.1']);
@@ -28,13 +29,13 @@ describe('turnpike turnserver without --rfc5766-channel-numbers', { skip: turnut
 
   test("refuses turnutils_uclient's channel binds with 400", async () => {
     // It picks random numbers in 0x4000-0x7FFF; among ten clients' binds one above 0x4FFF is all but certain.
-    const r = await runTool(TURNUTILS.uclient, args(['-m', '10', '-n', '200']));
+    const r = await runCoturn('uclient', args(['-m', '10', '-n', '200']));
     assert.match(r.stdout, /channel bind: error 400/, r.stdout);
     assert.doesNotMatch(r.stdout, /Total lost packets/);
   });
 
   test('relays turnutils_uclient -s (Send indications) with no loss', async () => {
-    assertRelayed(await runTool(TURNUTILS.uclient, args(['-s', '-m', '10', '-n', '200'])), 2000, server.output);
+    assertRelayed(await runCoturn('uclient', args(['-s', '-m', '10', '-n', '200'])), 2000, server.output);
   });
 
   test('refuses turnpike uclient --rfc5766-channels the same way, and relays its default channel numbers', async () => {

@@ -5,12 +5,13 @@
  * unauthenticated answers with other tests' bursts of 401s.
  */
 import { after, before, describe, test } from 'node:test';
-import { runTool, startTurnpike, startTurnutilsPeer, turnutilsMissing, TURNUTILS, type Background } from './processes.ts';
+import { runCoturn, type Launched } from '../../harness/servers.ts';
+import { startTurnpike, startTurnutilsPeer, turnutilsMissing } from './processes.ts';
 import { assertRelayed } from './uclient-output.ts';
 
 describe('turnutils_uclient over TCP against turnpike turnserver', { skip: turnutilsMissing }, () => {
-  let server: Background;
-  let peer: Background;
+  let server: Launched;
+  let peer: Launched;
   before(async () => {
     server = await startTurnpike({ relayPorts: 80 });
     peer = await startTurnutilsPeer(['127.0.0.1']);
@@ -21,7 +22,7 @@ describe('turnutils_uclient over TCP against turnpike turnserver', { skip: turnu
   });
 
   test('10 clients × 200 messages over TCP (-t), all echoed', async () => {
-    const r = await runTool(TURNUTILS.uclient, [
+    const r = await runCoturn('uclient', [
       '-t', '-u', 'ling', '-w', 'ling1234', '-e', '127.0.0.1', '-r', String(peer.port),
       '-m', '10', '-n', '200', '-l', '170', '-p', String(server.port), '127.0.0.1',
     ]);

@@ -5,15 +5,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freeTcpPort } from '../helpers/ports.ts';
-import { runTool, startTurnpike, startTurnutilsPeer, turnutilsMissing, TURNUTILS, type Background } from './processes.ts';
+import { freeTcpPort } from '../../harness/ports.ts';
+import { runCoturn, type Launched } from '../../harness/servers.ts';
+import { startTurnpike, startTurnutilsPeer, turnutilsMissing } from './processes.ts';
 import { assertRelayed } from './uclient-output.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../http/fixtures/${name}`, import.meta.url));
 
 describe('turnutils_uclient over TLS against turnpike turnserver', { skip: turnutilsMissing }, () => {
-  let server: Background;
-  let peer: Background;
+  let server: Launched;
+  let peer: Launched;
   let tlsPort: number;
   before(async () => {
     tlsPort = await freeTcpPort();
@@ -29,7 +30,7 @@ describe('turnutils_uclient over TLS against turnpike turnserver', { skip: turnu
   });
 
   test('5 clients × 100 messages over TLS on tls-listening-port, all echoed', async () => {
-    const r = await runTool(TURNUTILS.uclient, [
+    const r = await runCoturn('uclient', [
       '-t', '-S', '-u', 'ling', '-w', 'ling1234', '-e', '127.0.0.1', '-r', String(peer.port),
       '-m', '5', '-n', '100', '-l', '170', '-p', String(tlsPort), '127.0.0.1',
     ]);
@@ -38,7 +39,7 @@ describe('turnutils_uclient over TLS against turnpike turnserver', { skip: turnu
 
   test('TLS on the plain listening port works too, and plain TCP still does', async () => {
     for (const tls of [['-S'], []]) {
-      const r = await runTool(TURNUTILS.uclient, [
+      const r = await runCoturn('uclient', [
         '-t', ...tls, '-u', 'ling', '-w', 'ling1234', '-e', '127.0.0.1', '-r', String(peer.port),
         '-m', '5', '-n', '100', '-l', '170', '-p', String(server.port), '127.0.0.1',
       ]);

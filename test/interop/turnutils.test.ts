@@ -7,12 +7,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runTool, startTurnpike, startTurnutilsPeer, turnutilsMissing, TURNUTILS, type Background, type ToolResult } from './processes.ts';
+import type { ToolResult } from '../../harness/children.ts';
+import { runCoturn, type Launched } from '../../harness/servers.ts';
+import { startTurnpike, startTurnutilsPeer, turnutilsMissing } from './processes.ts';
 import { assertRelayed } from './uclient-output.ts';
 
 describe('turnutils_uclient and turnutils_stunclient against turnpike turnserver', { skip: turnutilsMissing, concurrency: true }, () => {
-  let server: Background;
-  let peer: Background;
+  let server: Launched;
+  let peer: Launched;
   before(async () => {
     server = await startTurnpike();
     peer = await startTurnutilsPeer(['127.0.0.1', '::1']);
@@ -23,7 +25,7 @@ describe('turnutils_uclient and turnutils_stunclient against turnpike turnserver
   });
 
   const uclient = (extra: string[]): Promise<ToolResult> =>
-    runTool(TURNUTILS.uclient, ['-u', 'ling', '-w', 'ling1234', ...extra, '-m', '10', '-n', '200', '-l', '170', '-p', String(server.port), '127.0.0.1']);
+    runCoturn('uclient', ['-u', 'ling', '-w', 'ling1234', ...extra, '-m', '10', '-n', '200', '-l', '170', '-p', String(server.port), '127.0.0.1']);
   const toPeer = (ip = '127.0.0.1'): string[] => ['-e', ip, '-r', String(peer.port)];
 
   test('over channels: 10 clients × 200 messages, all echoed', async () => {
@@ -44,13 +46,13 @@ describe('turnutils_uclient and turnutils_stunclient against turnpike turnserver
   });
 
   test('a wrong password gets no relay', async () => {
-    const r = await runTool(TURNUTILS.uclient, ['-u', 'ling', '-w', 'wrong', ...toPeer(), '-m', '1', '-n', '5', '-p', String(server.port), '127.0.0.1']);
+    const r = await runCoturn('uclient', ['-u', 'ling', '-w', 'wrong', ...toPeer(), '-m', '1', '-n', '5', '-p', String(server.port), '127.0.0.1']);
     assert.notEqual(r.code, 0, r.stdout);
     assert.doesNotMatch(r.stdout, /Total lost packets/);
   });
 
   test('turnutils_stunclient prints the reflexive address', async () => {
-    const r = await runTool(TURNUTILS.stunclient, ['-p', String(server.port), '127.0.0.1']);
+    const r = await runCoturn('stunclient', ['-p', String(server.port), '127.0.0.1']);
     assert.match(r.stdout + r.stderr, /UDP reflexive addr: 127\.0\.0\.1:\d+/);
   });
 });

@@ -3,7 +3,7 @@
  * tot_recv_msgs=M` and `Total lost packets N (P%)`.
  */
 import assert from 'node:assert/strict';
-import type { ToolResult } from './processes.ts';
+import type { ToolResult } from '../../harness/children.ts';
 
 /** The final counts of a `turnutils_uclient` run, or undefined when it never got that far. */
 export function finalCounts(out: string): { sent: number; received: number } | undefined {

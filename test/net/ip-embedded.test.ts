@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { embeddedIpv4, embeddedIpv4Form, EmbeddedIpv4Form } from '../../src/net/ip-embedded.ts';
-import { parseIpInto } from '../../src/net/ip-parse.ts';
+import { parseIpWords } from '../../src/net/ip.ts';
 
 function wordsOf(text: string): Uint32Array {
   const w = new Uint32Array(4);
-  assert.equal(parseIpInto(text, w), 'IPv6', text);
+  assert.equal(parseIpWords(text, w), 'IPv6', text);
   return w;
 }
 

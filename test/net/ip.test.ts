@@ -134,7 +134,9 @@ describe('ipToString', () => {
       ['::0001', '::1'],
       ['1:0:0:0:0:0:0:0', '1::'],
       ['0:0:0:0:0:ffff:7f00:0001', '::ffff:127.0.0.1'],
-      ['::127.0.0.1', '::7f00:1'],
+      // IPv4-compatible (RFC 4291 §2.5.5.1) in mixed notation, as Node's sockets write it.
+      ['::7f00:1', '::127.0.0.1'],
+      ['::1', '::1'],
     ];
     for (const [text, canonical] of cases) {
       const ip = parseIp(text);
@@ -150,7 +152,9 @@ describe('ipToString', () => {
       fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (value) => {
         const text = ipToString('IPv6', value);
         assert.equal(parseIp(text)?.value, value);
-        if (value >> 32n !== 0xffffn) assert.equal(new URL(`http://[${text}]/`).hostname, `[${text}]`);
+        // The URL serialiser never writes a dotted tail (RFC 5952 §5 is only a recommendation).
+        const dotted = value >> 32n === 0xffffn || (value >> 32n === 0n && value >> 16n !== 0n);
+        if (!dotted) assert.equal(new URL(`http://[${text}]/`).hostname, `[${text}]`);
       }),
     );
     fc.assert(

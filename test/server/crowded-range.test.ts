@@ -13,7 +13,7 @@ import { getAttribute } from '../../src/stun/index.ts';
 import { Attr, MessageClass } from '../../src/stun/types.ts';
 import { BUSY_MS } from '../../src/turn/relay-port-allocator.ts';
 import { seededRandom } from '../helpers/turn-harness.ts';
-import { freeRange } from '../helpers/ports.ts';
+import { freeRange } from '../../harness/ports.ts';
 import { eventually, HOST, startServer, UdpClient, type TestServer } from './wire.ts';
 
 const RANGE = 200;

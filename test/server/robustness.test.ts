@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { encodeMessage, getAttribute } from '../../src/stun/index.ts';
 import { Attr, MessageClass, Method } from '../../src/stun/types.ts';
 import { seededRandom } from '../helpers/turn-harness.ts';
+import type { DropReason } from '../../src/turn/drop-reason.ts';
 import { dropsOf, dropsSince, EchoPeer, HOST, peerAt, startServer, TcpClient, UdpClient, type TestServer } from './wire.ts';
 
 /** A Binding request: the sync point after a batch (answered only once everything before it was handled). */
@@ -68,7 +69,7 @@ describe('garbage over UDP and TCP', () => {
 
   it('drops and counts malformed STUN, each for its reason', async () => {
     const before = dropsOf(t.server);
-    const cases: [string, Buffer][] = [
+    const cases: [DropReason, Buffer][] = [
       ['stun-too-short', binding().subarray(0, 12)],
       ['stun-length-mismatch', Buffer.concat([header(0x0001, 400), Buffer.alloc(40)])],
       ['stun-length-not-multiple-of-4', Buffer.concat([header(0x0001, 5), Buffer.alloc(5)])],

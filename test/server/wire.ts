@@ -5,6 +5,7 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import type { DropReason } from '../../src/turn/drop-reason.ts';
 import { randomBytes } from 'node:crypto';
 import { longTermKey } from '../../src/auth/long-term-key.ts';
 import { loadTurnserverConfig } from '../../src/config/index.ts';
@@ -12,7 +13,7 @@ import { silentLogger } from '../../src/log/logger.ts';
 import { startTurnServer, type RunningTurnServer } from '../../src/server/turn-server.ts';
 import { decodeMessage, encodeMessage, getAttribute, streamFrameLength } from '../../src/stun/index.ts';
 import { Attr, MessageClass, Method, type DecodedStunMessage, type StunAttribute } from '../../src/stun/types.ts';
-import { freeRange, freeUdpTcpPort } from '../helpers/ports.ts';
+import { freeRange, freeUdpTcpPort } from '../../harness/ports.ts';
 
 export const HOST = '127.0.0.1';
 export const REALM = 'example.org';
@@ -223,11 +224,11 @@ export function peerAt(port: number, address = HOST): { family: 'IPv4'; address:
 }
 
 /** Counts of the core's drops by reason, for before/after comparisons. */
-export function dropsOf(server: RunningTurnServer): Map<string, number> {
+export function dropsOf(server: RunningTurnServer): Map<DropReason, number> {
   return new Map(server.core.counters.drops);
 }
 
 /** How many more drops of `reason` there are now than in `before`. */
-export function dropsSince(server: RunningTurnServer, before: Map<string, number>, reason: string): number {
+export function dropsSince(server: RunningTurnServer, before: Map<DropReason, number>, reason: DropReason): number {
   return (server.core.counters.drops.get(reason) ?? 0) - (before.get(reason) ?? 0);
 }

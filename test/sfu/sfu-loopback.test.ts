@@ -15,7 +15,7 @@ import { parseRtp, readExtensions, writeRtpIds } from '../../src/sfu/rtp/rtp-pac
 import { buildNack, buildPli, parseRtcp } from '../../src/sfu/rtp/rtcp.ts';
 import { seqDelta } from '../../src/sfu/rtp/munger.ts';
 import { parseSdp } from '../../src/sfu/sdp/sdp.ts';
-import { TestClient, releaseWebrtc, waitFor } from './helpers/ndc-client.ts';
+import { TestClient, releaseWebrtc, waitFor } from '../../harness/ndc-client.ts';
 
 /** An RTP packet with one-byte extensions, as a publisher sends it. */
 function rtpPacket(pt: number, seq: number, ts: number, ssrc: number, ext: [number, number[]][], payload: number[]): Buffer {

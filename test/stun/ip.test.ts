@@ -3,7 +3,8 @@ import { SocketAddress } from 'node:net';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { canonicalIp, formatAddress } from '../../src/stun/index.ts';
-import { formatIpv6, parseIpv6Into } from '../../src/stun/ip.ts';
+import { formatIp } from '../../src/net/ip-format.ts';
+import { parseIpInto } from '../../src/net/ip-parse.ts';
 
 test('canonicalIp returns the family and RFC 5952 text', () => {
   assert.deepEqual(canonicalIp('192.0.2.1'), { family: 'IPv4', address: '192.0.2.1' });
@@ -28,11 +29,11 @@ test('IPv6 text matches what the socket layer prints, for any 16 bytes', () => {
     fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.boolean(), (bytes, sparse) => {
       // Many zero groups exercise the "::" placement and the embedded-IPv4 forms.
       if (sparse) for (let i = 0; i < 16; i += 2) if (bytes[i] & 1) bytes.fill(0, i, i + 2);
-      const text = formatIpv6(bytes, 0);
+      const text = formatIp('IPv6', bytes);
       const full = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] << 8) | bytes[2 * i + 1]).toString(16)).join(':');
       assert.equal(text, new SocketAddress({ address: full, family: 'ipv6' }).address);
       const back = new Uint8Array(16);
-      assert.ok(parseIpv6Into(text, back, 0));
+      assert.equal(parseIpInto(text, back), 'IPv6');
       assert.deepEqual(back, bytes);
       assert.deepEqual(canonicalIp(full), { family: 'IPv6', address: text });
     }),

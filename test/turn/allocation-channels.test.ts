@@ -16,7 +16,7 @@ function allocation(): Allocation {
 }
 
 function channel(alloc: Allocation, number: number, peerIp: string, peerPort: number, expiresAt = 600_000): Channel {
-  const relay = { allocation: alloc, family: 'IPv4', ip: '127.0.0.1', port: 40000, advertisedIp: '127.0.0.1', handle: undefined } satisfies RelayEndpoint;
+  const relay = { allocation: alloc, family: 'IPv4', ip: '127.0.0.1', port: 40000, advertisedIp: '127.0.0.1', handle: { plane: 'test', id: 1 } } satisfies RelayEndpoint;
   return { number, peerIp, peerPort, relay, expiresAt, active: true, guardUntil: expiresAt + 300_000 };
 }
 

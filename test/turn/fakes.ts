@@ -6,6 +6,8 @@
 import type { Allocation, RelayEndpoint } from '../../src/turn/allocation.ts';
 import type { AddressFamily } from '../../src/stun/types.ts';
 import type { CoreEventName, CoreOutput, OpenedRelay, RelayRequest } from '../../src/turn/core-output.ts';
+import type { ForwardingEntry } from '../../src/turn/forwarding.ts';
+import { planRelays, roundRobin } from '../../src/turn/relay-plan.ts';
 import type { ClientTransport, TransportProtocol } from '../../src/turn/five-tuple.ts';
 import type { RelayPortAllocator } from '../../src/turn/relay-port-allocator.ts';
 import type { TurnCore } from '../../src/turn/turn-core.ts';
@@ -69,9 +71,11 @@ export interface RelayAddressSpec {
 }
 
 /**
- * `CoreOutput` for tests: records every action and plays the relay driver. In `auto` mode an
- * `openRelays` is answered at once, from `RelayPortAllocator`, as the UDP driver would; in
- * `manual` mode it waits in `pending` until the test calls `complete` or the core directly.
+ * `CoreOutput` for tests: records every action and plays the data plane. In `auto` mode an
+ * `openRelays` is answered at once from the same relay plan the real drivers use (so
+ * EVEN-PORT, RESERVATION-TOKEN and exhaustion behave as in production); in `manual` mode it
+ * waits in `pending` until the test calls `complete` or the core directly. The forwarding
+ * table the core publishes is kept in `table`, for tests that check it against the core.
  */
 export class FakeRelayDriver implements CoreOutput {
   core: TurnCore | undefined;
@@ -84,6 +88,10 @@ export class FakeRelayDriver implements CoreOutput {
   readonly pending: { allocation: Allocation; request: RelayRequest }[] = [];
   readonly closed: Allocation[] = [];
   readonly events: { name: CoreEventName; fields: Record<string, unknown> }[] = [];
+  /** allocation id → the row the core published last */
+  readonly table = new Map<number, ForwardingEntry>();
+  readonly #pick = roundRobin();
+  #nextHandle = 1;
 
   constructor(ports: RelayPortAllocator, addresses: readonly RelayAddressSpec[], now: () => number) {
     this.ports = ports;
@@ -106,6 +114,14 @@ export class FakeRelayDriver implements CoreOutput {
     for (const r of allocation.relays) this.ports.release(r.ip, r.port);
   }
 
+  upsert(entry: ForwardingEntry): void {
+    this.table.set(entry.id, entry);
+  }
+
+  remove(allocationId: number): void {
+    this.table.delete(allocationId);
+  }
+
   event(name: CoreEventName, fields: Record<string, unknown>): void {
     this.events.push({ name, fields });
   }
@@ -115,36 +131,20 @@ export class FakeRelayDriver implements CoreOutput {
     return this.events.filter((e) => e.name === name).map((e) => e.fields);
   }
 
-  /** Binds (on paper) what `request` asks for and answers the core, as `RelaySockets` does. */
+  /** Binds (on paper) what the relay plan names and answers the core, as the real drivers do. */
   complete(allocation: Allocation, request: RelayRequest): void {
     const core = this.core!;
     const now = this.now();
-    const opened: OpenedRelay[] = [];
-    const fail = (code: 440 | 508): void => {
-      for (const r of opened) this.ports.release(r.ip, r.port);
-      core.relaysFailed(allocation, code, now);
-    };
-    let token: Uint8Array | undefined;
-    if (request.reservationToken !== undefined) {
-      const held = this.ports.takeReserved(request.reservationToken, now);
-      const addr = held && this.addresses.find((a) => a.ip === held.ip);
-      if (held === undefined || addr === undefined) return fail(508);
-      opened.push(this.#relay(addr, held.port));
-    } else {
-      for (const family of request.families) {
-        const addr = this.addresses.find((a) => a.family === family);
-        if (addr === undefined) return fail(440);
-        const primary = family === request.families[0];
-        const got = this.ports.take(addr.ip, primary && request.evenPort, primary && request.reserveNext, now);
-        if (got === undefined) return fail(508);
-        if (got.token !== undefined) token = got.token;
-        opened.push(this.#relay(addr, got.port));
-      }
-    }
-    core.relaysOpened(allocation, opened, now, token);
-  }
-
-  #relay(addr: RelayAddressSpec, port: number): OpenedRelay {
-    return { family: addr.family, ip: addr.ip, port, advertisedIp: addr.advertisedIp ?? addr.ip, handle: `relay ${addr.ip} ${port}` };
+    const addresses = this.addresses.map((a) => ({ family: a.family, ip: a.ip, advertisedIp: a.advertisedIp ?? a.ip }));
+    const plan = planRelays(request, addresses, this.ports, now, this.#pick);
+    if (!plan.ok) return core.relaysFailed(allocation, plan.code, now);
+    const opened: OpenedRelay[] = plan.relays.map((r) => ({
+      family: r.address.family,
+      ip: r.address.ip,
+      port: r.port,
+      advertisedIp: r.address.advertisedIp,
+      handle: { plane: 'test', id: this.#nextHandle++ },
+    }));
+    core.relaysOpened(allocation, opened, now, plan.token);
   }
 }

@@ -127,6 +127,34 @@ describe('RFC 3489 Binding (no magic cookie)', () => {
     assert.deepEqual([...buf.subarray(28, 32)], [198, 51, 100, 31]);
   });
 
+  it('gives an IPv6 client its 16 address bytes, an IPv4-mapped spelling included', () => {
+    const cases: [string, string][] = [
+      ['::ffff:1.2.3.4', '00000000000000000000ffff01020304'],
+      ['::ffff:c000:221', '00000000000000000000ffffc0000221'],
+      ['2001:db8::77', '20010db8000000000000000000000077'],
+      ['64:ff9b::192.0.2.33', '0064ff9b0000000000000000c0000221'],
+      // A link-local client arrives with a zone id: the zone is the server's, the bytes are the client's.
+      ['fe80::1%eth0', 'fe800000000000000000000000000001'],
+    ];
+    for (const [ip, bytes] of cases) {
+      const bench = new TurnHarness();
+      const client = bench.client({ ip, port: 40_002 });
+      const req = legacyRequest();
+      client.sendRaw(req);
+      const [answer] = client.inbox();
+      assert.ok(answer, ip);
+      const buf = Buffer.from(answer);
+      assert.equal(buf.length, 20 + 4 + 20, ip);
+      assert.equal(buf.readUInt16BE(2), 24, ip);
+      assert.deepEqual(buf.subarray(4, 20), req.subarray(4, 20), ip);
+      assert.equal(buf.readUInt16BE(20), Attr.MappedAddress, ip);
+      assert.equal(buf.readUInt16BE(22), 20, ip);
+      assert.equal(buf[25], 2, `${ip}: IPv6`);
+      assert.equal(buf.readUInt16BE(26), 40_002, ip);
+      assert.equal(buf.subarray(28, 44).toString('hex'), bytes, ip);
+    }
+  });
+
   it('is refused (dropped and counted) with no-stun-backward-compatibility', () => {
     const bench = new TurnHarness({ core: { stunBackwardCompatibility: false } });
     const client = bench.client();

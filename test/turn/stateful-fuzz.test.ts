@@ -12,7 +12,8 @@
  * - quotas never go negative, never pass their limit, and leak nothing: at the end, with the
  *   clock far ahead, every allocation, count and relay port is gone;
  * - nothing reached a peer, or a client from a peer, without a permission in the model;
- * - every datagram the server sent decodes, as STUN or ChannelData.
+ * - every datagram the server sent decodes, as STUN or ChannelData;
+ * - the forwarding table the core publishes for a data plane matches its state.
  *
  * `TURNPIKE_FUZZ_RUNS` sets the number of sequences (default 3,000; try 100000 overnight).
  */
@@ -246,7 +247,7 @@ class World {
     // Allocations, per-user counts and quotas.
     const byUser = new Map<string, number>();
     let ports = 0;
-    for (const a of core.allocations.values()) {
+    for (const a of core.allocations()) {
       byUser.set(a.username, (byUser.get(a.username) ?? 0) + 1);
       ports += a.relays.length;
     }
@@ -255,6 +256,21 @@ class World {
     assert.ok(core.allocationCount <= TOTAL_QUOTA);
     if (this.bench.driver.mode === 'auto') {
       assert.equal(this.bench.ports.inUse(RELAY_V4) + this.bench.ports.inUse(RELAY_V6), ports + this.bench.ports.reservations, 'relay ports match relays and reservations');
+    }
+    // The forwarding table a data plane relays from says what the core says.
+    const table = this.bench.driver.table;
+    const active = core.allocations().filter((a) => a.state === 'active');
+    assert.equal(table.size, active.length, 'one published row per active allocation, none for gone ones');
+    for (const a of active) {
+      const row = table.get(a.id);
+      assert.ok(row, `allocation ${a.id} is published`);
+      assert.equal(row.expiresAt, a.expiresAt, 'the row has the lifetime');
+      const rowPerms = row.permissions.filter((p) => p.expiresAt > now).map((p) => `${p.ip}@${p.expiresAt}`).sort();
+      const realPerms = [...a.permissions].filter(([, e]) => e > now).map(([ip, e]) => `${ip}@${e}`).sort();
+      assert.deepEqual(rowPerms, realPerms, 'the row has the permissions');
+      const rowChannels = row.channels.filter((c) => c.expiresAt > now).map((c) => `${c.number}:${c.peerIp}:${c.peerPort}@${c.expiresAt}`).sort();
+      const realChannels = a.channels.filter((c) => c.active && c.expiresAt > now).map((c) => `${c.number}:${c.peerIp}:${c.peerPort}@${c.expiresAt}`).sort();
+      assert.deepEqual(rowChannels, realChannels, 'the row has the channels');
     }
     for (let i = 0; i < this.clients.length; i++) {
       const real = this.allocationOf(i);

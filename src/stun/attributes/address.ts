@@ -10,14 +10,15 @@
  * 4..20.
  */
 import type { TransportAddress } from '../types.ts';
-import { formatIpv4, formatIpv6, parseIpv4Into, parseIpv6Into } from '../ip.ts';
+import { formatIp } from '../../net/ip-format.ts';
+import { parseIpInto } from '../../net/ip-parse.ts';
 import { AttributeFault, badLength, checkInt, unencodable, type AttributeCodec } from './codec.ts';
 
 /** RFC 8489 §14.1 family codes. */
 const FAMILY_IPV4 = 0x01;
 const FAMILY_IPV6 = 0x02;
 
-/** Reused for un-xoring IPv6 addresses: decoding is synchronous, so one buffer serves all. */
+/** Reused for un-xoring and for parsing: coding is synchronous, so one buffer serves all. */
 const scratch = new Uint8Array(16);
 
 function decodeAddress(name: string, xor: boolean, msg: Uint8Array, offset: number, length: number): TransportAddress | AttributeFault {
@@ -34,16 +35,16 @@ function decodeAddress(name: string, xor: boolean, msg: Uint8Array, offset: numb
   if (xor) port ^= (msg[4] << 8) | msg[5];
   const a = offset + 4;
   if (family === FAMILY_IPV4) {
-    if (!xor) return { family: 'IPv4', address: formatIpv4(msg, a), port };
+    if (!xor) return { family: 'IPv4', address: formatIp('IPv4', msg, a), port };
     scratch[0] = msg[a] ^ msg[4];
     scratch[1] = msg[a + 1] ^ msg[5];
     scratch[2] = msg[a + 2] ^ msg[6];
     scratch[3] = msg[a + 3] ^ msg[7];
-    return { family: 'IPv4', address: formatIpv4(scratch, 0), port };
+    return { family: 'IPv4', address: formatIp('IPv4', scratch), port };
   }
-  if (!xor) return { family: 'IPv6', address: formatIpv6(msg, a), port };
+  if (!xor) return { family: 'IPv6', address: formatIp('IPv6', msg, a), port };
   for (let i = 0; i < 16; i++) scratch[i] = msg[a + i] ^ msg[4 + i];
-  return { family: 'IPv6', address: formatIpv6(scratch, 0), port };
+  return { family: 'IPv6', address: formatIp('IPv6', scratch), port };
 }
 
 function sizeAddress(name: string, value: TransportAddress): number {
@@ -56,8 +57,11 @@ function sizeAddress(name: string, value: TransportAddress): number {
 function writeAddress(name: string, xor: boolean, out: Buffer, offset: number, value: TransportAddress): void {
   const v4 = value.family === 'IPv4';
   const a = offset + 4;
-  const ok = v4 ? parseIpv4Into(value.address, out, a) : parseIpv6Into(value.address, out, a);
-  if (!ok) unencodable(name, `${JSON.stringify(value.address)} is not an ${value.family} address`);
+  // Parsed aside first: IPv6 text would write 16 bytes where an IPv4 value has room for 4.
+  if (parseIpInto(value.address, scratch) !== value.family) {
+    unencodable(name, `${JSON.stringify(value.address)} is not an ${value.family} address`);
+  }
+  out.set(scratch.subarray(0, v4 ? 4 : 16), a);
   out[offset + 1] = v4 ? FAMILY_IPV4 : FAMILY_IPV6;
   const port = xor ? value.port ^ ((out[4] << 8) | out[5]) : value.port;
   out[offset + 2] = port >> 8;

@@ -1,8 +1,9 @@
 /**
- * Free loopback ports for tests. Every helper binds port 0 (or a candidate range) on
- * 127.0.0.1, reads what the kernel gave, and releases it, so a test can hand the number
- * to a server it spawns. A race with another process is possible but unlikely; servers
- * that fail to bind make the test fail loudly, never hang.
+ * Free loopback ports for the servers that tests and benchmarks start (see servers.ts for why
+ * this lives in harness/). Every helper binds port 0 (or a candidate range) on 127.0.0.1, reads
+ * what the kernel gave, and releases it, so the caller can hand the number to a child process.
+ * A race with another process is possible but unlikely; a server that fails to bind makes the
+ * run fail loudly, never hang.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';

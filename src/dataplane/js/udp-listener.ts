@@ -3,10 +3,10 @@
  * client that reaches this address.
  */
 import dgram from 'node:dgram';
-import { ErrorCode, TurnpikeError } from '../errors.ts';
-import type { ClientTransport } from '../turn/five-tuple.ts';
-import { ingestGuarded, type Ingress } from './ingress.ts';
-import { nextTransportId } from './transport-ids.ts';
+import { ErrorCode, TurnpikeError } from '../../errors.ts';
+import type { ClientTransport } from '../../turn/five-tuple.ts';
+import { ingestGuarded, type Ingress } from '../../server/ingress.ts';
+import { nextTransportId } from '../../server/transport-ids.ts';
 
 /** Socket buffer size asked of the kernel; bursts of relayed media must not overflow it. */
 const SOCKET_BUFFER = 4 * 1024 * 1024;

@@ -2,15 +2,16 @@
  * A test client that behaves like ion-sdk-js over JSON-RPC, built on node-datachannel: a
  * publisher connection it offers on (with the client-side `ion-sfu` channel), a subscriber
  * connection it answers on, trickle both ways, and raw RTP/RTCP in and out. It uses the shared
- * signalling schema, as the server and the demo page do.
+ * signalling schema, as the server and the demo page do. Shared by the SFU tests and the
+ * fan-out bench, hence harness/ (servers.ts says why).
  */
 import { once } from 'node:events';
 import ndc from 'node-datachannel';
 import type { DataChannel, PeerConnection, RtcConfig, Track } from 'node-datachannel';
 import { WebSocket } from 'ws';
-import { encodeRequest, encodeNotification } from '../../../src/sfu/signal/jsonrpc.ts';
-import { API_CHANNEL, checkDescription, Method, Target, type CandidateInit } from '../../../src/sfu/signal/schema.ts';
-import { parseSdp } from '../../../src/sfu/sdp/sdp.ts';
+import { encodeRequest, encodeNotification } from '../src/sfu/signal/jsonrpc.ts';
+import { API_CHANNEL, checkDescription, Method, Target, type CandidateInit } from '../src/sfu/signal/schema.ts';
+import { parseSdp } from '../src/sfu/sdp/sdp.ts';
 
 const config: RtcConfig = { iceServers: [], bindAddress: '127.0.0.1', disableAutoNegotiation: true, forceMediaTransport: true };
 

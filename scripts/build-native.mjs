@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Builds the native data plane (native/src/*.c) into native/build/turnpike_dataplane.node with
+// the system C compiler, against the Node-API headers of the `node-api-headers` package: no
+// node-gyp, no download, a few seconds. Run by `npm install`. Without a compiler (or off
+// Linux) it says so and succeeds: Turnpike then runs the `js` data plane and says why.
+//
+//   node scripts/build-native.mjs                 the release build
+//   node scripts/build-native.mjs --sanitize      AddressSanitizer + UndefinedBehaviorSanitizer
+//                                                 build in native/build-sanitize/
+//   node scripts/build-native.mjs --strict        fail on any warning (-Werror), for tests
+//
+// Plain JavaScript on purpose: it runs from npm's install step, before anything else is known
+// to work. Environment: CC picks the compiler.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const sanitize = process.argv.includes('--sanitize');
+const strict = process.argv.includes('--strict') || sanitize;
+const quiet = process.argv.includes('--quiet');
+
+function say(line) {
+  if (!quiet) process.stdout.write(`turnpike native data plane: ${line}\n`);
+}
+
+function findCompiler() {
+  const candidates = [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean);
+  for (const cc of candidates) {
+    const r = spawnSync(cc, ['--version'], { stdio: 'ignore' });
+    if (r.status === 0) return cc;
+  }
+  return undefined;
+}
+
+function headersDir() {
+  try {
+    const require = createRequire(import.meta.url);
+    return path.join(path.dirname(require.resolve('node-api-headers/package.json')), 'include');
+  } catch {
+    return undefined;
+  }
+}
+
+function main() {
+  if (process.platform !== 'linux') {
+    say(`not built: it needs Linux (epoll, recvmmsg, sendmmsg); this is ${process.platform}. The js data plane will run.`);
+    return 0;
+  }
+  const cc = findCompiler();
+  if (cc === undefined) {
+    say('not built: no C compiler (set CC, or install one: apt-get install gcc). The js data plane will run.');
+    return 0;
+  }
+  const include = headersDir();
+  if (include === undefined) {
+    say('not built: the node-api-headers package is missing. The js data plane will run.');
+    return 0;
+  }
+  const srcDir = path.join(root, 'native', 'src');
+  const sources = readdirSync(srcDir).filter((f) => f.endsWith('.c')).map((f) => path.join(srcDir, f));
+  const outDir = path.join(root, 'native', sanitize ? 'build-sanitize' : 'build');
+  mkdirSync(outDir, { recursive: true });
+  const out = path.join(outDir, 'turnpike_dataplane.node');
+  const flags = [
+    '-std=gnu11', '-D_GNU_SOURCE', '-DNODE_GYP_MODULE_NAME=turnpike_dataplane',
+    '-Wall', '-Wextra', '-fPIC', '-shared', '-fvisibility=hidden',
+    ...(strict ? ['-Werror'] : []),
+    ...(sanitize ? ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined'] : ['-O2']),
+    `-I${include}`,
+  ];
+  try {
+    execFileSync(cc, [...flags, '-o', out, ...sources, '-lpthread'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch {
+    if (strict) return 1;
+    say(`not built: ${cc} failed (above). The js data plane will run.`);
+    return 0;
+  }
+  say(`built ${path.relative(root, out)} with ${cc}${sanitize ? ' (AddressSanitizer + UBSan)' : ''}`);
+  return 0;
+}
+
+process.exitCode = main();

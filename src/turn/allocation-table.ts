@@ -1,0 +1,70 @@
+/**
+ * The allocations of the server (RFC 8656 §2.2): found by 5-tuple, counted per user for
+ * `user-quota` and in all for `total-quota`. Creation and deletion go through here only, so
+ * the counts can never drift from the table.
+ */
+import { Allocation } from './allocation.ts';
+import type { ClientTransport } from './five-tuple.ts';
+import { FiveTupleMap } from './five-tuple.ts';
+
+/** What a new allocation is made of. */
+export interface NewAllocation {
+  transport: ClientTransport;
+  clientIp: string;
+  clientPort: number;
+  username: string;
+  realm: string;
+  key: Uint8Array;
+  expiresAt: number;
+  now: number;
+}
+
+/** 5-tuple → allocation, with per-user counts. */
+export class AllocationTable {
+  readonly #by5Tuple = new FiveTupleMap<Allocation>();
+  readonly #perUser = new Map<string, number>();
+  #nextId = 1;
+
+  /** The allocation of a 5-tuple, if any (opening or active). */
+  find(transport: ClientTransport, ip: string, port: number): Allocation | undefined {
+    return this.#by5Tuple.get(transport.id, ip, port);
+  }
+
+  /** Number of allocations (opening or active). */
+  get size(): number {
+    return this.#by5Tuple.size;
+  }
+
+  /** Allocations `username` holds. */
+  countFor(username: string): number {
+    return this.#perUser.get(username) ?? 0;
+  }
+
+  /** Users with at least one allocation, and how many each holds. */
+  perUser(): ReadonlyMap<string, number> {
+    return this.#perUser;
+  }
+
+  /** Every allocation; safe to delete from while iterating. */
+  all(): Allocation[] {
+    return [...this.#by5Tuple.values()];
+  }
+
+  /** Adds an allocation in the `opening` state and counts it. */
+  create(init: NewAllocation): Allocation {
+    const alloc = new Allocation({ id: this.#nextId++, ...init });
+    this.#by5Tuple.set(init.transport.id, init.clientIp, init.clientPort, alloc);
+    this.#perUser.set(init.username, this.countFor(init.username) + 1);
+    return alloc;
+  }
+
+  /** Removes an allocation and gives its count back; false if it was not (or no longer) here. */
+  delete(alloc: Allocation): boolean {
+    if (this.find(alloc.transport, alloc.clientIp, alloc.clientPort) !== alloc) return false;
+    this.#by5Tuple.delete(alloc.transport.id, alloc.clientIp, alloc.clientPort);
+    const n = this.countFor(alloc.username) - 1;
+    if (n > 0) this.#perUser.set(alloc.username, n);
+    else this.#perUser.delete(alloc.username);
+    return true;
+  }
+}

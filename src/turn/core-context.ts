@@ -1,0 +1,43 @@
+/**
+ * What a method handler may touch (RFC 8656 §6–§12): the options, the counters, the
+ * allocation table, the answer budgets, and the outside world through `CoreOutput`. The core
+ * builds one context and hands it to every handler; its own state stays private.
+ */
+import type { NonceService } from '../auth/nonce.ts';
+import type { DecodedStunMessage, StunAttribute } from '../stun/types.ts';
+import type { Allocation } from './allocation.ts';
+import type { AllocationTable, NewAllocation } from './allocation-table.ts';
+import type { TurnCoreOptions } from './core-options.ts';
+import type { CoreOutput } from './core-output.ts';
+import type { CoreCounters } from './counters.ts';
+import type { ClientTransport } from './five-tuple.ts';
+import type { PeerPolicy } from './peer-policy.ts';
+import type { SourceBudgets } from './source-budgets.ts';
+
+/** The narrow surface handlers work through. */
+export interface CoreContext {
+  readonly options: TurnCoreOptions;
+  readonly counters: CoreCounters;
+  readonly nonces: NonceService;
+  readonly policy: PeerPolicy;
+  readonly output: CoreOutput;
+  readonly allocations: AllocationTable;
+  readonly budgets: SourceBudgets;
+  /** random bytes (transaction ids of indications, reservation tokens) */
+  random(n: number): Uint8Array;
+  /**
+   * Sends an answer no credential vouches for, within the source IP's budget, so the server
+   * cannot be used to reflect traffic toward a forged address. False when it was dropped.
+   */
+  sendUnauthenticated(transport: ClientTransport, ip: string, port: number, answer: Uint8Array, now: number): boolean;
+  /** An error answer to a request no credential vouches for (within the budget). */
+  rejectUnauthenticated(transport: ClientTransport, ip: string, port: number, req: DecodedStunMessage, code: number, now: number, extra?: StunAttribute[]): void;
+  /** Takes `bytes` from the allocation's and the server's bandwidth budgets; false (and counted) when over. */
+  spendBandwidth(alloc: Allocation, bytes: number, now: number): boolean;
+  /** A new allocation in the `opening` state, counted against the quotas. */
+  createAllocation(init: Omit<NewAllocation, 'now'>, now: number): Allocation;
+  /** Removes an allocation: its quota back, its relays closed, its table row withdrawn. */
+  deleteAllocation(alloc: Allocation, now: number, why: string): void;
+  /** Publishes the allocation's forwarding-table row again after a change. */
+  publish(alloc: Allocation, now: number): void;
+}
