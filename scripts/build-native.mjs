@@ -12,7 +12,7 @@
 // Plain JavaScript on purpose: it runs from npm's install step, before anything else is known
 // to work. Environment: CC picks the compiler.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,9 +71,13 @@ function main() {
     ...(sanitize ? ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined'] : ['-O2']),
     `-I${include}`,
   ];
+  // Built beside and renamed over: a running server keeps the file it loaded, never a half-written one.
+  const partial = `${out}.${process.pid}`;
   try {
-    execFileSync(cc, [...flags, '-o', out, ...sources, '-lpthread'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync(cc, [...flags, '-o', partial, ...sources, '-lpthread'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    renameSync(partial, out);
   } catch {
+    rmSync(partial, { force: true });
     if (strict) return 1;
     say(`not built: ${cc} failed (above). The js data plane will run.`);
     return 0;

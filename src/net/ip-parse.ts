@@ -202,3 +202,12 @@ function parseIpv6Groups(text: string, start: number, end: number): boolean {
   for (let k = gap; k < gap + zeros; k++) groups[k] = 0;
   return true;
 }
+
+/**
+ * The address without its zone id (`fe80::1%eth0` → `fe80::1`): what goes into a STUN
+ * address attribute, which has no room for a zone (RFC 8489 §14.1).
+ */
+export function withoutZone(ip: string): string {
+  const percent = ip.indexOf('%');
+  return percent < 0 ? ip : ip.slice(0, percent);
+}

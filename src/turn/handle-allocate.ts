@@ -8,6 +8,7 @@ import { getAttribute } from '../stun/index.ts';
 import { Attr, type AddressFamily, type StunAttribute } from '../stun/types.ts';
 import type { Allocation } from './allocation.ts';
 import type { CoreContext } from './core-context.ts';
+import { withoutZone } from '../net/ip-parse.ts';
 import type { OpenedRelay } from './core-output.ts';
 import type { RefusalCode } from './drop-reason.ts';
 import { answerError, type RequestContext } from './handle-request.ts';
@@ -88,7 +89,7 @@ export function finishAllocate(core: CoreContext, alloc: Allocation, relays: Ope
   if (p.missingFamily !== undefined) {
     attrs.push({ type: Attr.AddressErrorCode, value: { family: p.missingFamily, code: 440, reason: 'Address Family not Supported' } });
   }
-  attrs.push({ type: Attr.XorMappedAddress, value: { family: alloc.clientIp.includes(':') ? 'IPv6' : 'IPv4', address: alloc.clientIp, port: alloc.clientPort } });
+  attrs.push({ type: Attr.XorMappedAddress, value: { family: alloc.clientIp.includes(':') ? 'IPv6' : 'IPv4', address: withoutZone(alloc.clientIp), port: alloc.clientPort } });
   const bytes = successResponse(p.request, core.options, attrs, { key: p.key });
   alloc.allocateResponse = bytes;
   core.counters.allocationsCreated++;

@@ -11,6 +11,7 @@ import { authenticate } from './authenticate.ts';
 import type { ClientTransport } from './five-tuple.ts';
 import { successResponse } from './responses.ts';
 import type { CoreContext } from './core-context.ts';
+import { withoutZone } from '../net/ip-parse.ts';
 
 function familyOf(ip: string): AddressFamily {
   return ip.includes(':') ? 'IPv6' : 'IPv4';
@@ -31,7 +32,8 @@ export function handleBinding(core: CoreContext, transport: ClientTransport, ip:
   if (unknown.length > 0) {
     return core.rejectUnauthenticated(transport, ip, port, req, 420, now, [{ type: Attr.UnknownAttributes, value: unknown }]);
   }
-  const mapped: TransportAddress = { family: familyOf(ip), address: ip, port };
+  // A link-local client's address may carry a zone id, which STUN cannot spell.
+  const mapped: TransportAddress = { family: familyOf(ip), address: withoutZone(ip), port };
   const attrs: StunAttribute[] = [{ type: Attr.XorMappedAddress, value: mapped }];
   if (opts.stunBackwardCompatibility) attrs.push({ type: Attr.MappedAddress, value: mapped });
   core.counters.successResponses++;

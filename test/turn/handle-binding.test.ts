@@ -173,3 +173,15 @@ describe('RFC 3489 Binding (no magic cookie)', () => {
     assert.equal(bench.drops('legacy-stun-not-binding'), 1);
   });
 });
+
+describe('a link-local client whose address carries a zone id', () => {
+  it('gets XOR-MAPPED-ADDRESS (Binding and Allocate) without the zone, which STUN cannot spell', () => {
+    const bench = new TurnHarness();
+    const client = bench.client({ ip: 'fe80::1%eth0', port: 40_003 });
+    const answer = client.request(Method.Binding, [], { sign: false });
+    assert.ok(answer, 'answered, not thrown on');
+    assert.deepEqual(getAttribute(answer, Attr.XorMappedAddress), { family: 'IPv6', address: 'fe80::1', port: 40_003 });
+    const ok = client.allocate()!;
+    assert.deepEqual(getAttribute(ok, Attr.XorMappedAddress), { family: 'IPv6', address: 'fe80::1', port: 40_003 });
+  });
+});
