@@ -24,7 +24,7 @@ import { COTURN, type Launched, type ServerKind } from '../harness/servers.ts';
 import { probeCoturn, type CoturnBinary } from './lib/coturn-binary.ts';
 import { formatMachine, machineInfo, type MachineInfo } from './lib/machine.ts';
 import { measureServer, type MeasurePlan, type ServerFigures } from './lib/measure.ts';
-import { formatRoundLine, formatSummary, formatWindowedLine, summarize } from './lib/report.ts';
+import { formatRoundLine, formatSummary, formatThreadsLine, formatWindowedLine, summarize } from './lib/report.ts';
 import { coturnInstalled, serverOptions, startPeer, type DataPlaneKind, type ServerChoice, type ServerSetup } from './lib/servers.ts';
 import { turnpikeUclientArgs, turnpikeUclientAvailable, uclientArgs } from './lib/uclient-load.ts';
 
@@ -43,6 +43,9 @@ Options:
                     run both servers under taskset -c LIST (e.g. 1)
   --load-cpus LIST  pin this bench and everything it starts but the servers (load generators,
                     echo peer, allocation client) to LIST (e.g. 0), with taskset
+  --threads         also print each server thread's share of a core during each load (threads
+                    under 1% left out; "main" is the main thread, and a thread that never named
+                    itself shows its creator's name)
   --rounds N        A/B rounds, alternating which server goes first (default 3)
   --seconds S       relay load per server per round, in seconds (default 10)
   --uclients N      parallel unpaced turnutils_uclient processes (default 2)
@@ -66,6 +69,7 @@ interface Settings {
   relayThreads: number;
   serverCpus: string | undefined;
   loadCpus: string | undefined;
+  threads: boolean;
   rounds: number;
   seconds: number;
   uclients: number;
@@ -111,7 +115,7 @@ function readSettings(argv: string[]): Settings | undefined {
       length: { type: 'string' }, allocations: { type: 'string' }, concurrency: { type: 'string' },
       profile: { type: 'string' }, 'turnpike-uclients': { type: 'string' },
       coturn: { type: 'string' }, 'data-plane': { type: 'string' }, 'relay-threads': { type: 'string' },
-      'server-cpus': { type: 'string' }, 'load-cpus': { type: 'string' }, tiny: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      'server-cpus': { type: 'string' }, 'load-cpus': { type: 'string' }, threads: { type: 'boolean', default: false }, tiny: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return undefined;
@@ -122,6 +126,7 @@ function readSettings(argv: string[]): Settings | undefined {
     relayThreads: relayThreads(values['relay-threads']),
     serverCpus: cpuList('server-cpus', values['server-cpus']),
     loadCpus: cpuList('load-cpus', values['load-cpus']),
+    threads: values.threads,
     rounds: Math.round(positive('rounds', values.rounds, tiny ? 1 : 3)),
     seconds: positive('seconds', values.seconds, tiny ? 0.5 : 10),
     uclients: Math.round(positive('uclients', values.uclients, tiny ? 1 : 2)),
@@ -231,12 +236,14 @@ async function run(s: Settings): Promise<number> {
           setup: { ...setup, port: await freeUdpTcpPort() }, choice,
           peerPort, uclients: s.uclients, clients: s.clients, messagesPerClient: perClient, length: s.length,
           allocations: s.allocations, concurrency: s.concurrency, uclientTimeoutMs: s.seconds * 4000 + 30_000,
-          profileDir: s.profileDir, turnpikeUclients: s.turnpikeUclients, turnpikeSeconds: s.seconds,
+          profileDir: s.profileDir, turnpikeUclients: s.turnpikeUclients, turnpikeSeconds: s.seconds, threads: s.threads,
         };
         const f = await measureServer(kind, plan);
         thisRound.push(f);
         console.log(formatRoundLine(round, f));
+        if (s.threads) console.log(formatThreadsLine('unpaced load', f.threads ?? []));
         if (f.windowed !== undefined) console.log(formatWindowedLine(f.windowed));
+        if (s.threads && f.windowed !== undefined) console.log(formatThreadsLine('closed loop', f.windowed.threads ?? []));
         for (const p of problems(f)) console.log(p);
         if (f.profile !== undefined) {
           console.log(`  CPU profile ${f.profile.file}`);

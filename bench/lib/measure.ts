@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { monotonicMicros, summarizeProfileFile } from './cpu-profile.ts';
 import { bindClientSockets, closeSockets, openAllocations, releaseAllocations, type AllocationTarget } from './alloc-client.ts';
-import { CpuSampler, treeRssBytes } from './proc-stat.ts';
+import { CpuSampler, treeRssBytes, type ThreadShare } from './proc-stat.ts';
 import type { ServerKind } from '../../harness/servers.ts';
 import { ServerLogWatch } from './server-log.ts';
 import { startServer, type ServerChoice, type ServerSetup } from './servers.ts';
@@ -36,6 +36,8 @@ export interface MeasurePlan {
   turnpikeSeconds: number;
   /** when set, Turnpike runs under `node --cpu-prof` writing into this directory */
   profileDir?: string;
+  /** also sample each thread of the server (LoadFigures.threads) */
+  threads?: boolean;
 }
 
 /** Relay figures of one load. */
@@ -50,6 +52,8 @@ export interface LoadFigures {
   cpuUsPerMessage: number;
   /** server CPU share of one core during the steady part of the load */
   cpuShare: number;
+  /** each busy thread of the server's main process over the steady part of the load (when sampled) */
+  threads?: ThreadShare[];
 }
 
 /** The figures of one server in one round. */
@@ -87,7 +91,7 @@ export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promis
   const nodeArgs = profiling ? ['--cpu-prof', `--cpu-prof-dir=${plan.profileDir}`] : [];
   const server = await startServer(kind, plan.setup, plan.choice, { nodeArgs, onLine: log.onLine });
   log.serving();
-  const sampler = new CpuSampler(server.pid);
+  const sampler = new CpuSampler(server.pid, 100, plan.threads === true);
   let figures: ServerFigures;
   let load: UclientLoadResult;
   let setupWindow: TimeWindow;
@@ -188,5 +192,6 @@ function loadFigures(load: UclientLoadResult, sampler: CpuSampler): LoadFigures 
     loss: (load.sent - load.received) / load.sent,
     cpuUsPerMessage: (cpu * 1e6) / steady.received,
     cpuShare: cpu / seconds,
+    threads: sampler.threadSharesBetween(steady.window.start, steady.window.end),
   };
 }

@@ -2,7 +2,8 @@
  * CPU time and resident memory of a process tree, read from Linux's /proc: utime + stime of
  * every thread of every process (fields 14 and 15 of /proc/<pid>/stat, which sum the threads
  * of a process) and VmRSS from /proc/<pid>/status. Used by the bench to charge each server
- * with what it spent during a load window only.
+ * with what it spent during a load window only, and, when asked, each thread of it
+ * (/proc/<pid>/task/<tid>/stat): whether one relay thread is saturated is a per-thread question.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -19,22 +20,51 @@ function readClockTicks(): number {
   }
 }
 
-/** The fields of /proc/<pid>/stat after the command name, which may itself hold spaces. */
-function statFields(pid: number): string[] | undefined {
+/** The name in a stat file and the fields after it (the name may itself hold spaces). */
+function readStat(file: string): { name: string; fields: string[] } | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
-  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const close = text.lastIndexOf(')');
+  return { name: text.slice(text.indexOf('(') + 1, close), fields: text.slice(close + 2).split(' ') };
+}
+
+/** utime + stime in seconds from the fields after the name: f[0] is field 3 (state), so utime (14) is f[11] and stime (15) f[12]. */
+function cpuOf(fields: string[]): number {
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** CPU seconds (user + system) one process has used so far; 0 once it is gone. */
 export function processCpuSeconds(pid: number): number {
-  const f = statFields(pid);
-  // After the name: f[0] is field 3 (state), so utime (14) is f[11] and stime (15) is f[12].
-  return f === undefined ? 0 : (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  const stat = readStat(`/proc/${pid}/stat`);
+  return stat === undefined ? 0 : cpuOf(stat.fields);
+}
+
+/** One thread's CPU seconds so far. */
+export interface ThreadCpu {
+  tid: number;
+  /** its name (/proc/<pid>/task/<tid>/comm: a thread that never set one has its creator's) */
+  name: string;
+  cpu: number;
+}
+
+/** CPU seconds so far of every thread of one process (not of its children). */
+export function threadCpuSeconds(pid: number): ThreadCpu[] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const out: ThreadCpu[] = [];
+  for (const tid of tids) {
+    const stat = readStat(`/proc/${pid}/task/${tid}/stat`);
+    if (stat !== undefined) out.push({ tid: Number(tid), name: stat.name, cpu: cpuOf(stat.fields) });
+  }
+  return out;
 }
 
 /** The pid and its descendants, found through /proc/<pid>/task/<tid>/children. */
@@ -88,6 +118,17 @@ export interface CpuSample {
   /** performance.now() milliseconds */
   at: number;
   cpu: number;
+  /** CPU seconds so far of each thread of the root process, by thread id (when the sampler tracks threads) */
+  threads?: Map<number, number>;
+}
+
+/** The CPU one thread used over an interval, as a share of one core. */
+export interface ThreadShare {
+  tid: number;
+  name: string;
+  /** whether it is the process's main thread (tid = pid) */
+  main: boolean;
+  share: number;
 }
 
 /**
@@ -101,9 +142,12 @@ export class CpuSampler {
   #tree: number[];
   #timer: NodeJS.Timeout | undefined;
   #ticks = 0;
+  readonly #threadNames: Map<number, string> | undefined;
 
-  constructor(pid: number, intervalMs = 100) {
+  /** With `threads`, each thread of the root process is sampled too (threadSharesBetween). */
+  constructor(pid: number, intervalMs = 100, threads = false) {
     this.#pid = pid;
+    this.#threadNames = threads ? new Map() : undefined;
     this.#tree = processTree(pid);
     this.sample();
     this.#timer = setInterval(() => this.sample(), intervalMs);
@@ -115,7 +159,15 @@ export class CpuSampler {
     if (++this.#ticks % 10 === 0) this.#tree = processTree(this.#pid);
     let cpu = 0;
     for (const p of this.#tree) cpu += processCpuSeconds(p);
-    this.samples.push({ at: performance.now(), cpu });
+    const sample: CpuSample = { at: performance.now(), cpu };
+    if (this.#threadNames !== undefined) {
+      sample.threads = new Map();
+      for (const t of threadCpuSeconds(this.#pid)) {
+        sample.threads.set(t.tid, t.cpu);
+        this.#threadNames.set(t.tid, t.name);
+      }
+    }
+    this.samples.push(sample);
   }
 
   /** Stops sampling after one last reading. */
@@ -132,16 +184,37 @@ export class CpuSampler {
 
   /** The interpolated CPU reading at an instant, clamped to the sampled period. */
   cpuAt(at: number): number {
-    const s = this.samples;
+    return this.#interpolate(at, (s) => s.cpu);
+  }
+
+  /**
+   * Each thread's share of one core between two instants, busiest first, leaving out those
+   * under `least`; empty unless the sampler tracks threads.
+   */
+  threadSharesBetween(from: number, to: number, least = 0.01): ThreadShare[] {
+    if (this.#threadNames === undefined || to <= from) return [];
+    const out: ThreadShare[] = [];
+    for (const [tid, name] of this.#threadNames) {
+      // A thread missing from a sample had not started, or had ended: it counts from or up to its last reading.
+      const cpu = (s: CpuSample): number => s.threads?.get(tid) ?? NaN;
+      const used = this.#interpolate(to, cpu, true) - this.#interpolate(from, cpu, true);
+      const share = used / ((to - from) / 1000);
+      if (share >= least) out.push({ tid, name, main: tid === this.#pid, share });
+    }
+    return out.sort((a, b) => b.share - a.share);
+  }
+
+  #interpolate(at: number, pick: (s: CpuSample) => number, skipMissing = false): number {
+    const s = skipMissing ? this.samples.filter((x) => Number.isFinite(pick(x))) : this.samples;
     if (s.length === 0) return 0;
-    if (at <= s[0].at) return s[0].cpu;
+    if (at <= s[0].at) return pick(s[0]);
     for (let i = 1; i < s.length; i++) {
       if (at <= s[i].at) {
         const a = s[i - 1];
         const b = s[i];
-        return a.cpu + ((b.cpu - a.cpu) * (at - a.at)) / (b.at - a.at || 1);
+        return pick(a) + ((pick(b) - pick(a)) * (at - a.at)) / (b.at - a.at || 1);
       }
     }
-    return s[s.length - 1].cpu;
+    return pick(s[s.length - 1]);
   }
 }

@@ -3,6 +3,7 @@
  * rounds for each server side by side with the ratio Turnpike/coturn. Pure formatting.
  */
 import type { LoadFigures, ServerFigures } from './measure.ts';
+import type { ThreadShare } from './proc-stat.ts';
 import type { ServerKind } from '../../harness/servers.ts';
 
 /** One figure of the summary table. */
@@ -61,6 +62,12 @@ export function formatWindowedLine(w: LoadFigures): string {
     `loss ${fmt(w.loss, 'percent')}`,
     `CPU ${fmt(w.cpuUsPerMessage, 'micros')} µs/msg (${fmt(w.cpuShare, 'percent')} of a core)`,
   ].join('  ');
+}
+
+/** `  threads, unpaced load: main 2.1%  MainThread 75.3%  V8Worker 1.2%` (share of one core each, busiest first). */
+export function formatThreadsLine(load: string, threads: readonly ThreadShare[]): string {
+  const each = threads.map((t) => `${t.main ? 'main' : t.name} ${(t.share * 100).toFixed(1)}%`);
+  return `  threads, ${load}: ${each.length === 0 ? 'none busy' : each.join('  ')}`;
 }
 
 /** The medians of the rounds for both servers, with ratios. */

@@ -12,7 +12,7 @@ export interface LogNote {
 }
 
 const LEVEL = /\b(WARN|WARNING|ERROR)\b:?\s*(.*)$/;
-const DATA_PLANE = /\bdata-plane kind=(\w+)(?: threads=(\d+))?(?: why=(.*))?/;
+const DATA_PLANE = /\bdata-plane kind=(\w+)(?: threads=(\d+))?(?: why="?([^"]*)"?)?/;
 
 /** Reads a server's output line by line (`onLine`). */
 export class ServerLogWatch {

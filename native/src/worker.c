@@ -616,6 +616,8 @@ void tp_worker_join(tp_worker *w) {
 
 void tp_worker_command(tp_worker *w, tp_cmd cmd) {
   pthread_mutex_lock(&w->mu);
+  /* One wake-up per batch of commands: while the queue is not empty, one is already pending. */
+  int wake_needed = w->ncmds == 0;
   if (w->ncmds == w->capcmds) {
     size_t cap = w->capcmds ? w->capcmds * 2 : 64;
     tp_cmd *grown = realloc(w->cmds, cap * sizeof *grown);
@@ -629,7 +631,7 @@ void tp_worker_command(tp_worker *w, tp_cmd cmd) {
   }
   w->cmds[w->ncmds++] = cmd;
   pthread_mutex_unlock(&w->mu);
-  wake(w);
+  if (wake_needed) wake(w);
 }
 
 int tp_worker_traffic(tp_worker *w, uint32_t alloc_id, uint64_t out[5]) {
