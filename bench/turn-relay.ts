@@ -42,7 +42,11 @@ Options:
   --server-cpus LIST
                     run both servers under taskset -c LIST (e.g. 1)
   --load-cpus LIST  pin this bench and everything it starts but the servers (load generators,
-                    echo peer, allocation client) to LIST (e.g. 0), with taskset
+                    echo peer, allocation client) to LIST (e.g. 0), with taskset. Relay
+                    threads compared on 2 cores: --relay-threads 2 --server-cpus 1
+                    --load-cpus 0 --threads. Pinned, every datagram wakes a thread on the
+                    other core, so CPU per message is higher than unpinned: compare pinned
+                    runs with pinned runs only
   --threads         also print each server thread's share of a core during each load (threads
                     under 1% left out; "main" is the main thread, and a thread that never named
                     itself shows its creator's name)
