@@ -360,6 +360,86 @@ static napi_value send_from(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * sendMany(bytes) → datagrams sent: many answers of the core in one call, one sendmmsg per
+ * socket. Records: u32 fd, u16 port, u8 family (4/6), u8 0, u8[16] ip (IPv4 mapped), u32 len,
+ * then len bytes padded to 4; little-endian.
+ */
+/* Sends up to 256 records from `p + *o`; advances `*o`; returns datagrams sent, -1 when none parse. */
+static int send_chunk(const uint8_t *p, size_t n, size_t *o) {
+  enum { MAX = 256 };
+  struct mmsghdr msgs[MAX];
+  struct iovec iov[MAX];
+  struct sockaddr_storage sas[MAX];
+  int fds[MAX];
+  int m = 0, sent = 0;
+  while (*o + 28 <= n && m < MAX) {
+    uint32_t fd, len;
+    uint16_t port;
+    memcpy(&fd, p + *o, 4);
+    memcpy(&port, p + *o + 4, 2);
+    uint8_t family = p[*o + 6];
+    memcpy(&len, p + *o + 24, 4);
+    if ((family != 4 && family != 6) || *o + 28 + (size_t)len > n) break;
+    tp_ip ip;
+    ip.family = family;
+    memcpy(ip.bytes, p + *o + 8, 16);
+    memset(&msgs[m], 0, sizeof msgs[m]);
+    msgs[m].msg_hdr.msg_namelen = tp_sa_from_ip(&ip, port, 0, &sas[m]);
+    msgs[m].msg_hdr.msg_name = &sas[m];
+    iov[m].iov_base = (void *)(p + *o + 28);
+    iov[m].iov_len = len;
+    msgs[m].msg_hdr.msg_iov = &iov[m];
+    msgs[m].msg_hdr.msg_iovlen = 1;
+    fds[m] = (int)fd;
+    m++;
+    *o += (28 + (size_t)len + 3) & ~(size_t)3;
+  }
+  if (m == 0) return -1;
+  /* Runs of one socket go together (the order of each socket's datagrams is kept). */
+  for (int i = 0; i < m;) {
+    int j = i;
+    while (j < m && fds[j] == fds[i]) j++;
+    for (int done = i; done < j;) {
+      int r = sendmmsg(fds[i], msgs + done, (unsigned)(j - done), MSG_DONTWAIT);
+      if (r > 0) {
+        done += r;
+        sent += r;
+      } else if (!(r < 0 && errno == EINTR)) {
+        done++; /* this datagram is lost, the rest go */
+      }
+    }
+    i = j;
+  }
+  return sent;
+}
+
+/*
+ * sendMany(bytes) → datagrams sent: many answers of the core in one call, one sendmmsg per
+ * run of one socket. Records: u32 fd, u16 port, u8 family (4/6), u8 0, u8[16] ip (IPv4
+ * mapped), u32 len, then len bytes padded to 4; little-endian.
+ */
+static napi_value send_many(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *p;
+  size_t n;
+  if (argc != 1 || napi_get_typedarray_info(env, argv[0], NULL, &n, (void **)&p, NULL, NULL) != napi_ok) {
+    napi_throw_type_error(env, "TURNPIKE_ERR_NATIVE", "sendMany(Uint8Array)");
+    return NULL;
+  }
+  int sent = 0;
+  for (size_t o = 0;;) {
+    int r = send_chunk(p, n, &o);
+    if (r < 0) break;
+    sent += r;
+  }
+  napi_value out;
+  napi_create_int32(env, sent, &out);
+  return out;
+}
+
 /* upsert(plane, thread, row bytes) */
 static napi_value upsert(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -506,6 +586,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "openRelay", NULL, open_relay, NULL, NULL, NULL, napi_default, NULL },
     { "closeRelay", NULL, close_relay, NULL, NULL, NULL, napi_default, NULL },
     { "send", NULL, send_from, NULL, NULL, NULL, napi_default, NULL },
+    { "sendMany", NULL, send_many, NULL, NULL, NULL, napi_default, NULL },
     { "upsert", NULL, upsert, NULL, NULL, NULL, napi_default, NULL },
     { "remove", NULL, remove_row, NULL, NULL, NULL, napi_default, NULL },
     { "traffic", NULL, traffic, NULL, NULL, NULL, napi_default, NULL },

@@ -20,6 +20,7 @@ import { createDataPlane } from '../dataplane/index.ts';
 import type { DataPlane, UdpListening } from '../dataplane/types.ts';
 import { tlsServerOptions } from './tls-context.ts';
 import { FaultGuard, type FaultSite } from '../log/fault-guard.ts';
+import { pooledRandom } from '../net/random-pool.ts';
 
 /** The product name and version in SOFTWARE and logs. */
 export const SOFTWARE = 'Turnpike 0.1.0';
@@ -110,7 +111,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
       }),
       policy: createPeerPolicy(config),
       output,
-      randomBytes,
+      randomBytes: pooledRandom(),
     },
     now(),
   );

@@ -3,8 +3,8 @@
  * enters JavaScript and the core decides it, so the forwarding table has nothing to do here.
  * It runs wherever Node runs, and it is what the `native` plane falls back to.
  */
-import { randomBytes } from 'node:crypto';
 import type { FaultGuard } from '../../log/fault-guard.ts';
+import { pooledRandom } from '../../net/random-pool.ts';
 import type { Ingress } from '../../server/ingress.ts';
 import type { Allocation, RelayEndpoint } from '../../turn/allocation.ts';
 import type { RelayRequest } from '../../turn/core-output.ts';
@@ -36,7 +36,7 @@ export class JsDataPlane implements DataPlane {
   #ingress: Ingress | undefined;
 
   constructor(o: JsDataPlaneOptions) {
-    this.#ports = new RelayPortAllocator(o.minPort, o.maxPort, randomBytes);
+    this.#ports = new RelayPortAllocator(o.minPort, o.maxPort, pooledRandom());
     this.#addresses = o.relayAddresses;
     this.#relays = new RelaySockets(this.#ports, o.relayAddresses, o.now, o.guard);
   }

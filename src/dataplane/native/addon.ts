@@ -17,6 +17,8 @@ export interface NativeAddon {
   closeRelay(plane: NativePlaneHandle, thread: number, relayId: number): void;
   /** bytes sent, or -errno */
   send(fd: number, ip: string, port: number, data: Uint8Array): number;
+  /** many datagrams in one call (records of `outbox.ts`); returns how many were sent */
+  sendMany(records: Uint8Array): number;
   upsert(plane: NativePlaneHandle, thread: number, row: Uint8Array): void;
   /** the row's traffic [rxPackets, rxBytes, txPackets, txBytes, dropped], or null */
   remove(plane: NativePlaneHandle, thread: number, allocationId: number): number[] | null;

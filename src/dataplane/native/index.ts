@@ -14,9 +14,9 @@
  * sockets: the relayed data has to cross into JavaScript to reach the stream anyway.
  */
 import dgram from 'node:dgram';
-import { randomBytes } from 'node:crypto';
 import { ErrorCode, TurnpikeError } from '../../errors.ts';
 import type { FaultGuard } from '../../log/fault-guard.ts';
+import { pooledRandom } from '../../net/random-pool.ts';
 import { ingestGuarded, type Ingress } from '../../server/ingress.ts';
 import { nextTransportId } from '../../server/transport-ids.ts';
 import type { Allocation, RelayEndpoint, RelayHandle, TrafficCounters } from '../../turn/allocation.ts';
@@ -31,6 +31,7 @@ import { ipLiteralLookup } from '../js/udp-listener.ts';
 import type { DataPlane, DataPlaneStats, UdpListening } from '../types.ts';
 import type { NativeAddon, NativePlaneHandle } from './addon.ts';
 import { encodeRow } from './row-codec.ts';
+import { Outbox } from './outbox.ts';
 
 /** A relay socket of the native plane. */
 export interface NativeRelayHandle extends RelayHandle {
@@ -85,6 +86,9 @@ export class NativeDataPlane implements DataPlane {
   readonly #counterNames: string[];
   #ingress: Ingress | undefined;
   #closed = false;
+  /** answers gathered while a batch is handled */
+  readonly #outbox = new Outbox();
+  #inBatch = false;
 
   constructor(o: NativeDataPlaneOptions) {
     this.#addon = o.addon;
@@ -92,7 +96,7 @@ export class NativeDataPlane implements DataPlane {
     this.#addresses = o.relayAddresses;
     this.#now = o.now;
     this.#guard = o.guard;
-    this.#ports = new RelayPortAllocator(o.minPort, o.maxPort, randomBytes);
+    this.#ports = new RelayPortAllocator(o.minPort, o.maxPort, pooledRandom());
     this.#jsRelays = new RelaySockets(this.#ports, o.relayAddresses, o.now, o.guard);
     this.#counterNames = o.addon.counterNames();
     this.#plane = o.addon.createPlane(o.threads, o.bpsCapacity, o.maxChannelNumber, (batch) => this.#onBatch(batch));
@@ -113,7 +117,6 @@ export class NativeDataPlane implements DataPlane {
       throw new TurnpikeError(ErrorCode.LISTEN_FAILED, `cannot listen on UDP ${v6 ? `[${ip}]` : ip}:${port}: ${(err as Error).message}`, { cause: err });
     }
     const [listenerId, boundPort, ...fds] = got;
-    const addon = this.#addon;
     const transports: NativeTransport[] = fds.map((fd, thread) => ({
       id: nextTransportId(),
       protocol: 'udp',
@@ -121,9 +124,7 @@ export class NativeDataPlane implements DataPlane {
       localPort: boundPort,
       listenerId,
       thread,
-      send(toIp: string, toPort: number, data: Uint8Array) {
-        addon.send(fd, toIp, toPort, data);
-      },
+      send: (toIp: string, toPort: number, data: Uint8Array) => this.#send(fd, toIp, toPort, data),
     }));
     this.#transports[listenerId] = transports;
     for (const t of transports) this.#byTransportId.set(t.id, t);
@@ -131,10 +132,26 @@ export class NativeDataPlane implements DataPlane {
     return { localIp: ip, localPort: boundPort, transports, close: async () => {} };
   }
 
+  /** An answer of the core: gathered while a batch is handled, sent at once otherwise. */
+  #send(fd: number, ip: string, port: number, data: Uint8Array): void {
+    if (this.#inBatch && this.#outbox.add(fd, ip, port, data)) return;
+    this.#addon.send(fd, ip, port, data);
+  }
+
   /** One batch of datagrams the rows could not decide: into the core, one by one. */
   #onBatch(batch: ArrayBuffer): void {
     const ing = this.#ingress;
     if (ing === undefined || this.#closed) return;
+    this.#inBatch = true;
+    try {
+      this.#handleBatch(ing, batch);
+    } finally {
+      this.#inBatch = false;
+      if (this.#outbox.count > 0) this.#addon.sendMany(this.#outbox.take());
+    }
+  }
+
+  #handleBatch(ing: Ingress, batch: ArrayBuffer): void {
     const bytes = new Uint8Array(batch);
     const view = new DataView(batch);
     let o = 0;
