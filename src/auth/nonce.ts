@@ -64,6 +64,9 @@ const FEATURES_CHARS = 4;
 const BODY_CHARS = Math.ceil(((ISSUED_AT_BYTES + MAC_BYTES) * 4) / 3);
 const NONCE_CHARS = NONCE_COOKIE.length + FEATURES_CHARS + BODY_CHARS;
 const MAX_ISSUED_AT = 2 ** (ISSUED_AT_BYTES * 8) - 1;
+/** Nonces remembered as verified, and for how long at most. */
+const VERIFIED_NONCES = 10_000;
+const VERIFIED_TRUST_MS = 60_000;
 
 /** Creates a {@link NonceService}; throws `TurnpikeError` CONFIG_INVALID for an empty secret or a non-positive lifetime. */
 export function createNonceService(opts: NonceServiceOptions): NonceService {
@@ -87,6 +90,23 @@ export function createNonceService(opts: NonceServiceOptions): NonceService {
   const previousUntil = opts.previousUntilMs ?? Infinity;
   const windowMs = opts.staleNonceSeconds * 1000;
   const prefix = NONCE_COOKIE + encodeFeatures(opts.passwordAlgorithms === true ? PASSWORD_ALGORITHMS_BIT : 0);
+  // A nonce from the future was still signed by us: another fleet member's clock runs ahead.
+  // Within one lifetime of skew it is accepted; beyond, the client gets a fresh one.
+  const ageOf = (age: number): 'valid' | 'stale' => (Math.abs(age) < windowMs ? 'valid' : 'stale');
+  /**
+   * Nonces that verified lately: nonce → the address it verified for and when it was issued.
+   * Bounded, oldest first out; an entry is trusted for at most a minute, and one that a
+   * previous secret signed never past the rotation's grace period.
+   */
+  const verified = new Map<string, { ip: string; issuedAt: number; trustedUntil: number }>();
+  const remember = (nonce: string, ip: string, issuedAt: number, nowMs: number, viaPrevious: boolean): void => {
+    if (verified.size >= VERIFIED_NONCES) {
+      const oldest = verified.keys().next().value;
+      if (oldest !== undefined) verified.delete(oldest);
+    }
+    verified.delete(nonce);
+    verified.set(nonce, { ip, issuedAt, trustedUntil: viaPrevious ? Math.min(nowMs + VERIFIED_TRUST_MS, previousUntil) : nowMs + VERIFIED_TRUST_MS });
+  };
 
   return {
     issue(clientIp, nowMs) {
@@ -97,6 +117,10 @@ export function createNonceService(opts: NonceServiceOptions): NonceService {
       return prefix + Buffer.concat([stamp, mac]).toString('base64url');
     },
     check(nonce, clientIp, nowMs) {
+      // A client signs every request with the nonce it was given: one that verified for this
+      // address moments ago needs no second HMAC, only its age checked again.
+      const seen = verified.get(nonce);
+      if (seen !== undefined && seen.ip === clientIp && nowMs < seen.trustedUntil) return ageOf(nowMs - seen.issuedAt);
       if (nonce.length !== NONCE_CHARS || !nonce.startsWith(NONCE_COOKIE)) return 'invalid';
       const noncePrefix = nonce.slice(0, NONCE_COOKIE.length + FEATURES_CHARS);
       const body = nonce.slice(noncePrefix.length);
@@ -107,15 +131,15 @@ export function createNonceService(opts: NonceServiceOptions): NonceService {
       if (bytes.byteLength !== ISSUED_AT_BYTES + MAC_BYTES || bytes.toString('base64url') !== body) return 'invalid';
       const stamp = bytes.subarray(0, ISSUED_AT_BYTES);
       const mac = bytes.subarray(ISSUED_AT_BYTES);
-      if (!constantTimeEqual(mac, nonceMac(key, noncePrefix, stamp, clientIp))) {
+      const current = constantTimeEqual(mac, nonceMac(key, noncePrefix, stamp, clientIp));
+      if (!current) {
         // Signed under a secret this server rotated away from, within the grace period?
         const known = nowMs < previousUntil && previous.some((k) => constantTimeEqual(mac, nonceMac(k, noncePrefix, stamp, clientIp)));
         if (!known) return 'invalid';
       }
-      const age = nowMs - stamp.readUIntBE(0, ISSUED_AT_BYTES);
-      // A nonce from the future was still signed by us: another fleet member's clock runs
-      // ahead. Within one lifetime of skew it is accepted; beyond, the client gets a fresh one.
-      return Math.abs(age) < windowMs ? 'valid' : 'stale';
+      const issuedAt = stamp.readUIntBE(0, ISSUED_AT_BYTES);
+      remember(nonce, clientIp, issuedAt, nowMs, !current);
+      return ageOf(nowMs - issuedAt);
     },
   };
 }

@@ -123,3 +123,16 @@ test('property: issue then check is valid for any IP and time', () => {
     }),
   );
 });
+
+test('a nonce checked again is judged the same without a second HMAC: age still counts, another address still fails', () => {
+  const s = createNonceService({ secret: 'cache', staleNonceSeconds: 600 });
+  const n = s.issue('198.51.100.7', T0);
+  assert.equal(s.check(n, '198.51.100.7', T0 + 1), 'valid');
+  assert.equal(s.check(n, '198.51.100.7', T0 + 2), 'valid');
+  assert.equal(s.check(n, '198.51.100.8', T0 + 3), 'invalid', 'remembered for its own address only');
+  assert.equal(s.check(n, '198.51.100.7', T0 + 599_999), 'valid');
+  assert.equal(s.check(n, '198.51.100.7', T0 + 600_001), 'stale', 'age is checked on every use');
+  const rotated = createNonceService({ secret: 'new', previousSecrets: ['cache'], previousUntilMs: T0 + 10_000, staleNonceSeconds: 600 });
+  assert.equal(rotated.check(n, '198.51.100.7', T0 + 9_000), 'valid');
+  assert.equal(rotated.check(n, '198.51.100.7', T0 + 10_000), 'invalid', 'not past the grace period, remembered or not');
+});
