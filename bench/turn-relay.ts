@@ -24,7 +24,7 @@ import { COTURN, type Launched, type ServerKind } from '../harness/servers.ts';
 import { probeCoturn, type CoturnBinary } from './lib/coturn-binary.ts';
 import { formatMachine, machineInfo, type MachineInfo } from './lib/machine.ts';
 import { measureServer, type MeasurePlan, type ServerFigures } from './lib/measure.ts';
-import { formatRoundLine, formatSummary, formatThreadsLine, formatWindowedLine, summarize } from './lib/report.ts';
+import { formatControlLine, formatRoundLine, formatSummary, formatThreadsLine, formatWindowedLine, summarize } from './lib/report.ts';
 import { coturnInstalled, serverOptions, startPeer, type DataPlaneKind, type ServerChoice, type ServerSetup } from './lib/servers.ts';
 import { turnpikeUclientArgs, turnpikeUclientAvailable, uclientArgs } from './lib/uclient-load.ts';
 
@@ -247,6 +247,7 @@ async function run(s: Settings): Promise<number> {
         console.log(formatRoundLine(round, f));
         if (s.threads) console.log(formatThreadsLine('unpaced load', f.threads ?? []));
         if (f.windowed !== undefined) console.log(formatWindowedLine(f.windowed));
+        if (f.control !== undefined) console.log(formatControlLine(f.control));
         if (s.threads && f.windowed !== undefined) console.log(formatThreadsLine('closed loop', f.windowed.threads ?? []));
         for (const p of problems(f)) console.log(p);
         if (f.profile !== undefined) {

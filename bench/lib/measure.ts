@@ -56,6 +56,16 @@ export interface LoadFigures {
   threads?: ThreadShare[];
 }
 
+/** The control probe during the unpaced load. */
+export interface ControlFigures {
+  attempted: number;
+  /** set-ups that completed (401, Allocate, CreatePermission, ChannelBind) */
+  answered: number;
+  /** for all of them and their deleting Refresh */
+  seconds: number;
+  error?: string;
+}
+
 /** The figures of one server in one round. */
 export interface ServerFigures extends LoadFigures {
   kind: ServerKind;
@@ -72,6 +82,8 @@ export interface ServerFigures extends LoadFigures {
   /** the closed-loop load of `turnpike uclient` (when it ran) */
   windowed: LoadFigures | undefined;
   uclientProblems: string[];
+  /** set-ups by other clients while the unpaced load overruns the server */
+  control?: ControlFigures;
   /** warnings and errors the server logged once it served, one line per kind */
   serverLog?: string[];
   /** the data plane the server says it runs (Turnpike only) */
@@ -87,6 +99,23 @@ export interface ServerFigures extends LoadFigures {
  * measurement of that would say how fast V8 compiles, not how fast a running server sets up.
  */
 const WARM_UP = 1000;
+
+/** When the control probe starts, into the unpaced load (its clients start within 1–6 s). */
+const CONTROL_DELAY_MS = 4_000;
+/** Clients of the control probe. */
+const CONTROL_CLIENTS = 100;
+
+/** Set-ups (and the Refresh that deletes them) by clients other than the load's, during it. */
+async function probeControl(target: AllocationTarget, delayMs: number): Promise<ControlFigures> {
+  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  const sockets = await bindClientSockets(CONTROL_CLIENTS);
+  const start = performance.now();
+  const opened = await openAllocations(sockets, target, 20);
+  await releaseAllocations(opened.held, target, 20);
+  const seconds = (performance.now() - start) / 1000;
+  await closeSockets(sockets);
+  return { attempted: CONTROL_CLIENTS, answered: opened.held.length, seconds, error: opened.firstError };
+}
 
 /** Measures one server; the server is always stopped, even on failure. */
 export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promise<ServerFigures> {
@@ -110,7 +139,11 @@ export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promis
     // turnutils_uclient leaves its allocations behind, so a later client could land on one of
     // their 5-tuples and get 437; turnpike uclient deletes its own, so it goes first.
     const windowedLoad = plan.turnpikeUclients > 0 ? await runUclientLoad({ ...o, uclients: plan.turnpikeUclients }, 'turnpike') : undefined;
-    load = await runUclientLoad(o);
+    // While the unpaced load overruns the server, other clients set up and refresh: control
+    // messages must still be answered (RFC 8489 §6.2.1 retransmissions allowed).
+    const loading = runUclientLoad(o);
+    const control = await probeControl(target, CONTROL_DELAY_MS);
+    load = await loading;
     sampler.stop();
     const problems = [...load.runs, ...(windowedLoad?.runs ?? [])].filter((r) => r.exit !== 0 || r.sent === 0).map((r) => `${r.generator} uclient exit ${r.exit}: ${r.tail.trim()}`);
     const relay = loadFigures(load, sampler);
@@ -120,6 +153,7 @@ export async function measureServer(kind: ServerKind, plan: MeasurePlan): Promis
       ...relay,
       windowed: windowedLoad && loadFigures(windowedLoad, sampler),
       uclientProblems: problems,
+      control,
     };
   } finally {
     sampler.stop();

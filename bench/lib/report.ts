@@ -2,7 +2,7 @@
  * How the bench prints its figures: one line per server per round, then the median of the
  * rounds for each server side by side with the ratio Turnpike/coturn. Pure formatting.
  */
-import type { LoadFigures, ServerFigures } from './measure.ts';
+import type { ControlFigures, LoadFigures, ServerFigures } from './measure.ts';
 import type { ThreadShare } from './proc-stat.ts';
 import type { ServerKind } from '../../harness/servers.ts';
 
@@ -52,6 +52,11 @@ export function formatRoundLine(round: number, f: ServerFigures): string {
     `CPU ${fmt(f.cpuUsPerAllocation, 'micros')} µs/allocation`,
     `RSS ${fmt(f.rssPer1000, 'kib')} KiB/1000 allocations`,
   ].join('  ');
+}
+
+/** `  control during the unpaced load: 100 of 100 set-ups and their Refresh answered in 0.41 s` */
+export function formatControlLine(c: ControlFigures): string {
+  return `  control during the unpaced load: ${c.answered} of ${c.attempted} set-ups and their Refresh answered in ${c.seconds.toFixed(2)} s${c.error ? ` (first failure: ${c.error})` : ''}`;
 }
 
 /** `  windowed (turnpike uclient): echoed msg/s 50,000  loss 0.000%  CPU 9.00 µs/msg …` */
