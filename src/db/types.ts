@@ -1,0 +1,84 @@
+/**
+ * A user database in coturn's layout (`/usr/share/coturn/schema.sql`, `schema.userdb.redis`):
+ * long-term users, REST secrets, peer ranges, origin-to-realm mapping, realm options and admin
+ * users, per realm. One interface for SQLite, PostgreSQL, MySQL/MariaDB and Redis, read by the
+ * server and written by `turnpike turnadmin`, so a database written by either Turnpike or
+ * coturn works with both.
+ *
+ * Values are as coturn stores them: a long-term key is the 32 lower-case hex digits of
+ * MD5(name:realm:password) (RFC 8489 §9.2.2) — or, with `secret-key-file`, coturn's AES
+ * encryption of them; an admin password is coturn's `$5$` hash; peer ranges are text as in
+ * `allowed-peer-ip`. Every method may reject with `TurnpikeError` DATABASE (unreachable,
+ * refused); nothing here caches.
+ */
+
+/** Which backend, and the connection text of its option (coturn's forms). */
+export type UserDbKind = 'sqlite' | 'postgresql' | 'mysql' | 'redis';
+
+/** A long-term user (`turnusers_lt`). */
+export interface DbUser {
+  realm: string;
+  name: string;
+  /** as stored: 32 hex digits, or the AES-encrypted form with `secret-key-file` */
+  hmackey: string;
+}
+
+/** An admin user (`admin_user`). */
+export interface DbAdminUser {
+  name: string;
+  /** '' for a superuser of every realm */
+  realm: string;
+  /** coturn's `$5$salt$sha256` */
+  password: string;
+}
+
+/** Realm options coturn keeps in `turn_realm_option`. */
+export type RealmOptionName = 'max-bps' | 'total-quota' | 'user-quota';
+
+/** See the module comment. */
+export interface UserDatabase {
+  readonly kind: UserDbKind;
+  /** the connection as a log may show it: no password */
+  readonly description: string;
+
+  /** Long-term users (RFC 8489 §9.2.2). */
+  userKey(realm: string, name: string): Promise<string | undefined>;
+  setUserKey(realm: string, name: string, hmackey: string): Promise<void>;
+  /** true when there was such a user */
+  deleteUser(realm: string, name: string): Promise<boolean>;
+  /** every user, or those of one realm */
+  listUsers(realm?: string): Promise<DbUser[]>;
+
+  /** TURN REST API shared secrets of a realm (`turn_secret`). */
+  secrets(realm: string): Promise<string[]>;
+  addSecret(realm: string, value: string): Promise<void>;
+  /** true when there was such a secret */
+  deleteSecret(realm: string, value: string): Promise<boolean>;
+  /** every secret of a realm, or of every realm when `realm` is undefined; how many went */
+  deleteAllSecrets(realm?: string): Promise<number>;
+  /** secrets of every realm, for `turnadmin -S` without a realm */
+  listSecrets(realm?: string): Promise<{ realm: string; value: string }[]>;
+
+  /** Peer ranges (`allowed_peer_ip`, `denied_peer_ip`) of a realm, as text. */
+  peerRanges(realm: string): Promise<{ allowed: string[]; denied: string[] }>;
+
+  /** ORIGIN (RFC 8016 / coturn's third-party origin) to realm. */
+  originRealm(origin: string): Promise<string | undefined>;
+  addOrigin(origin: string, realm: string): Promise<void>;
+  deleteOrigin(origin: string): Promise<boolean>;
+  listOrigins(realm?: string): Promise<{ origin: string; realm: string }[]>;
+
+  /** Realm options; a value of 0 deletes the option, as coturn's turnadmin does. */
+  realmOptions(realm: string): Promise<Partial<Record<RealmOptionName, number>>>;
+  setRealmOption(realm: string, option: RealmOptionName, value: number): Promise<void>;
+  listRealmOptions(realm?: string): Promise<{ realm: string; option: RealmOptionName; value: number }[]>;
+
+  /** Admin users of the web admin. */
+  adminUser(name: string): Promise<DbAdminUser | undefined>;
+  setAdminUser(user: DbAdminUser): Promise<void>;
+  deleteAdminUser(name: string): Promise<boolean>;
+  listAdminUsers(): Promise<DbAdminUser[]>;
+
+  /** Closes connections and timers. */
+  close(): Promise<void>;
+}
