@@ -32,6 +32,18 @@ export interface DbAdminUser {
   password: string;
 }
 
+/** Options every backend takes. */
+export interface UserDbOptions {
+  /**
+   * How long one operation (including connecting) may take before it rejects with
+   * `TurnpikeError` DATABASE; the connection string's `connect_timeout` wins for connecting.
+   * Default 5000 ms.
+   */
+  timeoutMs?: number;
+  /** `secret-key-file`'s 16-byte AES-128 key: the MySQL password in the connection string is encrypted (`turnadmin -E`). */
+  secretKey?: Uint8Array;
+}
+
 /** Realm options coturn keeps in `turn_realm_option`. */
 export type RealmOptionName = 'max-bps' | 'total-quota' | 'user-quota';
 
@@ -40,6 +52,11 @@ export interface UserDatabase {
   readonly kind: UserDbKind;
   /** the connection as a log may show it: no password */
   readonly description: string;
+  /**
+   * Where the server is, for the peer policy: a relay must never reach its own database
+   * (coturn refuses peers on its backends' addresses). Undefined for SQLite.
+   */
+  readonly endpoint?: { host: string; port: number };
 
   /** Long-term users (RFC 8489 §9.2.2). */
   userKey(realm: string, name: string): Promise<string | undefined>;
@@ -78,6 +95,12 @@ export interface UserDatabase {
   setAdminUser(user: DbAdminUser): Promise<void>;
   deleteAdminUser(name: string): Promise<boolean>;
   listAdminUsers(): Promise<DbAdminUser[]>;
+
+  /**
+   * Creates coturn's tables (or nothing, for Redis) when they are missing; the SQLite backend
+   * does this itself for a new file, as coturn does. Used by tests and by `serve`.
+   */
+  createSchema(): Promise<void>;
 
   /** Closes connections and timers. */
   close(): Promise<void>;
