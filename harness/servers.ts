@@ -26,6 +26,7 @@ export const COTURN = {
   uclient: '/usr/bin/turnutils_uclient',
   peer: '/usr/bin/turnutils_peer',
   stunclient: '/usr/bin/turnutils_stunclient',
+  admin: '/usr/bin/turnadmin',
 } as const;
 
 /** One of coturn's programs. */

@@ -10,7 +10,7 @@ import { checkRestExpiry, parseRestUsername, restApiPassword } from './rest-api.
  */
 export interface KeyLookup {
   keys: Uint8Array[];
-  reason?: 'unknown-user' | 'rest-expired' | 'rest-milliseconds' | 'rest-malformed';
+  reason?: 'unknown-user' | 'rest-expired' | 'rest-milliseconds' | 'rest-malformed' | 'database-unavailable';
 }
 
 /**

@@ -1,11 +1,13 @@
 /**
  * `turnpike serve [coturn options]`: everything on embedded defaults — STUN/TURN on 3478
  * (UDP and TCP), the web pages and API on 127.0.0.1:7000 (`/trickle-ice`,
- * `/api/server-info`, `/api/turn-credentials`). Without a credential mechanism it generates
- * a TURN REST secret; credentials then come only from the web API, which answers without an
- * API key only while it listens on loopback (the demo mode). Never an open relay.
+ * `/api/server-info`, `/api/turn-credentials`). Without a credential mechanism it keeps its
+ * credentials in an SQLite database under `data-dir`: a TURN REST secret generated on first
+ * start (the web API mints credentials with it; it answers without an API key only while it
+ * listens on loopback, the demo mode) and any users added with `turnpike turnadmin -a -b`.
+ * Never an open relay.
  */
-import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { loadTurnserverConfig, turnserverUsage, type Config, type LoadedConfig } from '../config/index.ts';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 import { parseIpAddress } from '../net/ip-parse.ts';
@@ -18,6 +20,7 @@ import type { Logger } from '../log/logger.ts';
 import { SOFTWARE, type RunningTurnServer } from '../server/turn-server.ts';
 import { tlsServerOptions } from '../server/tls-context.ts';
 import { startFromConfig, stopServer, untilSignal } from './turnserver.ts';
+import { defaultDataDir, embeddedCredentials, SERVE_DB_FILE } from './serve-data.ts';
 
 /** Lifetime of credentials handed out by `/api/turn-credentials` (draft-uberti-behave-turn-rest suggests a day). */
 const CREDENTIAL_TTL = 86_400;
@@ -32,19 +35,23 @@ export function isLoopback(ip: string): boolean {
 }
 
 /**
- * Loads the config the way `serve` does: no default config file unless `-c` names one, and a
- * generated REST secret when no credential mechanism is configured.
+ * Loads the config the way `serve` does: no default config file unless `-c` names one, and,
+ * when no credential mechanism is configured, `embedded` credentials: the REST API and the
+ * users of the data directory's database (see `serve-data.ts`; `serve` reads it before starting).
  */
-export function loadServeConfig(argv: string[]): LoadedConfig & { help: boolean; version: boolean; generatedSecret: boolean } {
+export function loadServeConfig(argv: string[]): LoadedConfig & { help: boolean; version: boolean; embedded: boolean } {
   const named = argv.some((a) => a === '-c' || a.startsWith('-c') || a.startsWith('--c='));
   // A realm is needed by every client that authenticates; the command line may still set its own.
   const base = named ? argv : ['-n', '--realm=turnpike', ...argv];
   try {
-    return { ...loadTurnserverConfig(base), generatedSecret: false };
+    return { ...loadTurnserverConfig(base), embedded: false };
   } catch (err) {
     if (!(err instanceof TurnpikeError) || err.code !== ErrorCode.OPEN_RELAY_REFUSED) throw err;
-    const secret = randomBytes(24).toString('base64url');
-    return { ...loadTurnserverConfig([...base, '--use-auth-secret', `--static-auth-secret=${secret}`]), generatedSecret: true };
+    const loaded = loadTurnserverConfig([...base, '--use-auth-secret', `--userdb=${SERVE_DB_FILE}`]);
+    const config = loaded.config;
+    config.userDb = { kind: 'sqlite', connection: join(config.dataDir ?? defaultDataDir(), SERVE_DB_FILE) };
+    config.databaseUsersWithAuthSecret = true;
+    return { ...loaded, embedded: true };
   }
 }
 
@@ -58,7 +65,7 @@ export function publicHost(config: Config, relayIp: string | undefined): string 
 }
 
 /** Mounts the pages and APIs of the STUN/TURN server on the web server. */
-export function mountTurnApi(web: WebServer, config: Config, server: RunningTurnServer, log: Logger): { demo: boolean; uris: string[] } {
+export function mountTurnApi(web: WebServer, config: Config, server: RunningTurnServer, log: Logger, mintSecret = config.staticAuthSecrets[0]): { demo: boolean; uris: string[] } {
   const { stun, turn } = iceUris({
     host: publicHost(config, server.relays[0]?.advertisedIp),
     port: config.listeningPort,
@@ -68,9 +75,9 @@ export function mountTurnApi(web: WebServer, config: Config, server: RunningTurn
   registerPages(web);
   registerServerInfoRoute(web, { stun, turn, realm: config.realm, version: SOFTWARE });
   const demo = isLoopback(config.httpIp) && config.apiKeys.length === 0;
-  if (config.useAuthSecret && config.staticAuthSecrets.length > 0) {
+  if (config.useAuthSecret && mintSecret !== undefined) {
     registerTurnCredentialsRoute(web, {
-      secret: config.staticAuthSecrets[0],
+      secret: mintSecret,
       ttlSeconds: CREDENTIAL_TTL,
       uris: [...stun, ...turn],
       apiKeys: config.apiKeys,
@@ -100,6 +107,14 @@ export async function serve(argv: string[], serving: () => void = () => {}): Pro
     return 0;
   }
   const config = loaded.config;
+  let mintSecret: string | undefined;
+  let generated = false;
+  if (loaded.embedded && config.userDb !== undefined) {
+    const dataDir = config.dataDir ?? defaultDataDir();
+    const embedded = await embeddedCredentials(dataDir, config.realm);
+    mintSecret = embedded.secret;
+    generated = embedded.generated;
+  }
   let hangup = (): void => {};
   const signalled = untilSignal(() => hangup());
   const { server, log } = await startFromConfig(config, loaded.warnings);
@@ -114,11 +129,16 @@ export async function serve(argv: string[], serving: () => void = () => {}): Pro
   });
   let sfuClose: (() => Promise<void>) | undefined;
   try {
-    const { demo, uris } = mountTurnApi(web, config, server, log);
+    const { demo, uris } = mountTurnApi(web, config, server, log, mintSecret ?? config.staticAuthSecrets[0]);
     sfuClose = await mountSfu(web, log);
     const { url } = await web.listen();
     log.info('web', { url, pages: `${url.replace(/\/$/, '')}/trickle-ice/`, demo });
-    if (loaded.generatedSecret) {
+    if (loaded.embedded) {
+      log.info('data', {
+        database: config.userDb?.connection,
+        secret: generated ? 'generated now and stored' : 'read from the database',
+        'add-users': `turnpike turnadmin -a -b ${config.userDb?.connection} -r ${config.realm} -u NAME -p PASSWORD`,
+      });
       log.info('turn-credentials', {
         how: `GET ${url.replace(/\/$/, '')}/api/turn-credentials?service=turn&username=NAME`,
         note: demo ? 'demo mode: open on loopback without an API key' : 'needs an api-key',

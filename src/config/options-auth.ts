@@ -7,7 +7,7 @@ import { Area, flag, OptionStatus as S, valued, type OptionSpec } from './option
 import { integer, singleCharacter, staticUser, text } from './values.ts';
 
 const area = Area.Auth;
-const noDatabase = 'ignored: Turnpike has no user database yet, so there is nothing to poll';
+const noPings = 'ignored: Turnpike pings no database; its connections reconnect on demand, with backoff, when a query fails';
 
 /** Credential options. */
 export const authOptions: readonly OptionSpec[] = [
@@ -61,17 +61,17 @@ export const authOptions: readonly OptionSpec[] = [
   flag({
     name: 'no-auth-pings', area,
     meaning: 'stop the periodic checks of secrets stored in the database',
-    status: S.Warn, note: noDatabase,
+    status: S.Warn, note: noPings,
   }),
   flag({
     name: 'no-dynamic-ip-list', area,
     meaning: 'do not read allowed/denied peer ranges from the database',
-    status: S.Warn, note: 'ignored: Turnpike has no database yet; peer ranges come from allowed-peer-ip and denied-peer-ip only',
+    status: S.Supported, set: (t, on) => { t.config.noDynamicIpList = on; },
   }),
   flag({
     name: 'no-dynamic-realms', area,
-    meaning: 'do not read realms and their options from the database',
-    status: S.Warn, note: 'ignored: Turnpike has no database yet; the realm is the one given with realm',
+    meaning: 'do not read origin-to-realm mappings and realm options (max-bps, user-quota, total-quota) from the database',
+    status: S.Supported, set: (t, on) => { t.config.noDynamicRealms = on; },
   }),
   valued({
     name: 'secret-ts-exp-time', area, type: integer(0, 2 ** 31 - 1), bare: 0,
@@ -85,7 +85,7 @@ export const authOptions: readonly OptionSpec[] = [
   }),
   flag({
     name: 'check-origin-consistency', area,
-    meaning: 'require the same ORIGIN attribute on every request of a session',
-    status: S.Unsupported, note: 'ORIGIN-based realms come with the databases',
+    meaning: 'require the same ORIGIN attribute on every request of an allocation (else 441)',
+    status: S.Supported, set: (t, on) => { t.config.checkOriginConsistency = on; },
   }),
 ];

@@ -2,39 +2,52 @@
 
 import { Area, OptionStatus as S, valued, type OptionSpec } from './option-spec.ts';
 import { text } from './values.ts';
+import type { UserDbKind } from '../db/types.ts';
 
 const area = Area.Databases;
-const later = 'user databases come later; use user= or static-auth-secret= meanwhile';
 const conn = text('<connection-string>', 'a connection string');
+const lastWins = 'one user database: when several are given, the last one counts, as in coturn';
+
+const database = (kind: UserDbKind) => (t: { config: { userDb: unknown } }, v: string): void => {
+  t.config.userDb = { kind, connection: v };
+};
 
 /** Database options. */
 export const databaseOptions: readonly OptionSpec[] = [
   valued({
     name: 'userdb', short: 'b', aliases: ['db'], area, type: text('<file>', 'a file path'), default: '/var/lib/turn/turndb',
-    meaning: 'SQLite user database file', status: S.Unsupported, note: later,
+    meaning: 'SQLite user database file (coturn\'s schema; created with its tables when new)',
+    status: S.Supported, note: `${lastWins}; without any database option, coturn's default file is used when it exists and a credential mechanism needs it`,
+    set: database('sqlite'),
   }),
   valued({
-    name: 'psql-userdb', short: 'e', aliases: ['sql-userdb'], area, type: conn,
-    meaning: 'PostgreSQL user database (libpq connection string)', status: S.Unsupported, note: later,
+    name: 'psql-userdb', short: 'e', aliases: ['sql-userdb'], area, type: conn, secret: true,
+    meaning: "PostgreSQL user database: a libpq connection string ('host=… dbname=… user=… password=… connect_timeout=…') or a postgresql:// URI",
+    status: S.Supported, note: lastWins, set: database('postgresql'),
   }),
   valued({
-    name: 'mysql-userdb', short: 'M', area, type: conn,
-    meaning: "MySQL/MariaDB user database ('host=… dbname=… user=… password=…')", status: S.Unsupported, note: later,
+    name: 'mysql-userdb', short: 'M', area, type: conn, secret: true,
+    meaning: "MySQL/MariaDB user database ('host=… dbname=… user=… password=… port=… connect_timeout=… read_timeout=…', SSL with ca= capath= cert= key= cipher=)",
+    status: S.Supported, note: lastWins, set: database('mysql'),
   }),
   valued({
     name: 'secret-key-file', area, type: text('<file>', 'a file path'),
-    meaning: 'AES key that decrypts the password in mysql-userdb', status: S.Unsupported, note: later,
+    meaning: "AES-128 key file (turnadmin -x) that decrypts the password given in mysql-userdb, which is then written as turnadmin -E prints it",
+    status: S.Supported, set: (t, v) => { t.config.secretKeyFile = v; },
   }),
   valued({
-    name: 'mongo-userdb', short: 'J', area, type: conn,
-    meaning: 'MongoDB user database (mongodb:// URI)', status: S.Unsupported, note: later,
+    name: 'mongo-userdb', short: 'J', area, type: conn, secret: true,
+    meaning: 'MongoDB user database (mongodb:// URI)',
+    status: S.Unsupported,
+    note: 'not supported: no MongoDB server can run where Turnpike is tested, so no MongoDB backend ships untested; move the users with turnadmin to SQLite, PostgreSQL, MySQL or Redis',
   }),
   valued({
-    name: 'redis-userdb', short: 'N', area, type: conn,
-    meaning: "Redis user database ('ip=… dbname=… password=…')", status: S.Unsupported, note: later,
+    name: 'redis-userdb', short: 'N', area, type: conn, secret: true,
+    meaning: "Redis user database ('ip=… dbname=… password=… port=… connect_timeout=…')",
+    status: S.Supported, note: lastWins, set: database('redis'),
   }),
   valued({
-    name: 'redis-statsdb', short: 'O', area, type: conn,
+    name: 'redis-statsdb', short: 'O', area, type: conn, secret: true,
     meaning: 'Redis database that receives allocation status and traffic events',
     status: S.Unsupported, note: 'the Redis statistics database comes later',
   }),

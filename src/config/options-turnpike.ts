@@ -45,6 +45,11 @@ export const turnpikeOptions: readonly OptionSpec[] = [
     },
   }),
   valued({
+    name: 'data-dir', area, turnpikeOnly, type: text('<directory>', 'a directory path'), default: '/var/lib/turnpike as root, else $XDG_STATE_HOME/turnpike or ~/.local/state/turnpike',
+    meaning: "where 'turnpike serve' keeps its SQLite user database (turnpike.db: users, the generated REST secret); 'turnpike turnserver' does not use it",
+    status: S.Supported, set: (t, v) => { t.config.dataDir = v; },
+  }),
+  valued({
     name: 'data-plane', area, turnpikeOnly, type: oneOf(['auto', 'native', 'js']), default: 'auto',
     meaning: "what relays UDP traffic: 'native' (the addon built at install: threads, batched system calls, no JavaScript per datagram), 'js' (Node's dgram), or 'auto' (native when it was built, js otherwise, saying why at start-up)",
     status: S.Supported, set: (t, v) => { t.config.dataPlane = v; },

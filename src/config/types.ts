@@ -2,6 +2,7 @@
  * The typed configuration of Turnpike's STUN/TURN server: what `turnserver.conf` and a
  * `turnserver` command line (coturn 4.6's option names) turn into once parsed and checked.
  */
+import type { UserDbTarget } from '../db/open.ts';
 
 /** Where log lines go and how much is said (coturn's `log-file`, `-v`/`-V`, `syslog`). */
 export interface LogOptions {
@@ -114,6 +115,23 @@ export interface Config {
   httpIp: string;
   apiKeys: string[];
   pidFile: string | undefined;
+  /** the user database (`userdb`, `psql-userdb`, `mysql-userdb`, `redis-userdb`); undefined: none given */
+  userDb: UserDbTarget | undefined;
+  /** `secret-key-file`: the AES key that decrypts the password of `mysql-userdb` */
+  secretKeyFile: string | undefined;
+  /** `no-dynamic-ip-list`: peer ranges only from the configuration, not from the database */
+  noDynamicIpList: boolean;
+  /** `no-dynamic-realms`: no realms, origins or realm options from the database */
+  noDynamicRealms: boolean;
+  /** `check-origin-consistency` */
+  checkOriginConsistency: boolean;
+  /**
+   * Set by `turnpike serve` only: with `use-auth-secret`, usernames that are not REST API
+   * usernames are looked up as long-term users of the database (coturn lets the REST API decide alone).
+   */
+  databaseUsersWithAuthSecret: boolean;
+  /** `data-dir` (Turnpike): where `turnpike serve` keeps its SQLite database */
+  dataDir: string | undefined;
   /** TLS settings (coturn's `cert`, `pkey`, …): TURN over TLS and https for the web server */
   tls: TlsOptions;
   log: LogOptions;

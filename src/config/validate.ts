@@ -7,6 +7,7 @@
 import { COMMAND_LINE, invalid } from './messages.ts';
 import type { ResolveState } from './resolve.ts';
 import type { Config } from './types.ts';
+import { applyDefaultUserDb } from './user-db-default.ts';
 
 /** Applies coturn's implied settings and reports conflicts into `state`. */
 export function finishConfig(state: ResolveState): void {
@@ -24,8 +25,16 @@ export function finishConfig(state: ResolveState): void {
     const other = config.useAuthSecret ? 'use-auth-secret/static-auth-secret' : 'lt-cred-mech';
     problem(at('no-auth'), `options 'no-auth' and '${other}' cannot be used together: choose anonymous access or credentials`);
   }
-  if (config.useAuthSecret && config.staticAuthSecrets.length === 0) {
-    problem(at('use-auth-secret'), "option 'use-auth-secret' needs at least one 'static-auth-secret' (secrets stored in a database come later)");
+  if (applyDefaultUserDb(config)) {
+    warn('userdb', `no user database is named: reading coturn's default one, ${config.userDb?.connection}`);
+  }
+  if (config.useAuthSecret && config.staticAuthSecrets.length === 0 && config.userDb === undefined) {
+    problem(at('use-auth-secret'), "option 'use-auth-secret' needs a 'static-auth-secret', or a user database that holds the secrets (turnadmin -s)");
+  }
+  if (config.userDb !== undefined && !config.noAuth && !config.ltCredMech && !config.useAuthSecret) {
+    // coturn would run anonymously here; a database of users means credentials are wanted.
+    config.ltCredMech = true;
+    warn(config.userDb.kind === 'sqlite' ? 'userdb' : `${config.userDb.kind === 'postgresql' ? 'psql' : config.userDb.kind}-userdb`, "'lt-cred-mech' is turned on because a user database is given");
   }
   if (config.bpsCapacity > 0 && config.maxBps === 0) {
     problem(at('bps-capacity'), "option 'bps-capacity' needs 'max-bps' too, as in coturn");
@@ -78,12 +87,15 @@ export function openRelayProblem(config: Config): string | undefined {
   if (config.noAuth || config.stunOnly) return undefined;
   if (config.users.length > 0) return undefined;
   if (config.useAuthSecret && config.staticAuthSecrets.length > 0) return undefined;
+  // A user database holds the credentials: every request must match one of its rows.
+  if (config.userDb !== undefined) return undefined;
   const why = config.ltCredMech
-    ? "'lt-cred-mech' is set but no user is defined (user databases come later)"
+    ? "'lt-cred-mech' is set but no user is defined, and no user database is given"
     : 'no credential mechanism is configured';
   return [
     `Turnpike refuses to run an open relay: ${why}. Choose one of:`,
     "  - long-term credentials: add 'user=NAME:PASSWORD' (or 'user=NAME:0xKEY') and 'lt-cred-mech'",
+    "  - a user database: add 'userdb=FILE' (SQLite), 'psql-userdb=…', 'mysql-userdb=…' or 'redis-userdb=…' and 'lt-cred-mech'",
     "  - the TURN REST API: add 'use-auth-secret' and 'static-auth-secret=SECRET'",
     "  - anonymous access, if that is really wanted: add 'no-auth' explicitly",
   ].join('\n');

@@ -46,15 +46,21 @@ export function ingest(ing: Ingress, transport: ClientTransport, ip: string, por
   }
   const msg = decoded.value;
   if (!carriesCredentials(msg)) return ing.core.handleStun(transport, ip, port, msg, undefined, ing.now());
+  const now = ing.now();
+  // No store look-up (a database round trip, perhaps) for a request whose nonce or realm fails
+  // anyway, nor for one on an allocation, which is checked against the allocation's key.
+  const pre = ing.core.precheckCredentials(transport, ip, port, msg, now);
+  if (pre === 'skip') return ing.core.handleStun(transport, ip, port, msg, undefined, now);
+  if (pre !== 'lookup') return ing.core.handleStun(transport, ip, port, msg, pre, now);
   const username = getAttribute(msg, Attr.Username) as string;
   const realm = getAttribute(msg, Attr.Realm) ?? '';
   let lookup: KeyLookup | Promise<KeyLookup>;
   try {
-    lookup = ing.store.lookup(username, realm, ing.now());
+    lookup = ing.store.lookup(username, realm, now);
   } catch (err) {
     return lookupFailed(ing, err);
   }
-  if (!(lookup instanceof Promise)) return ing.core.handleStun(transport, ip, port, msg, lookup, ing.now());
+  if (!(lookup instanceof Promise)) return ing.core.handleStun(transport, ip, port, msg, lookup, now);
   lookup.then(
     (found) => {
       // Outside the caller's guard now: a throw here would be an unhandled rejection.

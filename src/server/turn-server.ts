@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/types.ts';
-import { createStaticCredentialStore } from '../auth/credential-store.ts';
 import type { CredentialStore } from '../auth/credential-store.ts';
+import { openServerCredentials, type ServerCredentials } from './credentials.ts';
 import { createNonceService } from '../auth/nonce.ts';
 import type { Logger } from '../log/logger.ts';
 import { createPeerPolicy } from '../turn/peer-policy.ts';
@@ -73,6 +73,7 @@ export function coreOptionsFrom(config: Config, relayFamilies: TurnCoreOptions['
     unauthenticatedBurst: config.unauthenticatedBurst,
     authenticatedSourceRateLimit: config.authenticatedSourceRateLimit,
     authenticatedSourceSeconds: config.authenticatedSourceSeconds,
+    checkOriginConsistency: config.checkOriginConsistency,
     maxChannelNumber: config.rfc5766ChannelNumbers ? 0x7fff : 0x4fff,
   };
 }
@@ -89,7 +90,16 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     log: (reason, fields) => log.error(reason, fields),
     now,
   });
-  const plane = await createDataPlane(config, { relayAddresses, now, guard, log });
+  const credentials: ServerCredentials = opts.store
+    ? { store: opts.store, realms: undefined, db: undefined, close: async () => { await opts.store?.close?.(); } }
+    : await openServerCredentials(config, log);
+  let plane: DataPlane;
+  try {
+    plane = await createDataPlane(config, { relayAddresses, now, guard, log });
+  } catch (err) {
+    await credentials.close();
+    throw err;
+  }
   const output: CoreOutput = {
     sendToPeer: (r, ip, port, data) => plane.sendToPeer(r, ip, port, data),
     openRelays: (a, req) => plane.openRelays(a, req),
@@ -110,22 +120,14 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
         staleNonceSeconds: config.staleNonce > 0 ? config.staleNonce : 315_360_000,
       }),
       policy: createPeerPolicy(config),
+      realms: credentials.realms,
       output,
       randomBytes: pooledRandom(),
     },
     now(),
   );
   countFault = (reason) => core.counters.drop(reason);
-  const store =
-    opts.store ??
-    createStaticCredentialStore({
-      // coturn ignores user accounts when the REST API decides (the config layer warns about it).
-      users: config.useAuthSecret ? [] : config.users,
-      realm: config.realm,
-      useAuthSecret: config.useAuthSecret,
-      staticAuthSecrets: config.staticAuthSecrets,
-      restApiSeparator: config.restApiSeparator,
-    });
+  const store = credentials.store;
   const ingress: Ingress = { core, store, now, guard };
   plane.attach(core, ingress);
   const udp: UdpListening[] = [];
@@ -133,6 +135,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   const closeAll = async (): Promise<void> => {
     await Promise.all(streams.map((l) => l.close()));
     await plane.close();
+    await credentials.close();
   };
   const tlsOptions = config.noTls ? undefined : tlsServerOptions(config.tls);
   if (tlsOptions && !config.noDtls) log.warn('dtls-not-supported', { message: 'DTLS listeners are not supported yet; TLS is served on tls-listening-port' });
@@ -180,7 +183,6 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
       clearInterval(timer);
       for (const alloc of core.allocations()) core.deleteAllocation(alloc, now(), 'shutdown');
       await closeAll();
-      await store.close?.();
     },
   };
 }

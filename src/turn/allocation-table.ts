@@ -19,10 +19,13 @@ export interface NewAllocation {
   now: number;
 }
 
-/** 5-tuple → allocation, with per-user counts. */
+/** 5-tuple → allocation, with per-user and per-realm counts. */
 export class AllocationTable {
   readonly #by5Tuple = new FiveTupleMap<Allocation>();
   readonly #perUser = new Map<string, number>();
+  /** `realm \n user` → allocations: `user-quota` counts per realm, as each realm has its own users */
+  readonly #perRealmUser = new Map<string, number>();
+  readonly #perRealm = new Map<string, number>();
   #nextId = 1;
 
   /** The allocation of a 5-tuple, if any (opening or active). */
@@ -35,9 +38,15 @@ export class AllocationTable {
     return this.#by5Tuple.size;
   }
 
-  /** Allocations `username` holds. */
-  countFor(username: string): number {
+  /** Allocations `username` holds (in `realm`, when given). */
+  countFor(username: string, realm?: string): number {
+    if (realm !== undefined) return this.#perRealmUser.get(`${realm}\n${username}`) ?? 0;
     return this.#perUser.get(username) ?? 0;
+  }
+
+  /** Allocations of a realm (`total-quota` of a realm). */
+  countInRealm(realm: string): number {
+    return this.#perRealm.get(realm) ?? 0;
   }
 
   /** Users with at least one allocation, and how many each holds. */
@@ -55,6 +64,8 @@ export class AllocationTable {
     const alloc = new Allocation({ id: this.#nextId++, ...init });
     this.#by5Tuple.set(init.transport.id, init.clientIp, init.clientPort, alloc);
     this.#perUser.set(init.username, this.countFor(init.username) + 1);
+    bump(this.#perRealmUser, `${init.realm}\n${init.username}`, 1);
+    bump(this.#perRealm, init.realm, 1);
     return alloc;
   }
 
@@ -65,6 +76,14 @@ export class AllocationTable {
     const n = this.countFor(alloc.username) - 1;
     if (n > 0) this.#perUser.set(alloc.username, n);
     else this.#perUser.delete(alloc.username);
+    bump(this.#perRealmUser, `${alloc.realm}\n${alloc.username}`, -1);
+    bump(this.#perRealm, alloc.realm, -1);
     return true;
   }
+}
+
+function bump(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
 }

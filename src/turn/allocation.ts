@@ -99,6 +99,10 @@ export class Allocation {
   readonly answers = new Map<string, Uint8Array>();
   readonly traffic: TrafficCounters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, dropped: 0 };
   bandwidth: TokenBucket | undefined;
+  /** the realm's `max-bps` when the allocation was made (bytes per second; 0 = unlimited) */
+  maxBps = 0;
+  /** the canonical ORIGIN of the Allocate that made it ('' when none), for `check-origin-consistency` */
+  origin = '';
   /** whether the response must carry FINGERPRINT (the client uses it) */
   fingerprint = false;
   /** while `opening`: what the Allocate asked, to answer it once the relay sockets are bound */

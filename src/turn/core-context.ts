@@ -11,7 +11,7 @@ import type { TurnCoreOptions } from './core-options.ts';
 import type { CoreOutput } from './core-output.ts';
 import type { CoreCounters } from './counters.ts';
 import type { ClientTransport } from './five-tuple.ts';
-import type { PeerPolicy } from './peer-policy.ts';
+import type { RealmDirectory } from './realms.ts';
 import type { SourceBudgets } from './source-budgets.ts';
 
 /** The narrow surface handlers work through. */
@@ -19,7 +19,8 @@ export interface CoreContext {
   readonly options: TurnCoreOptions;
   readonly counters: CoreCounters;
   readonly nonces: NonceService;
-  readonly policy: PeerPolicy;
+  /** realms: ORIGIN → realm, each realm's limits and peer policy */
+  readonly realms: RealmDirectory;
   readonly output: CoreOutput;
   readonly allocations: AllocationTable;
   readonly budgets: SourceBudgets;

@@ -20,6 +20,7 @@ export const AUTH_FAILURES = [
   'rest-expired',
   'rest-milliseconds',
   'rest-malformed',
+  'database-unavailable',
 ] as const;
 export type AuthFailure = (typeof AUTH_FAILURES)[number];
 

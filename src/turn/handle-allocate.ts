@@ -39,7 +39,7 @@ function chooseFamilies(core: CoreContext, ctx: RequestContext): { families: Add
 }
 
 /** RFC 8656 §7.2 steps after authentication. */
-export function handleAllocate(core: CoreContext, ctx: RequestContext): void {
+export function handleAllocate(core: CoreContext, ctx: RequestContext, origin = ''): void {
   const req = ctx.req;
   const transport = getAttribute(req, Attr.RequestedTransport);
   if (transport === undefined) return answerError(core, ctx, undefined, 400);
@@ -47,7 +47,11 @@ export function handleAllocate(core: CoreContext, ctx: RequestContext): void {
   const choice = chooseFamilies(core, ctx);
   if ('code' in choice) return answerError(core, ctx, undefined, choice.code);
   const opts = core.options;
-  if ((opts.userQuota > 0 && core.allocations.countFor(ctx.username) >= opts.userQuota) || (opts.totalQuota > 0 && core.allocations.size >= opts.totalQuota)) {
+  const limits = core.realms.limits(ctx.realm);
+  if (
+    (limits.userQuota > 0 && core.allocations.countFor(ctx.username, ctx.realm) >= limits.userQuota) ||
+    (limits.totalQuota > 0 && core.allocations.countInRealm(ctx.realm) >= limits.totalQuota)
+  ) {
     core.output.event('quota-exceeded', { user: ctx.username, client: `${ctx.ip}:${ctx.port}` });
     return answerError(core, ctx, undefined, 486);
   }
@@ -57,6 +61,7 @@ export function handleAllocate(core: CoreContext, ctx: RequestContext): void {
     ctx.now,
   );
   alloc.allocateTransactionId = ctx.tid;
+  alloc.origin = origin;
   alloc.fingerprint = req.hasFingerprint || opts.fingerprint;
   alloc.pendingAllocate = { request: req, key: ctx.key, lifetime, missingFamily: choice.missing };
   const evenPort = getAttribute(req, Attr.EvenPort);

@@ -4,7 +4,7 @@
  * it is missing or already there, 441 when the credentials differ), then the method's handler
  * runs, found in a table.
  */
-import { unknownComprehensionRequired } from '../stun/index.ts';
+import { getAttribute, unknownComprehensionRequired } from '../stun/index.ts';
 import { Attr, Method, type DecodedStunMessage, type StunAttribute } from '../stun/types.ts';
 import type { KeyLookup } from '../auth/credential-store.ts';
 import type { Allocation } from './allocation.ts';
@@ -17,6 +17,7 @@ import { handleChannelBind } from './handle-channel-bind.ts';
 import { handleCreatePermission } from './handle-create-permission.ts';
 import { handleRefresh } from './handle-refresh.ts';
 import { errorResponse } from './responses.ts';
+import { canonicalOrigin } from './realms.ts';
 
 /** The authenticated context a method handler works in. */
 export interface RequestContext {
@@ -83,11 +84,13 @@ export function handleTurnRequest(core: CoreContext, transport: ClientTransport,
     const cached = alloc.answers.get(tid);
     if (cached !== undefined) return transport.send(ip, port, cached);
   }
+  const origin = requestOrigin(req);
   let username = '';
-  let realm = core.options.realm;
+  // RFC 8489 §9.2: the realm of the allocation, or the one the request's ORIGIN maps to.
+  let realm = alloc?.realm ?? core.realms.realmOf(origin);
   let key: Uint8Array | undefined;
   if (!core.options.noAuth) {
-    const auth = authenticate(req, lookup, core.options.realm, core.nonces, ip, now);
+    const auth = authenticate(req, lookup, realm, core.nonces, ip, now);
     if (!auth.ok) {
       if (auth.reason !== 'no-credentials') core.output.event('auth-failed', { client: `${ip}:${port}`, reason: auth.reason, user: lookupName(req) });
       core.counters.drop(`auth-${auth.reason}`);
@@ -104,12 +107,22 @@ export function handleTurnRequest(core: CoreContext, transport: ClientTransport,
     // RFC 8656 §5: the same 5-tuple must keep using the credentials that created the allocation.
     return answerError(core, ctx, undefined, 441);
   }
+  if (alloc !== undefined && core.options.checkOriginConsistency && (origin ?? '') !== alloc.origin) {
+    // coturn's check-origin-consistency: every request of a session carries the Allocate's ORIGIN.
+    return answerError(core, ctx, undefined, 441, [], 'origin differs from the allocation\'s');
+  }
   if (onAllocation === undefined) {
     if (alloc !== undefined) return answerError(core, ctx, undefined, 437);
-    return handleAllocate(core, ctx);
+    return handleAllocate(core, ctx, origin ?? '');
   }
   if (alloc === undefined || alloc.state !== 'active') return answerError(core, ctx, undefined, 437);
   onAllocation.handle(core, ctx, alloc);
+}
+
+/** The request's ORIGIN attribute in canonical form (coturn compares origins that way), if any. */
+export function requestOrigin(req: DecodedStunMessage): string | undefined {
+  const origin = getAttribute(req, Attr.Origin);
+  return origin === undefined || origin === '' ? undefined : canonicalOrigin(origin);
 }
 
 function lookupName(req: DecodedStunMessage): string | undefined {

@@ -9,7 +9,7 @@ import type { CoreContext } from './core-context.ts';
 /** 0 when the peer may be used, else the error code to answer with. */
 export function checkPeer(core: CoreContext, alloc: Allocation, peer: TransportAddress): 0 | 403 | 443 {
   if (alloc.relayFor(peer.family) === undefined) return 443;
-  const decision = core.policy.check(peer.address);
+  const decision = core.realms.policy(alloc.realm).check(peer.address);
   if (!decision.allowed) {
     core.counters.drop(`peer-denied-${decision.reason}`);
     core.output.event('peer-denied', { id: alloc.id, user: alloc.username, peer: peer.address, reason: decision.reason });

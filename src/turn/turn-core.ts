@@ -27,6 +27,8 @@ import { finishAllocate, failAllocate } from './handle-allocate.ts';
 import { expireAllocation } from './expiry.ts';
 import { relayToClient } from './relay-to-client.ts';
 import { forwardingEntry } from './forwarding.ts';
+import { fixedRealms, type RealmDirectory } from './realms.ts';
+import { precheckCredentials, type PrecheckOutcome } from './auth-precheck.ts';
 
 /** Most source IPs whose unauthenticated budget (or recent authentication) is tracked at once. */
 const MAX_TRACKED_SOURCES = 100_000;
@@ -36,6 +38,8 @@ export interface TurnCoreDeps {
   options: TurnCoreOptions;
   nonces: NonceService;
   policy: PeerPolicy;
+  /** realms beyond `options.realm` (a user database's); default: the one configured realm */
+  realms?: RealmDirectory;
   output: CoreOutput;
   /** fills a buffer with random bytes (reservation tokens); injected so tests are repeatable */
   randomBytes: (n: number) => Uint8Array;
@@ -76,7 +80,7 @@ export class TurnCore {
       options,
       counters,
       nonces: deps.nonces,
-      policy: deps.policy,
+      realms: deps.realms ?? fixedRealms(options.realm, { maxBps: options.maxBps, userQuota: options.userQuota, totalQuota: options.totalQuota }, deps.policy),
       output,
       allocations,
       budgets,
@@ -115,7 +119,8 @@ export class TurnCore {
       },
       createAllocation(init: Omit<NewAllocation, 'now'>, now) {
         const alloc = allocations.create({ ...init, now });
-        if (options.maxBps > 0) alloc.bandwidth = new TokenBucket(options.maxBps, now);
+        alloc.maxBps = ctx.realms.limits(alloc.realm).maxBps;
+        if (alloc.maxBps > 0) alloc.bandwidth = new TokenBucket(alloc.maxBps, now);
         return alloc;
       },
       deleteAllocation(alloc, now, why) {
@@ -142,7 +147,7 @@ export class TurnCore {
         });
       },
       publish(alloc, now) {
-        if (alloc.state === 'active') output.upsert(forwardingEntry(alloc, options.maxBps, now));
+        if (alloc.state === 'active') output.upsert(forwardingEntry(alloc, alloc.maxBps, now));
       },
     };
     return ctx;
@@ -191,6 +196,14 @@ export class TurnCore {
     } else {
       this.counters.drop('response-from-client');
     }
+  }
+
+  /**
+   * Before the credential store is asked for `msg`'s key: the allocation's own key, `skip`
+   * when the nonce or realm fails anyway, or `lookup` (see `auth-precheck.ts`).
+   */
+  precheckCredentials(transport: ClientTransport, ip: string, port: number, msg: DecodedStunMessage, now: number): PrecheckOutcome {
+    return precheckCredentials(this.#ctx, transport, ip, port, msg, now);
   }
 
   /** An RFC 3489 Binding request (no magic cookie): answered with MAPPED-ADDRESS when allowed. */
