@@ -29,7 +29,7 @@ const COMMANDS: Record<string, Command> = {
     server: true,
   },
   turnadmin: {
-    summary: "coturn's turnadmin: -k prints a long-term key, -P hashes an admin password",
+    summary: "coturn's turnadmin: users, REST secrets, origins, realm options and admin users in SQLite, PostgreSQL, MySQL or Redis; -k/-P/-E keys and hashes",
     run: async (argv) =>
       (await import('./turnadmin.ts')).turnadmin(
         argv,

@@ -156,6 +156,7 @@ class RedisUserDatabase implements UserDatabase {
       // a failed SELECT would leave the connection on database 0
       if (/DB index is out of range|invalid DB index|'select' command/i.test(e.message)) this.#fatal = `SELECT ${info.db}: ${e.message}`;
     });
+    r.on('ready', () => { this.#lastError = undefined; });
     this.#redis = r;
     return r;
   }

@@ -71,7 +71,7 @@ test("Turnpike's own options are marked, and are not coturn's", () => {
   const coturn = new Set(fixtureNames('coturn-4.6-long-options.txt'));
   const own = OPTIONS.filter((o) => o.turnpikeOnly).map((o) => o.name);
   assert.deepEqual(own.sort(), [
-    'api-key', 'authenticated-source-rate-limit', 'authenticated-source-seconds', 'data-plane', 'http-ip', 'http-port', 'log-format',
+    'api-key', 'authenticated-source-rate-limit', 'authenticated-source-seconds', 'data-dir', 'data-plane', 'http-ip', 'http-port', 'log-format',
     'max-channels-per-allocation', 'max-permissions-per-allocation', 'rfc5766-channel-numbers', 'stateless-nonce-secret',
     'unauthenticated-burst', 'unauthenticated-rate-limit',
   ]);
@@ -93,6 +93,9 @@ const SAMPLES: Record<string, string | undefined> = {
   pidfile: '/tmp/t.pid', 'stateless-nonce-secret': 's', 'log-format': 'json', 'max-permissions-per-allocation': '1',
   cert: '/c.pem', pkey: '/k.pem', 'pkey-pwd': 'pw', 'no-tlsv1_2': undefined, 'cipher-list': 'HIGH', 'ec-curve-name': 'prime256v1',
   'max-channels-per-allocation': '1', 'rfc5766-channel-numbers': '', 'unauthenticated-rate-limit': '1', 'unauthenticated-burst': '5', 'data-plane': 'js', 'relay-threads': '3', 'authenticated-source-rate-limit': '7', 'authenticated-source-seconds': '9', 'http-port': '1', 'http-ip': '::1', 'api-key': 'k',
+  userdb: '/tmp/turndb', 'psql-userdb': 'host=h dbname=d', 'mysql-userdb': 'host=h dbname=d', 'redis-userdb': 'ip=h dbname=2',
+  'secret-key-file': '/tmp/k', 'no-dynamic-ip-list': undefined, 'no-dynamic-realms': undefined, 'check-origin-consistency': undefined,
+  'data-dir': '/tmp/d',
 };
 
 /** What each option is tried next to: stun-only spares credentials, a few options need a companion. */

@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/errors.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadTurnserverConfig, type LoadedConfig } from '../../src/config/index.ts';
+
+// coturn's default user database may exist on this machine (Debian's coturn package makes
+// it); the tests below choose whether it does.
+process.env.TURNPIKE_DEFAULT_USERDB = '/nonexistent/turndb';
 
 /** Loads a file's text, given as `turnserver.conf`, with nothing else around it. */
 function loadFile(text: string, ...argv: string[]): LoadedConfig {
@@ -49,12 +56,20 @@ test('no-auth cannot be combined with lt-cred-mech or the REST API', () => {
   assert.match(refusal('no-auth\nstatic-auth-secret=s\n').problems[0], /'no-auth' and 'use-auth-secret\/static-auth-secret'/);
 });
 
-test('use-auth-secret without a static secret is refused, saying database secrets come later', () => {
+test('use-auth-secret without a static secret is refused unless a user database holds the secrets', () => {
   const error = refusal('realm=r\nuse-auth-secret\n');
   assert.equal(error.code, ErrorCode.CONFIG_INVALID);
   assert.deepEqual(error.problems, [
-    "turnserver.conf:2: option 'use-auth-secret' needs at least one 'static-auth-secret' (secrets stored in a database come later)",
+    "turnserver.conf:2: option 'use-auth-secret' needs a 'static-auth-secret', or a user database that holds the secrets (turnadmin -s)",
   ]);
+  assert.deepEqual(loadFile('realm=r\nuse-auth-secret\nredis-userdb="ip=127.0.0.1 dbname=2"\n').config.userDb, { kind: 'redis', connection: 'ip=127.0.0.1 dbname=2' });
+});
+
+test("a user database is a credential mechanism: lt-cred-mech without user lines starts, and a database alone turns lt-cred-mech on", () => {
+  const { config, warnings } = loadFile('realm=r\npsql-userdb="host=db dbname=coturn user=turn password=pw"\n');
+  assert.equal(config.ltCredMech, true);
+  assert.ok(warnings.some((w) => /lt-cred-mech' is turned on because a user database is given/.test(w.message)));
+  assert.equal(loadFile('realm=r\nlt-cred-mech\nuserdb=/tmp/x.db\n').config.userDb?.kind, 'sqlite');
 });
 
 test('static-auth-secret implies use-auth-secret and may repeat', () => {
@@ -141,6 +156,26 @@ test('lt-cred-mech without any user is still an open-relay refusal, and says why
   const error = refusal('realm=r\nlt-cred-mech\n');
   assert.equal(error.code, ErrorCode.OPEN_RELAY_REFUSED);
   assert.match(error.message, /'lt-cred-mech' is set but no user is defined/);
+});
+
+test("coturn's default user database is read when it exists and the configuration holds no credentials of its own", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'turnpike-default-db-'));
+  const file = join(dir, 'turndb');
+  writeFileSync(file, '');
+  process.env.TURNPIKE_DEFAULT_USERDB = file;
+  try {
+    const { config, warnings } = loadFile('realm=r\nlt-cred-mech\n');
+    assert.deepEqual(config.userDb, { kind: 'sqlite', connection: file });
+    assert.ok(warnings.some((w) => w.message.includes(`reading coturn's default one, ${file}`)));
+    assert.deepEqual(loadFile('realm=r\nuse-auth-secret\n').config.userDb, { kind: 'sqlite', connection: file });
+    // Credentials in the configuration itself: the default file is not opened.
+    assert.equal(loadFile('realm=r\nuser=u:p\n').config.userDb, undefined);
+    assert.equal(loadFile('realm=r\nstatic-auth-secret=s\n').config.userDb, undefined);
+    assert.equal(loadFile('no-auth\n').config.userDb, undefined);
+  } finally {
+    process.env.TURNPIKE_DEFAULT_USERDB = '/nonexistent/turndb';
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('no-auth, stun-only, users or a REST secret each satisfy the open-relay check', () => {
