@@ -9,7 +9,7 @@ import { longTermKey } from '../auth/long-term-key.ts';
 import { saslPrep } from '../auth/saslprep.ts';
 import type { RealmOptionName, UserDatabase } from '../db/types.ts';
 import { usageError, type CommandId, type GivenCommand, type ValueId } from './turnadmin-args.ts';
-import { canonicalOrigin } from './turnadmin-origin.ts';
+import { canonicalOrigin } from '../net/origin.ts';
 
 /**
  * A command coturn refuses with "The operation cannot be completed: …" or "Wrong …": the

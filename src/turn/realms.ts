@@ -7,6 +7,8 @@
  */
 import type { PeerPolicy } from './peer-policy.ts';
 
+export { canonicalOrigin } from '../net/origin.ts';
+
 /** What one realm allows; 0 = unlimited. */
 export interface RealmLimits {
   /** bytes per second per allocation */
@@ -38,24 +40,4 @@ export function fixedRealms(realm: string, limits: RealmLimits, policy: PeerPoli
     limits: () => frozen,
     policy: () => policy,
   };
-}
-
-/**
- * An origin as coturn compares them: scheme and host in lower case, the default port of
- * http (80) and https (443) written out, no path. `https://Example.com` and
- * `https://example.com:443/` are the same origin. Text that is no URL stays as it is,
- * lower-cased.
- */
-export function canonicalOrigin(origin: string): string {
-  const text = origin.trim();
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return text.toLowerCase();
-  }
-  const scheme = url.protocol.replace(/:$/, '').toLowerCase();
-  const port = url.port !== '' ? url.port : scheme === 'https' ? '443' : scheme === 'http' ? '80' : '';
-  if (url.hostname === '') return text.toLowerCase();
-  return port === '' ? `${scheme}://${url.hostname}` : `${scheme}://${url.hostname}:${port}`;
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { turnadmin } from '../../src/cli/turnadmin.ts';
 import { parseArgs } from '../../src/cli/turnadmin-args.ts';
-import { canonicalOrigin } from '../../src/cli/turnadmin-origin.ts';
+import { canonicalOrigin } from '../../src/net/origin.ts';
 import { verifyAdminPassword } from '../../src/auth/admin-password.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -34,6 +34,7 @@ import { createPeerPolicy, DEFAULT_PEER_POLICY_OPTIONS, type PeerPolicyOptions }
 import { RelayPortAllocator } from '../../src/turn/relay-port-allocator.ts';
 import { TurnCore } from '../../src/turn/turn-core.ts';
 import { FakeRelayDriver, FakeTransport, seededRandom, type RelayAddressSpec } from '../turn/fakes.ts';
+import type { RealmDirectory } from '../../src/turn/realms.ts';
 
 export { FakeRelayDriver, FakeTransport, seededRandom, type PeerDatagram, type RelayAddressSpec, type SentDatagram } from '../turn/fakes.ts';
 
@@ -58,6 +59,10 @@ export interface HarnessOptions {
   ports?: { min: number; max: number };
   /** nonce lifetime (coturn's `stale-nonce`), seconds; default 600 */
   staleNonceSeconds?: number;
+  /** realms beyond `core.realm` (ORIGIN mapping, per-realm limits and peer policies) */
+  realms?: RealmDirectory;
+  /** the credential store; default: `users` in `core.realm` */
+  store?: SyncCredentialStore;
 }
 
 /** The default relay address of the bench (documentation prefix: nothing is bound). */
@@ -71,6 +76,8 @@ export class TurnHarness {
   readonly driver: FakeRelayDriver;
   readonly ports: RelayPortAllocator;
   readonly store: SyncCredentialStore;
+  /** how often the credential store was asked (a database round trip, with a user database) */
+  lookups = 0;
   readonly realm: string;
   /** the shared UDP listener most clients arrive on */
   readonly udp = new FakeTransport('udp');
@@ -97,6 +104,7 @@ export class TurnHarness {
         nonces: createNonceService({ secret: 'bench secret', staleNonceSeconds: opts.staleNonceSeconds ?? 600 }),
         policy: createPeerPolicy({ ...DEFAULT_PEER_POLICY_OPTIONS, ...opts.peers }),
         output: this.driver,
+        realms: opts.realms,
         randomBytes: random,
       },
       this.now,
@@ -106,7 +114,13 @@ export class TurnHarness {
       { name: 'alice', password: 'secret' },
       { name: 'bob', password: 'hunter2' },
     ];
-    this.store = createStaticCredentialStore({ users, realm: options.realm, useAuthSecret: false, staticAuthSecrets: [], restApiSeparator: ':' });
+    const store = opts.store ?? createStaticCredentialStore({ users, realm: options.realm, useAuthSecret: false, staticAuthSecrets: [], restApiSeparator: ':' });
+    this.store = {
+      lookup: (username, realm, nowMs) => {
+        this.lookups++;
+        return store.lookup(username, realm, nowMs);
+      },
+    };
   }
 
   /** Moves the clock forward (ms). Nothing expires until `tick`, as with the real driver's 1 s sweep. */

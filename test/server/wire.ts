@@ -86,6 +86,8 @@ abstract class WireClient {
   readonly username: string;
   readonly password: string;
   nonce: string | undefined;
+  /** the realm to sign with: the server's REALM once an answer carried one (RFC 8489 §9.2.3) */
+  realm = REALM;
   /** everything the server sent that was not an answer to a request: ChannelData, Data indications */
   readonly other: Buffer[] = [];
   readonly #answers = new Map<string, DecodedStunMessage>();
@@ -115,8 +117,8 @@ abstract class WireClient {
     const attributes = [...attrs];
     let integrityKey: Uint8Array | undefined;
     if (sign) {
-      attributes.push({ type: Attr.Username, value: this.username }, { type: Attr.Realm, value: REALM }, { type: Attr.Nonce, value: this.nonce ?? '' });
-      integrityKey = longTermKey(this.username, REALM, this.password);
+      attributes.push({ type: Attr.Username, value: this.username }, { type: Attr.Realm, value: this.realm }, { type: Attr.Nonce, value: this.nonce ?? '' });
+      integrityKey = longTermKey(this.username, this.realm, this.password);
     }
     const bytes = encodeMessage({ method, class: MessageClass.Request, transactionId: tid, attributes }, { integrityKey });
     const key = tid.toString('hex');
@@ -130,6 +132,8 @@ abstract class WireClient {
     this.#answers.delete(key);
     const nonce = getAttribute(answer, Attr.Nonce);
     if (nonce !== undefined) this.nonce = nonce;
+    const realm = getAttribute(answer, Attr.Realm);
+    if (realm !== undefined) this.realm = realm;
     return answer;
   }
 
