@@ -6,7 +6,7 @@
  * accepts on the next authentication.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { openUserDatabase } from '../db/open.ts';
@@ -41,6 +41,9 @@ export async function embeddedCredentials(dataDir: string, realm: string): Promi
   const dbPath = join(dataDir, SERVE_DB_FILE);
   const db = await openUserDatabase({ kind: 'sqlite', connection: dbPath });
   try {
+    await db.createSchema();
+    // Secrets and keys: the owner's only, whoever's umask made the file.
+    chmodSync(dbPath, 0o600);
     const stored = (await db.secrets(realm)).filter((s) => s !== '');
     if (stored.length > 0) return { dbPath, secret: stored[0], generated: false };
     const secret = randomBytes(24).toString('base64url');

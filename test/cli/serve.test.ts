@@ -2,7 +2,10 @@
  * `turnpike serve`: STUN/TURN and the web API on embedded defaults, never an open relay. The
  * credentials the API hands out work with coturn's own client.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +17,13 @@ import { startEchoPeer } from '../../src/cli/peer.ts';
 
 const UCLIENT_MISSING = coturnMissing('uclient');
 
+/** Where these tests' `serve` keeps its database (never the machine's own data directory). */
+const DATA_DIR = mkdtempSync(join(tmpdir(), 'turnpike-serve-'));
+after(() => rmSync(DATA_DIR, { recursive: true, force: true }));
+
 /** Starts `turnpike serve ARGS` and resolves once it has printed its ICE servers. */
-function serve(args: string[]): Promise<TrackedChild> {
-  return launch(turnpikeCommand(['serve', ...args]), printed(['ice-servers']), { keep: 50_000 });
+function serve(args: string[], dataDir = DATA_DIR): Promise<TrackedChild> {
+  return launch(turnpikeCommand(['serve', `--data-dir=${dataDir}`, ...args]), printed(['ice-servers']), { keep: 50_000 });
 }
 
 test('serve in loopback demo mode: pages, server info and credentials that relay', async (t) => {
@@ -98,4 +105,41 @@ test('serve answers over https when cert and pkey are configured', async (t) => 
       .on('error', reject);
   });
   assert.deepEqual(JSON.parse(body).stun, [`stun:127.0.0.1:${port}`]);
+});
+
+test('serve keeps its REST secret across restarts, and users added with turnpike turnadmin -b work at once', async (t) => {
+  if (UCLIENT_MISSING) return t.skip(UCLIENT_MISSING);
+  const dataDir = mkdtempSync(join(tmpdir(), 'turnpike-serve-data-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const port = await freeUdpTcpPort();
+  const http = await freeTcpPort();
+  const { min, max } = await freeRange(20);
+  const args = [
+    '--listening-ip=127.0.0.1', `--listening-port=${port}`, '--relay-ip=127.0.0.1', `--min-port=${min}`, `--max-port=${max}`,
+    `--http-port=${http}`, '--allow-loopback-peers', '--rfc5766-channel-numbers', '--log-file=stdout',
+  ];
+  const credentials = async () => (await fetch(`http://127.0.0.1:${http}/api/turn-credentials?service=turn&username=alice`)).json();
+  const first = await serve(args, dataDir);
+  assert.match(first.output(), /secret="generated now and stored"/);
+  const cred = await credentials();
+  await first.stop();
+  assert.equal(statSync(join(dataDir, 'turnpike.db')).mode & 0o077, 0, 'the database is private to its owner');
+
+  const second = await serve(args, dataDir);
+  t.after(() => second.stop());
+  assert.match(second.output(), /secret="read from the database"/);
+  const peerPorts = await freeRange(2);
+  const peer = await startEchoPeer(['127.0.0.1'], peerPorts.min, true);
+  t.after(() => peer.close());
+  const uclient = (user: string, password: string) =>
+    runCoturn('uclient', ['-u', user, '-w', password, '-e', '127.0.0.1', '-r', String(peer.ports[0]), '-m', '1', '-n', '10', '-l', '100', '-p', String(port), '127.0.0.1'], 30_000);
+  const old = await uclient(cred.username, cred.password);
+  assert.equal(old.code, 0, 'credentials handed out before the restart still work:\n' + old.stdout);
+  assert.match(old.stdout, /Total lost packets 0 /);
+
+  assert.notEqual((await uclient('ninefingers', 'bloody9')).code, 0, 'not a user yet');
+  const add = await runTurnpike(['turnadmin', '-a', '-b', join(dataDir, 'turnpike.db'), '-r', 'turnpike', '-u', 'ninefingers', '-p', 'bloody9']);
+  assert.equal(add.code, 0, add.stdout + add.stderr);
+  const added = await uclient('ninefingers', 'bloody9');
+  assert.equal(added.code, 0, 'a user added to the running server:\n' + added.stdout);
 });
