@@ -23,6 +23,9 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# The database servers of the user-database tests (PostgreSQL, MariaDB, Redis), when stopped.
+bash scripts/services.sh
+
 # A fresh clone has no node_modules yet (installing builds the native data plane).
 [ -x node_modules/.bin/node ] || npm install --no-audit --no-fund
 

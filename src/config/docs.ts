@@ -6,6 +6,7 @@
 import { Area, ArgMode, OptionStatus, type OptionSpec } from './option-spec.ts';
 import { OPTIONS } from './options.ts';
 import { DEFAULT_CONFIG_PATHS, CONFIG_ENV } from './load.ts';
+import { USER_DATABASES } from './docs-databases.ts';
 
 const STATUS_TEXT: Record<OptionStatus, string> = {
   [OptionStatus.Supported]: 'supported',
@@ -79,13 +80,14 @@ Start-up stops, listing every problem at once with its file and line, when:
   fit (the message says what is expected), or lacks its value;
 - an option is unsupported or removed (see the tables);
 - \`min-port\` is greater than \`max-port\`; \`no-auth\` is combined with \`lt-cred-mech\` or
-  \`use-auth-secret\`; \`use-auth-secret\` has no \`static-auth-secret\`; \`bps-capacity\` is set
+  \`use-auth-secret\`; \`use-auth-secret\` has neither a \`static-auth-secret\` nor a user database; \`bps-capacity\` is set
   without \`max-bps\`; \`no-udp-relay\` and \`no-tcp-relay\` are both set; \`stun-only\` and
   \`no-stun\` are both set; \`external-ip\` is given twice without \`/PRIVATE\`;
 - **the server would be an open relay.** Unless \`no-auth\` or \`stun-only\` is given, there
   must be credentials: at least one \`user\` (\`lt-cred-mech\` is then implied, as in coturn),
-  or \`use-auth-secret\` with at least one \`static-auth-secret\`. coturn starts without any;
-  Turnpike refuses and lists the three ways to fix it.
+  \`use-auth-secret\` with at least one \`static-auth-secret\`, or a user database (see
+  [User databases](#user-databases)). coturn starts without any; Turnpike refuses and lists
+  the ways to fix it.
 
 Start-up warns, and goes on, for options marked *warn*, for \`user\` accounts that another
 setting makes ignored, for a missing \`realm\` with credentials, for \`allow-loopback-peers\`
@@ -136,5 +138,6 @@ export function renderConfigurationDoc(): string {
       ].join('\n'),
     );
   }
+  sections.push(USER_DATABASES);
   return sections.join('\n');
 }

@@ -237,6 +237,5 @@ function suite(fx: BackendFixture): void {
   });
 }
 
-suite(sqliteFixture());
-suite(await postgresFixture());
-suite(await mysqlFixture());
+const fixtures = [sqliteFixture(), await postgresFixture(), await mysqlFixture()];
+for (const fx of fixtures) suite(fx);
