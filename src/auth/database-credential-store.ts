@@ -8,6 +8,10 @@
  * secrets are tried first and need no round trip; REST secrets come from the database only
  * when the configuration has none, as in coturn. While the database is down, look-ups answer
  * `database-unavailable` (a 401) at once, within `DatabaseHealth`'s backoff.
+ *
+ * Look-ups of the same user (or realm's secrets) that overlap share one query: a client's
+ * retransmitted Allocate, or many clients of one REST user arriving at once, cost the database
+ * one round trip, whose answer is as fresh as if each had asked.
  */
 import { longTermKey } from './long-term-key.ts';
 import { checkRestExpiry, parseRestUsername, restApiPassword } from './rest-api.ts';
@@ -37,6 +41,17 @@ export function createDatabaseCredentialStore(opts: DatabaseCredentialStoreOptio
   const configured = createStaticCredentialStore(opts);
   const { db, health, log } = opts;
   const reported = new Set<string>();
+  const inFlight = new Map<string, Promise<unknown>>();
+
+  /** Runs `query` unless the same one is already running; then shares its answer. */
+  function shared<T>(key: string, query: () => Promise<T>): Promise<T> {
+    let running = inFlight.get(key) as Promise<T> | undefined;
+    if (running === undefined) {
+      running = query().finally(() => inFlight.delete(key));
+      inFlight.set(key, running);
+    }
+    return running;
+  }
 
   function badRow(table: string, row: string, why: string): void {
     if (reported.size >= MAX_REPORTED_ROWS || reported.has(`${table}\n${row}`)) return;
@@ -70,7 +85,7 @@ export function createDatabaseCredentialStore(opts: DatabaseCredentialStoreOptio
   }
 
   async function restKeys(username: string, realm: string, nowMs: number): Promise<KeyLookup> {
-    const secrets = await ask(() => db.secrets(realm), nowMs);
+    const secrets = await shared(`s\n${realm}`, () => ask(() => db.secrets(realm), nowMs));
     if (secrets === FAILED) return UNAVAILABLE;
     const usable = secrets.filter((s) => {
       if (s !== '') return true;
@@ -85,10 +100,10 @@ export function createDatabaseCredentialStore(opts: DatabaseCredentialStoreOptio
     lookup(username, realm, nowMs) {
       const first = configured.lookup(username, realm, nowMs);
       if (first.keys.length > 0) return first;
-      if (!opts.useAuthSecret) return userKeys(username, realm, nowMs);
+      if (!opts.useAuthSecret) return shared(`u\n${realm}\n${username}`, () => userKeys(username, realm, nowMs));
       // The REST API decides alone, as in coturn: a username without a timestamp, or expired, is refused.
       const rest = parseRestUsername(username, opts.restApiSeparator);
-      if (!rest.ok && opts.usersWithAuthSecret) return userKeys(username, realm, nowMs);
+      if (!rest.ok && opts.usersWithAuthSecret) return shared(`u\n${realm}\n${username}`, () => userKeys(username, realm, nowMs));
       if (!rest.ok || checkRestExpiry(rest.expiresAt, nowMs) !== 'valid') return first;
       return opts.staticAuthSecrets.length > 0 ? first : restKeys(username, realm, nowMs);
     },

@@ -124,7 +124,7 @@ export function openMysqlUserDatabase(conninfo: string, opts: UserDbOptions): Us
   const config: mysql.PoolOptions = {
     host: info.host || 'localhost', port, user: info.user, password, database: info.dbname,
     connectTimeout: connectMs, enableKeepAlive: true, ...(ssl ? { ssl } : {}),
-    connectionLimit: 4, maxIdle: 4, idleTimeout: 30_000, waitForConnections: true, queueLimit: 0,
+    connectionLimit: 4, maxIdle: 1, idleTimeout: 30_000, waitForConnections: true, queueLimit: 0,
   };
   return new SqlUserDatabase({
     kind: 'mysql',

@@ -18,26 +18,26 @@ import type { UserDatabase, UserDbOptions } from './types.ts';
 
 const SOCKET_DIR = '/var/run/postgresql';
 
-function readPem(path: string, what: string, prefix: string): string {
+function readPem(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new TurnpikeError(ErrorCode.CONFIG_INVALID, `${prefix}: cannot read ${what} ${path}: ${(err as Error).message}`);
+    throw new TurnpikeError(ErrorCode.CONFIG_INVALID, `cannot read ${what} ${path}: ${(err as Error).message}`);
   }
 }
 
 /** `pg`'s `ssl` setting for libpq's sslmode and certificate keywords. */
-export function pgSslConfig(info: PgConnInfo, prefix: string): false | ConnectionOptions {
+export function pgSslConfig(info: PgConnInfo): false | ConnectionOptions {
   const mode = info.sslmode ?? (process.env.PGSSLMODE as PgConnInfo['sslmode']) ?? 'prefer';
   // pg cannot fall back from TLS to plain text, so "allow" and "prefer" connect without TLS
   if (mode === 'disable' || mode === 'allow' || mode === 'prefer') return false;
   const ssl: ConnectionOptions = {};
-  if (info.sslcert) ssl.cert = readPem(info.sslcert, 'sslcert', prefix);
-  if (info.sslkey) ssl.key = readPem(info.sslkey, 'sslkey', prefix);
+  if (info.sslcert) ssl.cert = readPem(info.sslcert, 'sslcert');
+  if (info.sslkey) ssl.key = readPem(info.sslkey, 'sslkey');
   if (info.sslpassword) ssl.passphrase = info.sslpassword;
   const defaultRoot = `${homedir()}/.postgresql/root.crt`;
   const root = info.sslrootcert ?? (existsSync(defaultRoot) ? defaultRoot : undefined);
-  if (root && root !== 'system') ssl.ca = readPem(root, 'sslrootcert', prefix);
+  if (root && root !== 'system') ssl.ca = readPem(root, 'sslrootcert');
   const verify = mode === 'verify-ca' || mode === 'verify-full' || (mode === 'require' && info.sslrootcert !== undefined);
   ssl.rejectUnauthorized = verify;
   if (verify && mode !== 'verify-full') ssl.checkServerIdentity = () => undefined;
@@ -69,6 +69,8 @@ class PgRunner implements SqlRunner {
     this.#pool = new pg.Pool(config);
     // an idle client whose server went away: the pool drops it; the next call reconnects
     this.#pool.on('error', () => undefined);
+    // and one that breaks while checked out: the pending query rejects; the event must not crash
+    this.#pool.on('connect', (client) => client.on('error', () => undefined));
     this.#deadlineMs = deadlineMs;
     this.#prefix = prefix;
   }
@@ -124,7 +126,7 @@ export function openPostgresUserDatabase(conninfo: string, opts: UserDbOptions):
   const connectMs = info.connectTimeoutSec ? info.connectTimeoutSec * 1000 : timeoutMs;
   let ssl: false | ConnectionOptions;
   try {
-    ssl = pgSslConfig(info, prefix);
+    ssl = pgSslConfig(info);
   } catch (err) {
     throw databaseError(prefix, err, secrets, ErrorCode.CONFIG_INVALID);
   }

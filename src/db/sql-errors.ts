@@ -5,7 +5,7 @@
  */
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 
-const MISSING_TABLE_HINT = "coturn's tables are missing: load /usr/share/coturn/schema.sql (or run createSchema)";
+const MISSING_TABLE_HINT = "coturn's tables are missing: load /usr/share/coturn/schema.sql or call createSchema";
 
 /** The reason an error gives, including the codes of the errors it aggregates (e.g. `localhost` on ::1 and 127.0.0.1). */
 export function errorReason(err: unknown): string {
@@ -16,7 +16,7 @@ export function errorReason(err: unknown): string {
     text = [...new Set(err.errors.map((e) => errorReason(e)))].join('; ');
   }
   if (!text) text = err.name;
-  if (typeof code === 'string' && code && !text.includes(code)) text += ` (${code})`;
+  if (typeof code === 'string' && code && !text.includes(code) && !(err instanceof TurnpikeError)) text += ` (${code})`;
   return text;
 }
 
@@ -47,7 +47,7 @@ export function databaseError(
     return new TurnpikeError(ErrorCode.DATABASE, scrub(err.message, secrets));
   }
   let reason = errorReason(err);
-  if (isMissingTable(err, reason)) reason += ` (${MISSING_TABLE_HINT})`;
+  if (isMissingTable(err, reason)) reason += `; ${MISSING_TABLE_HINT}`;
   return new TurnpikeError(code, scrub(`${prefix}: ${reason}`, secrets));
 }
 

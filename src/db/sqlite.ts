@@ -7,7 +7,7 @@
  * what another process committed before it. The file opens on the first call; after a
  * failure it is reopened on the next one.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
@@ -22,7 +22,36 @@ export function sqliteFilePath(path: string): string {
   return p;
 }
 
+/** Creates `dir` and missing parents with mode 0700 (level by level: Node's recursive mkdir can spin on /proc). */
+function ensureDir(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) ensureDir(parent);
+  mkdirSync(dir, { mode: 0o700 });
+}
+
 const TABLE_OF = /create table if not exists\s+(\w+)/i;
+
+/** WAL journaling (so readers never block a writer elsewhere), and coturn's tables where missing. */
+function prepare(db: DatabaseSync): void {
+  try {
+    db.exec('PRAGMA journal_mode=WAL');
+  } catch {
+    // a read-only file keeps its journal mode
+  }
+  const present = new Set(
+    (db.prepare("select name from sqlite_master where type='table'").all() as SqlRow[]).map((r) => String(r.name)),
+  );
+  for (const sql of schemaStatements('sqlite')) {
+    const table = TABLE_OF.exec(sql)?.[1];
+    if (table && present.has(table)) continue;
+    try {
+      db.exec(sql);
+    } catch {
+      // as coturn: a table that cannot be created shows when it is used
+    }
+  }
+}
 
 class SqliteRunner implements SqlRunner {
   readonly #file: string;
@@ -37,24 +66,13 @@ class SqliteRunner implements SqlRunner {
 
   #open(): DatabaseSync {
     if (this.#db) return this.#db;
-    if (this.#file !== ':memory:') mkdirSync(dirname(resolve(this.#file)), { recursive: true, mode: 0o700 });
+    if (this.#file !== ':memory:') ensureDir(dirname(resolve(this.#file)));
     const db = new DatabaseSync(this.#file, { timeout: this.#timeoutMs });
     try {
-      db.exec('PRAGMA journal_mode=WAL');
-    } catch {
-      // a read-only file keeps its journal mode
-    }
-    const present = new Set(
-      (db.prepare("select name from sqlite_master where type='table'").all() as SqlRow[]).map((r) => String(r.name)),
-    );
-    for (const sql of schemaStatements('sqlite')) {
-      const table = TABLE_OF.exec(sql)?.[1];
-      if (table && present.has(table)) continue;
-      try {
-        db.exec(sql);
-      } catch {
-        // as coturn: a table that cannot be created shows when it is used
-      }
+      prepare(db);
+    } catch (err) {
+      db.close();
+      throw err;
     }
     this.#db = db;
     return db;

@@ -41,7 +41,7 @@ function suite(fx: BackendFixture): void {
       }
       await db.createSchema();
       await db.createSchema();
-      assert.deepEqual(await fx.tables(), COTURN_TABLES);
+      assert.deepEqual((await fx.tables()).sort(), COTURN_TABLES);
     });
 
     test('description and endpoint', () => {
@@ -194,7 +194,7 @@ function suite(fx: BackendFixture): void {
       turnadmin(['-s', 'shared', '-r', 'coturn.example', ...args]);
       assert.deepEqual(await db.secrets('coturn.example'), ['shared']);
       turnadmin(['-O', '-o', 'https://Coturn.Example', '-r', 'coturn.example', ...args]);
-      assert.equal(await db.originRealm('https://coturn.example'), 'coturn.example', 'coturn stores the origin lower-cased');
+      assert.equal(await db.originRealm('https://coturn.example:443'), 'coturn.example', 'coturn stores the canonical origin');
       turnadmin(['-g', '--user-quota', '4', '--total-quota', '9', '-r', 'coturn.example', ...args]);
       assert.deepEqual(await db.realmOptions('coturn.example'), { 'user-quota': 4, 'total-quota': 9 });
       turnadmin(['-A', '-u', 'root-admin', '-p', 'adminpw', ...args]);
