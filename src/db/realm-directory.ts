@@ -38,6 +38,8 @@ interface Snapshot {
   origins: Map<string, string>;
   limits: Map<string, RealmLimits>;
   policies: Map<string, PeerPolicy>;
+  /** the policy of realms with no ranges of their own: the configured one, plus rows of realm '' */
+  fallback: PeerPolicy;
 }
 
 /** A realm directory fed by the database, and the refresh that feeds it. */
@@ -56,7 +58,7 @@ export function createDatabaseRealmDirectory(opts: DatabaseRealmOptions): Databa
   const base = createPeerPolicy(opts.peerOptions);
   const defaults = Object.freeze({ ...opts.limits });
   const reported = new Set<string>();
-  let snap: Snapshot = { origins: new Map(), limits: new Map(), policies: new Map() };
+  let snap: Snapshot = { origins: new Map(), limits: new Map(), policies: new Map(), fallback: base };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
@@ -67,7 +69,7 @@ export function createDatabaseRealmDirectory(opts: DatabaseRealmOptions): Databa
   };
 
   async function read(): Promise<Snapshot> {
-    const next: Snapshot = { origins: new Map(), limits: new Map(), policies: new Map() };
+    const next: Snapshot = { origins: new Map(), limits: new Map(), policies: new Map(), fallback: base };
     const realms = new Set([opts.realm]);
     if (!opts.noDynamicRealms) {
       for (const { origin, realm } of await opts.db.listOrigins()) {
@@ -86,9 +88,17 @@ export function createDatabaseRealmDirectory(opts: DatabaseRealmOptions): Databa
       }
     }
     if (!opts.noDynamicIpList) {
+      // Rows of realm '' apply to every realm, as in coturn.
+      const global = await opts.db.peerRanges('');
+      const globalAllowed = usable('allowed_peer_ip', '', global.allowed);
+      const globalDenied = usable('denied_peer_ip', '', global.denied);
+      next.fallback = realmPolicy(base, globalAllowed, globalDenied);
+      realms.delete('');
       for (const realm of realms) {
         const ranges = await opts.db.peerRanges(realm);
-        const policy = realmPolicy(base, usable('allowed_peer_ip', realm, ranges.allowed), usable('denied_peer_ip', realm, ranges.denied));
+        const allowed = [...globalAllowed, ...usable('allowed_peer_ip', realm, ranges.allowed)];
+        const denied = [...globalDenied, ...usable('denied_peer_ip', realm, ranges.denied)];
+        const policy = realmPolicy(base, allowed, denied);
         if (policy !== base) next.policies.set(realm, policy);
       }
     }
@@ -107,7 +117,7 @@ export function createDatabaseRealmDirectory(opts: DatabaseRealmOptions): Databa
     defaultRealm: opts.realm,
     realmOf: (origin) => (origin === undefined ? opts.realm : snap.origins.get(origin) ?? opts.realm),
     limits: (realm) => snap.limits.get(realm) ?? defaults,
-    policy: (realm) => snap.policies.get(realm) ?? base,
+    policy: (realm) => snap.policies.get(realm) ?? snap.fallback,
     refresh() {
       running ??= (async () => {
         if (opts.health.holdingOff(Date.now())) return;

@@ -1,9 +1,10 @@
 /**
  * The SQLite backend (coturn's `userdb`, default `/var/lib/turn/turndb`) on `node:sqlite`.
  * Like coturn it creates the parent directory (mode 0700, here) and coturn's tables when they
- * are missing, and expands a leading `~` to `$HOME`. The file is switched to WAL journaling
- * and opened with a busy timeout, so `turnadmin` in another process (Turnpike's or coturn's)
- * can write while a server reads; every statement is its own transaction, so a read sees
+ * are missing, and expands a leading `~` to `$HOME`. The file keeps its journal mode (an
+ * operator's database is not converted, and coturn running as another user keeps working
+ * with it); it is opened with a busy timeout, so `turnadmin` in another process (Turnpike's
+ * or coturn's) can write while a server reads; every statement is its own transaction, so a read sees
  * what another process committed before it. The file opens on the first call; after a
  * failure it is reopened on the next one.
  */
@@ -32,13 +33,8 @@ function ensureDir(dir: string): void {
 
 const TABLE_OF = /create table if not exists\s+(\w+)/i;
 
-/** WAL journaling (so readers never block a writer elsewhere), and coturn's tables where missing. */
+/** coturn's tables where missing. */
 function prepare(db: DatabaseSync): void {
-  try {
-    db.exec('PRAGMA journal_mode=WAL');
-  } catch {
-    // a read-only file keeps its journal mode
-  }
   const present = new Set(
     (db.prepare("select name from sqlite_master where type='table'").all() as SqlRow[]).map((r) => String(r.name)),
   );

@@ -36,6 +36,7 @@ describe('a realm directory fed by SQLite', () => {
     const raw = new DatabaseSync(file);
     raw.exec(`insert into denied_peer_ip (realm, ip_range) values ('north.gov', '198.51.100.10-198.51.100.20'), ('north.gov', '198.51.100.0/24'), ('crinna.org', '203.0.113.5')`);
     raw.exec(`insert into allowed_peer_ip (realm, ip_range) values ('north.gov', '198.51.100.15'), ('north.gov', '10.1.2.3')`);
+    raw.exec(`insert into denied_peer_ip (realm, ip_range) values ('', '192.0.2.77')`);
     raw.exec(`insert into turn_realm_option (realm, opt, value) values ('crinna.org', 'total-quota', 'lots')`);
     raw.close();
   });
@@ -75,6 +76,9 @@ describe('a realm directory fed by SQLite', () => {
     assert.deepEqual(north.check('198.51.100.99'), { allowed: true });
     assert.equal(directory.policy('crinna.org').check('203.0.113.5').allowed, false);
     assert.equal(directory.policy('north.gov').check('203.0.113.5').allowed, true);
+    for (const realm of ['north.gov', 'crinna.org', 'any.other']) {
+      assert.equal(directory.policy(realm).check('192.0.2.77').allowed, false, `rows of realm '' refuse in ${realm} too`);
+    }
   });
 
   test('bad rows are skipped and named once in the log', async () => {

@@ -83,6 +83,7 @@ const uniqueName = () => `turnpike_test_${process.pid}_${randomBytes(4).toString
 export function sqliteFixture(): BackendFixture {
   const dir = mkdtempSync(path.join(tmpdir(), 'turnpike-sqlite-'));
   const file = path.join(dir, 'var', 'lib', 'turn', 'turndb');
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const fx: BackendFixture = {
     kind: 'sqlite', skip: false, connection: file,
     create: async () => undefined,
