@@ -60,6 +60,21 @@ function brokenConnection(err: unknown): boolean {
   return code.startsWith('08') || code.startsWith('57P');
 }
 
+/**
+ * Statement names, one per statement text: each connection parses a statement once and then
+ * only binds and executes it, which saves the server a parse and the client a larger message
+ * on every authentication.
+ */
+const STATEMENT_NAMES = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = STATEMENT_NAMES.get(sql);
+  if (name === undefined) {
+    name = `turnpike_${STATEMENT_NAMES.size + 1}`;
+    STATEMENT_NAMES.set(sql, name);
+  }
+  return name;
+}
+
 class PgRunner implements SqlRunner {
   readonly #pool: pg.Pool;
   readonly #deadlineMs: number;
@@ -82,7 +97,8 @@ class PgRunner implements SqlRunner {
         const reused = this.#pool.idleCount > 0;
         const client = await this.#pool.connect();
         try {
-          const result = await client.query(sql, params as string[]);
+          // Schema statements (no parameters, run once) need no name; every query does.
+          const result = params.length > 0 ? await client.query({ name: statementName(sql), text: sql, values: params as string[] }) : await client.query(sql);
           client.release();
           return result;
         } catch (err) {
