@@ -3,10 +3,15 @@
  * second and CPU per set-up when the server reads its users from a user database, next to
  * static users on the command line, for Turnpike and for coturn on the same machine.
  *
- * Configurations: each server with `-u bench:…` (static), with an SQLite user database
- * (Turnpike `--userdb=FILE`, coturn `-b FILE`, the same file) and with a PostgreSQL one
- * (Turnpike `--psql-userdb=CONN`, coturn `-e CONN`, the same scratch database at
- * 127.0.0.1:5432), the user written by `turnpike turnadmin`. Everything else is the relay
+ * Every set-up authenticates as its own user, `bench-0`, `bench-1` … (password `pw-N`): a round
+ * of warm-up and timed set-ups needs warm-up + allocations users, and every round reuses them
+ * (each server starts fresh). Configurations: each server with those users in a configuration
+ * file of `user=bench-N:pw-N` lines (static: `-c FILE` in place of `-n`), with an SQLite user
+ * database (Turnpike `--userdb=FILE`, coturn `-b FILE`, the same file) and with a PostgreSQL
+ * one (Turnpike `--psql-userdb=CONN`, coturn `-e CONN`, the same scratch database at
+ * 127.0.0.1:5432). In a database `bench-0` is written by `turnpike turnadmin -a`, as a user
+ * would, and the others through Turnpike's own backend in this process (`openUserDatabase` +
+ * `setUserKey`, the same rows turnadmin writes). Everything else is the relay
  * bench's shared coturn command line (bench/lib/servers.ts): same realm, relay port range and
  * loopback peers; Turnpike's data plane is its default (auto), as it logs it. Each
  * configuration is started fresh for each round, warmed up, then timed over many full set-ups
@@ -14,24 +19,28 @@
  * rounds. PostgreSQL's own CPU is that of the backends serving the scratch database
  * (bench/lib/pg-backends.ts). A configuration whose server or database is missing is skipped.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { killAllChildren } from '../harness/children.ts';
 import { scratchDatabase, type ScratchDb } from '../harness/databases.ts';
 import { freeRange, freeUdpTcpPort } from '../harness/ports.ts';
 import { COTURN, coturnMissing, runTurnpike, type ServerKind } from '../harness/servers.ts';
+import { longTermKey } from '../src/auth/long-term-key.ts';
+import { openUserDatabase } from '../src/db/open.ts';
 import { probeCoturn } from './lib/coturn-binary.ts';
 import { formatMachine, machineInfo } from './lib/machine.ts';
 import { openPgWatch } from './lib/pg-backends.ts';
 import { DEFAULT_CHOICE, type ServerChoice, type ServerSetup } from './lib/servers.ts';
-import { configOptions, measureSetups, removePidFiles, type BenchDatabases, type SetupFigures, type SetupPlan, type UserDbConfig, type UserSource } from './lib/userdb-measure.ts';
+import { benchUser, configOptions, measureSetups, removePidFiles, usersNeeded, type BenchDatabases, type SetupFigures, type SetupPlan, type UserDbConfig, type UserSource } from './lib/userdb-measure.ts';
 import { configLabel, formatSetupRound, formatUserDbSummary, summarizeConfigs } from './lib/userdb-report.ts';
 
 const USAGE = `Usage: npm run bench:userdb -- [options]
 
 Allocation set-ups per second and CPU per set-up, Turnpike and coturn, with static users,
 an SQLite user database and a PostgreSQL one (127.0.0.1:5432, user postgres, trust auth).
+Every set-up authenticates as its own user (bench-0, bench-1 …; warm-up + allocations users).
 
 Options:
   --allocations N   timed set-ups per configuration per round (default 2000)
@@ -45,11 +54,13 @@ Options:
   -h, --help        this text`;
 
 const REALM = 'bench.turnpike';
-const USER = 'bench';
-const PASSWORD = 'bench-password';
+/** How many `user=` lines of the static users' file the command-line listing shows. */
+const SHOWN_LINES = 3;
 
 /** Every scratch database made so far, dropped at the end or on an interrupt. */
 const made: ScratchDb[] = [];
+/** Temporary directories made so far (the static users' file), removed with the databases. */
+const madeDirs: string[] = [];
 
 interface Settings {
   allocations: number;
@@ -94,22 +105,79 @@ function readSettings(argv: string[]): Settings | undefined {
   };
 }
 
-/** Writes the bench user with `turnpike turnadmin -a`, as a user would. */
-async function addUser(db: ScratchDb): Promise<string> {
-  const args = ['turnadmin', '-a', ...db.flag, '-u', USER, '-r', REALM, '-p', PASSWORD];
-  const r = await runTurnpike(args);
-  if (r.code !== 0) throw new Error(`turnpike ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
-  return `node bin/turnpike.js ${args.join(' ')}`;
+/** The `user=` lines of the static users' file: users 0 … count−1. */
+function staticUserLines(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const { user, password } = benchUser(i);
+    return `user=${user}:${password}`;
+  });
 }
 
-/** The scratch databases asked for; a PostgreSQL that cannot be reached is reported and left out. */
-async function makeDatabases(s: Settings): Promise<{ dbs: BenchDatabases; commands: string[] }> {
+/**
+ * Writes the static users' configuration file: `user=` lines and nothing else, so that `-c`
+ * changes nothing but the users (every other option stays on the command line).
+ */
+function writeStaticFile(count: number): { file: string; shown: string[] } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'turnpike-bench-users-'));
+  madeDirs.push(dir);
+  const file = path.join(dir, 'turnserver.conf');
+  const lines = staticUserLines(count);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return { file, shown: lines.slice(0, SHOWN_LINES) };
+}
+
+/**
+ * Writes users 0 … count−1 into a database: `bench-0` with `turnpike turnadmin -a`, as a user
+ * would (the returned command shows how), the rest through Turnpike's own backend in this
+ * process, one `setUserKey` per user with the key turnadmin writes (MD5(name:realm:password),
+ * RFC 8489 §9.2.2, in hex), a few at a time; then checks that the realm has them all.
+ */
+async function addUsers(db: ScratchDb, count: number): Promise<{ command: string; note: string }> {
+  const first = benchUser(0);
+  const args = ['turnadmin', '-a', ...db.flag, '-u', first.user, '-r', REALM, '-p', first.password];
+  const r = await runTurnpike(args);
+  if (r.code !== 0) throw new Error(`turnpike ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+  const started = performance.now();
+  const opened = await openUserDatabase({ kind: db.kind, connection: db.connection });
+  try {
+    let next = 1;
+    const writer = async (): Promise<void> => {
+      while (next < count) {
+        const { user, password } = benchUser(next++);
+        await opened.setUserKey(REALM, user, Buffer.from(longTermKey(user, REALM, password)).toString('hex'));
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, writer));
+    const have = (await opened.listUsers(REALM)).length;
+    if (have !== count) throw new Error(`the ${db.kind} database has ${have} users in realm ${REALM}, not ${count}`);
+  } finally {
+    await opened.close();
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const rest = count > 1 ? `, ${benchUser(1).user} … ${benchUser(count - 1).user} (${(count - 1).toLocaleString('en-US')}) through Turnpike's own ${db.kind} backend in the bench process (openUserDatabase + setUserKey, key MD5(name:realm:password) in hex) in ${seconds} s` : '';
+  return { command: `node bin/turnpike.js ${args.join(' ')}`, note: `${count.toLocaleString('en-US')} users: ${first.user} by the turnadmin command above${rest}` };
+}
+
+/** What the command-line listing shows of how the users were written. */
+interface UserNotes {
+  staticShown: string[];
+  /** per database: the turnadmin command and how many users were written and how */
+  admin: { label: string; command: string; note: string }[];
+}
+
+/** The static users' file and the scratch databases asked for; a PostgreSQL that cannot be reached is reported and left out. */
+async function makeDatabases(s: Settings, count: number): Promise<{ dbs: BenchDatabases; notes: UserNotes }> {
   const dbs: BenchDatabases = {};
-  const commands: string[] = [];
+  const notes: UserNotes = { staticShown: [], admin: [] };
+  if (s.users.includes('static')) {
+    const written = writeStaticFile(count);
+    dbs.staticFile = written.file;
+    notes.staticShown = written.shown;
+  }
   if (s.users.includes('sqlite')) {
     const db = await scratchDatabase('sqlite');
     made.push(db);
-    commands.push(await addUser(db));
+    notes.admin.push({ label: 'sqlite', ...(await addUsers(db, count)) });
     dbs.sqlite = db;
   }
   if (s.users.includes('postgresql')) {
@@ -121,26 +189,36 @@ async function makeDatabases(s: Settings): Promise<{ dbs: BenchDatabases; comman
     }
     if (db !== undefined) {
       made.push(db);
-      commands.push(await addUser(db));
+      notes.admin.push({ label: 'postgresql', ...(await addUsers(db, count)) });
       const watch = await openPgWatch();
       const name = /\bdbname=(\S+)/.exec(db.connection)?.[1] ?? '';
       dbs.postgresql = { db, name, watch };
       if (watch.postmaster === undefined) console.log("PostgreSQL's processes are not visible here (another pid namespace?): its CPU is not read.");
     }
   }
-  return { dbs, commands };
+  return { dbs, notes };
 }
 
-function printCommands(configs: UserDbConfig[], setup: ServerSetup, choice: ServerChoice, dbs: BenchDatabases, s: Settings, admin: string[]): void {
-  for (const a of admin) console.log(`user:     ${a}`);
+function printCommands(configs: UserDbConfig[], setup: ServerSetup, choice: ServerChoice, dbs: BenchDatabases, s: Settings, notes: UserNotes, count: number): void {
+  const last = benchUser(count - 1);
+  console.log(`users:    one per set-up, ${benchUser(0).user} … ${last.user} (${count.toLocaleString('en-US')} = ${s.warmUp} warm-up + ${s.allocations} timed; password pw-N), realm ${REALM}; every round reuses them on fresh servers`);
+  if (dbs.staticFile !== undefined) {
+    console.log(`static:   ${dbs.staticFile}, ${count.toLocaleString('en-US')} lines, only user= lines (no other option), the first:`);
+    for (const line of notes.staticShown) console.log(`            ${line}`);
+    if (count > notes.staticShown.length) console.log(`            … user=${last.user}:${last.password}`);
+  }
+  for (const a of notes.admin) {
+    console.log(`user:     ${a.command}`);
+    console.log(`          ${a.label}: ${a.note}`);
+  }
   const shown = { ...setup, port: 3478 };
   for (const c of configs) {
     const options = configOptions(c, shown, '/tmp/turnpike-bench.pid', choice, dbs).join(' ');
     const program = c.kind === 'coturn' ? COTURN.turnserver : 'node bin/turnpike.js turnserver';
     console.log(`${configLabel(c).padEnd(20)}${program} ${options}`);
   }
-  console.log(`set-ups:  ${s.warmUp} warm-up set-ups released, then ${s.allocations} timed, ${s.concurrency} in flight, each 401 → Allocate → CreatePermission → ChannelBind, then all released with Refresh 0 (untimed)`);
-  console.log('(listening and relay ports and the scratch databases are chosen per run; the rest is exactly as shown)');
+  console.log(`set-ups:  ${s.warmUp} warm-up set-ups (users ${benchUser(0).user} … ${benchUser(s.warmUp - 1).user}) released, then ${s.allocations} timed (users ${benchUser(s.warmUp).user} … ${last.user}), ${s.concurrency} in flight, each 401 → Allocate → CreatePermission → ChannelBind, then all released with Refresh 0 (untimed)`);
+  console.log('(listening and relay ports, the static users file and the scratch databases are chosen per run; the rest is exactly as shown)');
   if (dbs.postgresql !== undefined) {
     console.log('DB CPU: utime+stime (/proc) of the PostgreSQL backends whose process title names the scratch database, over the timed set-ups; not the postmaster or background processes');
     console.log('DB transactions: pg_stat_database xact_commit+xact_rollback of the scratch database per set-up with its release (warm-up included), read once the server has gone');
@@ -167,14 +245,16 @@ async function run(s: Settings): Promise<number> {
   let configs: UserDbConfig[] = [];
   let dbs: BenchDatabases = {};
   try {
-    const prepared = await makeDatabases(s);
+    const count = usersNeeded(s);
+    const prepared = await makeDatabases(s, count);
     dbs = prepared.dbs;
     const have = (u: UserSource): boolean => u === 'static' || (u === 'sqlite' ? dbs.sqlite : dbs.postgresql) !== undefined;
     configs = s.servers.flatMap((kind) => s.users.filter(have).map((users) => ({ kind, users })));
     const range = await freeRange(s.allocations + s.warmUp + 100);
-    const setup: ServerSetup = { port: 0, minPort: range.min, maxPort: range.max, realm: REALM, user: USER, password: PASSWORD };
+    // The shared line's one `-u` user is left out of every configuration (configOptions).
+    const setup: ServerSetup = { port: 0, minPort: range.min, maxPort: range.max, realm: REALM, ...benchUser(0) };
     const plan: SetupPlan = { setup, choice, peerPort: await freeUdpTcpPort(), allocations: s.allocations, concurrency: s.concurrency, warmUp: s.warmUp, profileDir: s.profileDir };
-    printCommands(configs, setup, choice, dbs, s, prepared.commands);
+    printCommands(configs, setup, choice, dbs, s, prepared.notes, count);
     for (let round = 1; round <= s.rounds; round++) {
       const order = round % 2 === 1 ? configs : [...configs].reverse();
       for (const c of order) {
@@ -199,6 +279,7 @@ async function run(s: Settings): Promise<number> {
 }
 
 async function dropAll(): Promise<void> {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   for (const db of made.splice(0)) await db.drop().catch((err: Error) => console.log(`could not drop ${db.connection}: ${err.message}`));
 }
 

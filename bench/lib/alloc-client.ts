@@ -19,12 +19,19 @@ export interface AllocationTarget {
   user: string;
   password: string;
   peerPort: number;
+  /**
+   * When set, the i-th set-up of an `openAllocations` call (i from 0, in the order of its
+   * sockets) authenticates as `userFor(i)` instead of `user`/`password`.
+   */
+  userFor?: (i: number) => { user: string; password: string };
 }
 
 /** One live allocation and what its client needs to refresh or delete it. */
 export interface HeldAllocation {
   socket: dgram.Socket;
   tx: UdpTransactions;
+  /** the USERNAME it authenticated as: its Refresh and other requests are signed as the same user */
+  user: string;
   realm: string;
   nonce: string;
   key: Uint8Array;
@@ -72,7 +79,7 @@ function keyFor(user: string, realm: string, password: string): Uint8Array {
 async function signed(h: Omit<HeldAllocation, 'relayed'>, t: AllocationTarget, method: number, attrs: StunAttribute[]): Promise<DecodedStunMessage> {
   for (let attempt = 0; ; attempt++) {
     const creds: StunAttribute[] = [
-      { type: Attr.Username, value: t.user },
+      { type: Attr.Username, value: h.user },
       { type: Attr.Realm, value: h.realm },
       { type: Attr.Nonce, value: h.nonce },
     ];
@@ -94,7 +101,7 @@ export async function openAllocation(socket: dgram.Socket, t: AllocationTarget):
   const realm = getAttribute(challenge, Attr.Realm);
   const nonce = getAttribute(challenge, Attr.Nonce);
   if (getAttribute(challenge, Attr.ErrorCode)?.code !== 401 || realm === undefined || nonce === undefined) throw failure('Allocate without credentials', challenge);
-  const h = { socket, tx, realm, nonce, key: keyFor(t.user, realm, t.password) };
+  const h = { socket, tx, user: t.user, realm, nonce, key: keyFor(t.user, realm, t.password) };
   const allocated = await signed(h, t, Method.Allocate, [transport]);
   const relayed = getAttribute(allocated, Attr.XorRelayedAddress);
   if (allocated.class !== MessageClass.SuccessResponse || relayed === undefined) throw failure('Allocate', allocated);
@@ -116,7 +123,7 @@ export interface OpenedAllocations {
   endedAt: number;
 }
 
-/** Opens one allocation per socket with at most `concurrency` set-ups in flight. */
+/** Opens one allocation per socket with at most `concurrency` set-ups in flight (as `t.userFor(i)` for the i-th socket when given). */
 export async function openAllocations(sockets: dgram.Socket[], t: AllocationTarget, concurrency: number): Promise<OpenedAllocations> {
   const held: HeldAllocation[] = [];
   let failed = 0;
@@ -124,9 +131,10 @@ export async function openAllocations(sockets: dgram.Socket[], t: AllocationTarg
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < sockets.length) {
-      const socket = sockets[next++];
+      const i = next++;
       try {
-        held.push(await openAllocation(socket, t));
+        const as = t.userFor?.(i);
+        held.push(await openAllocation(sockets[i], as === undefined ? t : { ...t, user: as.user, password: as.password }));
       } catch (err) {
         failed++;
         firstError ??= err instanceof Error ? err.message : String(err);

@@ -1,9 +1,12 @@
 /**
  * One measurement of the user-database bench: one server (Turnpike or coturn) with its users
- * either on the command line (`-u`, "static") or in a user database (SQLite or PostgreSQL),
- * started fresh, warmed up with a few hundred full set-ups, then `allocations` set-ups timed
- * (401 → Allocate → CreatePermission → ChannelBind, `concurrency` in flight; alloc-client.ts),
- * then all released (Refresh 0, outside the timed window), and the server stopped.
+ * either in a configuration file (`-c FILE` with `user=NAME:PASSWORD` lines, "static") or in a
+ * user database (SQLite or PostgreSQL), started fresh, warmed up with a few hundred full
+ * set-ups, then `allocations` set-ups timed (401 → Allocate → CreatePermission → ChannelBind,
+ * `concurrency` in flight; alloc-client.ts), then all released (Refresh 0, outside the timed
+ * window), and the server stopped. Every set-up authenticates as its own user (`benchUser`):
+ * the warm-up as users 0 … warmUp−1, the timed set-ups as warmUp … warmUp+allocations−1, so no
+ * two set-ups of a round share a user (nor a user-database look-up).
  *
  * Figures: set-ups per second (wall clock of the timed set-ups), server CPU per set-up
  * (utime + stime of the server's process tree over that window, proc-stat.ts), and with
@@ -43,8 +46,20 @@ export interface UserDbConfig {
   users: UserSource;
 }
 
-/** The scratch databases the bench made (a source without one is skipped). */
+/** The i-th user of the bench (from 0): `bench-i`, password `pw-i`. */
+export function benchUser(i: number): { user: string; password: string } {
+  return { user: `bench-${i}`, password: `pw-${i}` };
+}
+
+/** How many users one round needs: one per set-up, warm-up and timed. */
+export function usersNeeded(plan: Pick<SetupPlan, 'warmUp' | 'allocations'>): number {
+  return plan.warmUp + plan.allocations;
+}
+
+/** Where the bench's users are: the static users' configuration file and the scratch databases (a source without one is skipped). */
 export interface BenchDatabases {
+  /** a configuration file holding only `user=bench-i:pw-i` lines, given to both servers with `-c` */
+  staticFile?: string;
   sqlite?: ScratchDb;
   postgresql?: { db: ScratchDb; name: string; watch: PgWatch };
 }
@@ -82,14 +97,23 @@ export interface SetupFigures extends UserDbConfig {
   profile?: { file: string; top: string[] };
 }
 
-/** The server options of a configuration: the bench's shared line, with `-u` replaced by the database's option. */
+/**
+ * The server options of a configuration: the bench's shared line without its one `-u` user.
+ * Static users: `-n` (no configuration file) becomes `-c FILE`, the file of `user=` lines.
+ * A database: `-n` stays and the database's option is added.
+ */
 export function configOptions(c: UserDbConfig, setup: ServerSetup, pidFile: string, choice: ServerChoice, dbs: BenchDatabases): string[] {
   const shared = serverOptions(c.kind, setup, pidFile, choice);
-  if (c.users === 'static') return shared;
-  const db = c.users === 'sqlite' ? dbs.sqlite : dbs.postgresql?.db;
-  if (db === undefined) throw new Error(`no ${c.users} database`);
   const u = shared.indexOf('-u');
   const withoutUser = u < 0 ? shared : [...shared.slice(0, u), ...shared.slice(u + 2)];
+  if (c.users === 'static') {
+    if (dbs.staticFile === undefined) throw new Error('no static users file');
+    const n = withoutUser.indexOf('-n');
+    if (n < 0) throw new Error("the shared command line has no '-n' to replace with '-c'");
+    return [...withoutUser.slice(0, n), '-c', dbs.staticFile, ...withoutUser.slice(n + 1)];
+  }
+  const db = c.users === 'sqlite' ? dbs.sqlite : dbs.postgresql?.db;
+  if (db === undefined) throw new Error(`no ${c.users} database`);
   // Turnpike gets the long form (--userdb=…, --psql-userdb=…), coturn its short flags (-b, -e).
   return [...withoutUser, ...(c.kind === 'turnpike' ? [db.option] : db.flag)];
 }
@@ -112,24 +136,27 @@ export async function measureSetups(c: UserDbConfig, plan: SetupPlan, dbs: Bench
   log.serving();
   const sampler = new CpuSampler(server.pid, 100);
   const sockets: dgram.Socket[] = [];
-  const target: AllocationTarget = { serverPort: port, user: setup.user, password: setup.password, peerPort: plan.peerPort };
+  // One user per set-up: the warm-up's first, then the timed set-ups' (see benchUser).
+  const first = benchUser(0);
+  const warmTarget: AllocationTarget = { serverPort: port, ...first, peerPort: plan.peerPort, userFor: (i) => benchUser(i) };
+  const timedTarget: AllocationTarget = { ...warmTarget, userFor: (i) => benchUser(plan.warmUp + i) };
   let figures: SetupFigures;
   let window = { start: 0, end: 0 };
   try {
     const transactionsBefore = pgDb === undefined ? NaN : await transactionsOf(pgDb.watch, pgDb.name);
     sockets.push(...(await bindClientSockets(plan.warmUp)));
-    const warm = await openAllocations(sockets, target, plan.concurrency);
-    await releaseAllocations(warm.held, target, plan.concurrency);
+    const warm = await openAllocations(sockets, warmTarget, plan.concurrency);
+    await releaseAllocations(warm.held, warmTarget, plan.concurrency);
     const timed = await bindClientSockets(plan.allocations);
     sockets.push(...timed);
     const backendSampler = pgDb?.watch.postmaster === undefined ? undefined : new BackendCpuSampler(pgDb.watch.postmaster, pgDb.name);
     backendSampler?.start();
     sampler.sample();
-    const opened = await openAllocations(timed, target, plan.concurrency);
+    const opened = await openAllocations(timed, timedTarget, plan.concurrency);
     sampler.sample();
     const backends = backendSampler?.stop();
     window = { start: opened.startedAt, end: opened.endedAt };
-    await releaseAllocations(opened.held, target, plan.concurrency);
+    await releaseAllocations(opened.held, timedTarget, plan.concurrency);
     const n = opened.held.length;
     const cpu = sampler.cpuBetween(opened.startedAt, opened.endedAt);
     figures = {

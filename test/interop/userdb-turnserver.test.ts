@@ -2,7 +2,8 @@
  * User databases both ways, on every backend (SQLite, PostgreSQL, MariaDB, Redis):
  * coturn's own `turnadmin` writes users and a REST secret, and `turnutils_uclient` relays
  * through `turnpike turnserver` with them; a wrong password fails; users added and deleted
- * while Turnpike runs count from the next try. Then `turnpike turnadmin` writes a user and
+ * while Turnpike runs count from the next try; a realm option (user-quota) takes effect and
+ * raising it is seen without a restart. Then `turnpike turnadmin` writes a user and
  * coturn's own `turnserver` accepts it.
  */
 import { after, before, describe, test } from 'node:test';
@@ -72,6 +73,22 @@ for (const kind of DB_KINDS) {
       assertRelayed(await uclient(server, ['-W', 'bloody9', '-u', 'ling']), 40, server.output);
       await admin(['-X', 'bloody9', '-r', db.realm]);
       assert.notEqual((await uclient(server, ['-W', 'bloody9', '-u', 'ling'])).code, 0, 'a deleted secret is refused');
+    });
+
+    test("realm options written by coturn's turnadmin take effect: user-quota 1 refuses a second allocation until it is raised", { skip: unreachable }, async () => {
+      await admin(['-g', '-r', db.realm, '--user-quota', '1']);
+      const server = await turnpike([]);
+      const two = await uclient(server, ['-u', 'ling', '-w', 'ling1234']);
+      assert.notEqual(two.code, 0, `two allocations of one user with user-quota 1:\n${two.stdout.slice(-2000)}`);
+      // Raised, not removed: coturn's turnadmin leaves a 0 in SQLite in place (its other drivers delete it).
+      await admin(['-g', '-r', db.realm, '--user-quota', '10']);
+      // Realm options are re-read every 5 s, as coturn does.
+      let last = two;
+      for (let i = 0; i < 12 && last.code !== 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        last = await uclient(server, ['-u', 'ling', '-w', 'ling1234']);
+      }
+      assertRelayed(last, 40, server.output);
     });
 
     test("a user written by turnpike turnadmin is accepted by coturn's turnserver", { skip: unreachable }, async () => {
