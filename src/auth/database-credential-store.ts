@@ -9,9 +9,9 @@
  * when the configuration has none, as in coturn. While the database is down, look-ups answer
  * `database-unavailable` (a 401) at once, within `DatabaseHealth`'s backoff.
  *
- * Look-ups of the same user (or realm's secrets) that overlap share one query: a client's
- * retransmitted Allocate, or many clients of one REST user arriving at once, cost the database
- * one round trip, whose answer is as fresh as if each had asked.
+ * Look-ups that arrive together go to the database as one query per realm (`KeyBatcher`), and
+ * overlapping look-ups of one realm's secrets share one query: a burst of Allocates, or a
+ * client's retransmission, costs one round trip, whose answer is as fresh as if each had asked.
  */
 import { longTermKey } from './long-term-key.ts';
 import { checkRestExpiry, parseRestUsername, restApiPassword } from './rest-api.ts';
@@ -19,6 +19,7 @@ import { createStaticCredentialStore, type CredentialStore, type KeyLookup, type
 import type { UserDatabase } from '../db/types.ts';
 import type { DatabaseHealth } from '../db/health.ts';
 import type { Logger } from '../log/logger.ts';
+import { KeyBatcher } from './key-batcher.ts';
 
 /** What the store is made of. */
 export interface DatabaseCredentialStoreOptions extends StaticCredentialStoreOptions {
@@ -42,6 +43,7 @@ export function createDatabaseCredentialStore(opts: DatabaseCredentialStoreOptio
   const { db, health, log } = opts;
   const reported = new Set<string>();
   const inFlight = new Map<string, Promise<unknown>>();
+  const batcher = new KeyBatcher(db);
 
   /** Runs `query` unless the same one is already running; then shares its answer. */
   function shared<T>(key: string, query: () => Promise<T>): Promise<T> {
@@ -73,7 +75,7 @@ export function createDatabaseCredentialStore(opts: DatabaseCredentialStoreOptio
   }
 
   async function userKeys(username: string, realm: string, nowMs: number): Promise<KeyLookup> {
-    const stored = await ask(() => db.userKey(realm, username), nowMs);
+    const stored = await ask(() => batcher.key(realm, username), nowMs);
     if (stored === FAILED) return UNAVAILABLE;
     if (stored === undefined) return UNKNOWN;
     const hex = stored.trim();
@@ -100,10 +102,10 @@ export function createDatabaseCredentialStore(opts: DatabaseCredentialStoreOptio
     lookup(username, realm, nowMs) {
       const first = configured.lookup(username, realm, nowMs);
       if (first.keys.length > 0) return first;
-      if (!opts.useAuthSecret) return shared(`u\n${realm}\n${username}`, () => userKeys(username, realm, nowMs));
+      if (!opts.useAuthSecret) return userKeys(username, realm, nowMs);
       // The REST API decides alone, as in coturn: a username without a timestamp, or expired, is refused.
       const rest = parseRestUsername(username, opts.restApiSeparator);
-      if (!rest.ok && opts.usersWithAuthSecret) return shared(`u\n${realm}\n${username}`, () => userKeys(username, realm, nowMs));
+      if (!rest.ok && opts.usersWithAuthSecret) return userKeys(username, realm, nowMs);
       if (!rest.ok || checkRestExpiry(rest.expiresAt, nowMs) !== 'valid') return first;
       return opts.staticAuthSecrets.length > 0 ? first : restKeys(username, realm, nowMs);
     },

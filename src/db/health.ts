@@ -59,8 +59,11 @@ export class DatabaseHealth {
         error: err instanceof Error ? err.message : String(err),
         effect: 'new authentications get 401 until it is back; allocations keep relaying',
       });
-    } else {
+    } else if (now >= this.#retryAt) {
+      // A retry after the wait failed too: wait longer. (Calls that failed together count once.)
       this.#backoff = Math.min(this.#backoff * 2, BACKOFF_MAX_MS);
+    } else {
+      return;
     }
     this.#retryAt = now + this.#backoff;
   }

@@ -218,6 +218,18 @@ class RedisUserDatabase implements UserDatabase {
     return this.#run('userKey', async (r) => (await r.get(userKey(realm, name))) ?? undefined);
   }
 
+  userKeys(realm: string, names: readonly string[]): Promise<Map<string, string>> {
+    return this.#run('userKeys', async (r) => {
+      const found = new Map<string, string>();
+      if (names.length === 0) return found;
+      const values = await r.mget(...names.map((n) => userKey(realm, n)));
+      values.forEach((v, i) => {
+        if (v !== null) found.set(names[i], v);
+      });
+      return found;
+    });
+  }
+
   setUserKey(realm: string, name: string, hmackey: string): Promise<void> {
     return this.#run('setUserKey', async (r) => void (await r.set(userKey(realm, name), hmackey)));
   }

@@ -87,6 +87,8 @@ export function listStatement(columns: string, table: string, byOne: string, rea
 /** Statements with no dialect differences (coturn's text). */
 export const SQL = {
   userKey: 'select hmackey from turnusers_lt where name=? and realm=?',
+  /** `userKeys`: the realm, then `n` names (n a power of two, so few statement texts exist) */
+  userKeys: (n: number): string => `select name,hmackey from turnusers_lt where realm=? and name in (${Array.from({ length: n }, () => '?').join(',')})`,
   deleteUser: 'delete from turnusers_lt where name=? and realm=?',
   secrets: 'select value from turn_secret where realm=?',
   deleteSecret: 'delete from turn_secret where value=? and realm=?',

@@ -94,6 +94,22 @@ export class SqlUserDatabase implements UserDatabase {
     return rows.length ? text(rows[0].hmackey).trimEnd() : undefined;
   }
 
+  async userKeys(realm: string, names: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (names.length === 0) return found;
+    // Padded to a power of two with repeats of the last name: a handful of statement texts.
+    const size = 2 ** Math.ceil(Math.log2(names.length));
+    const params = [realm, ...names, ...Array.from({ length: size - names.length }, () => names[names.length - 1])];
+    const rows = await this.#query({ sql: SQL.userKeys(size), params });
+    for (const r of rows) found.set(text(r.name), text(r.hmackey).trimEnd());
+    // MySQL compares names without case, as coturn's queries there do: answer for the name asked.
+    if (this.kind === 'mysql' && found.size < names.length) {
+      const folded = new Map([...found].map(([n, k]) => [n.toLowerCase(), k]));
+      for (const n of names) if (!found.has(n) && folded.has(n.toLowerCase())) found.set(n, folded.get(n.toLowerCase())!);
+    }
+    return found;
+  }
+
   async setUserKey(realm: string, name: string, hmackey: string): Promise<void> {
     await this.#upsert('turnusers_lt', { realm, name }, { hmackey });
   }

@@ -60,6 +60,11 @@ export interface UserDatabase {
 
   /** Long-term users (RFC 8489 §9.2.2). */
   userKey(realm: string, name: string): Promise<string | undefined>;
+  /**
+   * The keys of several users of one realm in one round trip (name → hmackey as stored; users
+   * that do not exist are missing). The server batches the look-ups that arrive together.
+   */
+  userKeys?(realm: string, names: readonly string[]): Promise<Map<string, string>>;
   setUserKey(realm: string, name: string, hmackey: string): Promise<void>;
   /** true when there was such a user */
   deleteUser(realm: string, name: string): Promise<boolean>;

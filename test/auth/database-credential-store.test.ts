@@ -37,6 +37,12 @@ describe('a credential store on SQLite', () => {
             return target.userKey(realm, user);
           };
         }
+        if (name === 'userKeys') {
+          return (realm: string, users: string[]) => {
+            userKeyCalls++;
+            return target.userKeys!(realm, users);
+          };
+        }
         const value: unknown = Reflect.get(target, name);
         return typeof value === 'function' ? value.bind(target) : value;
       },
@@ -83,12 +89,19 @@ describe('a credential store on SQLite', () => {
     assert.equal(bad[0].fields.row, `realm=${REALM} name=short`);
   });
 
-  test('overlapping look-ups of one user share one query', async () => {
+  test('look-ups that arrive together are one query: the same user, or many', async () => {
     const { s } = store();
-    const calls = userKeyCalls;
+    let calls = userKeyCalls;
     const answers = await Promise.all(Array.from({ length: 20 }, () => s.lookup('gorst', REALM, NOW)));
     assert.equal(userKeyCalls, calls + 1);
     for (const a of answers) assert.equal(a.keys.length, 1);
+    for (let i = 0; i < 300; i++) await db.setUserKey(REALM, `user-${i}`, hex(`user-${i}`, `pw-${i}`));
+    calls = userKeyCalls;
+    const many = await Promise.all(Array.from({ length: 300 }, (_, i) => s.lookup(`user-${i}`, REALM, NOW)));
+    assert.equal(userKeyCalls, calls + 2, '300 users in two queries of at most 256 names');
+    many.forEach((a, i) => assert.deepEqual(a.keys, [Buffer.from(hex(`user-${i}`, `pw-${i}`), 'hex')], `user-${i}`));
+    const mixed = await Promise.all([s.lookup('user-7', REALM, NOW), s.lookup('nobody', REALM, NOW), s.lookup('user-8', 'other.realm', NOW)]);
+    assert.deepEqual(mixed.map((a) => a.keys.length), [1, 0, 0]);
   });
 
   test('REST secrets come from the database when the configuration has none, and never otherwise', async () => {
