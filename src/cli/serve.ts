@@ -21,6 +21,8 @@ import { SOFTWARE, type RunningTurnServer } from '../server/turn-server.ts';
 import { tlsServerOptions } from '../server/tls-context.ts';
 import { startFromConfig, stopServer, untilSignal } from './turnserver.ts';
 import { defaultDataDir, embeddedCredentials, SERVE_DB_FILE } from './serve-data.ts';
+import { startServices, stopServices, type Service } from '../server/services.ts';
+import { dropPrivileges } from '../server/privileges.ts';
 
 /** Lifetime of credentials handed out by `/api/turn-credentials` (draft-uberti-behave-turn-rest suggests a day). */
 const CREDENTIAL_TTL = 86_400;
@@ -128,7 +130,9 @@ export async function serve(argv: string[], serving: () => void = () => {}): Pro
     log: (level, event, fields) => log.log(level, event, fields),
   });
   let sfuClose: (() => Promise<void>) | undefined;
+  let services: Service[] = [];
   try {
+    services = await startServices(config, server, log);
     const { demo, uris } = mountTurnApi(web, config, server, log, mintSecret ?? config.staticAuthSecrets[0]);
     sfuClose = await mountSfu(web, log);
     const { url } = await web.listen();
@@ -145,13 +149,17 @@ export async function serve(argv: string[], serving: () => void = () => {}): Pro
       });
     }
     log.info('ice-servers', { uris: uris.join(' ') });
+    // Every port is bound now: the web page, the admin page, metrics, STUN/TURN and relays.
+    dropPrivileges(config, log);
     serving();
   } catch (err) {
+    await stopServices(services);
     await web.close().catch(() => {});
     await stopServer(server, log, config, 'start-failed');
     throw err;
   }
   const sig = await signalled;
+  await stopServices(services);
   await sfuClose?.();
   await web.close();
   await stopServer(server, log, config, sig);

@@ -6,6 +6,8 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { formatWarning, loadTurnserverConfig, turnserverUsage, type Config, type ConfigWarning } from '../config/index.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { SOFTWARE, startTurnServer, type RunningTurnServer } from '../server/turn-server.ts';
+import { startServices, stopServices, type Service } from '../server/services.ts';
+import { dropPrivileges } from '../server/privileges.ts';
 
 /**
  * Resolves when the process is asked to stop. Call it before starting anything, so a signal
@@ -54,9 +56,18 @@ export async function turnserverCommand(argv: string[], serving: () => void = ()
     return 0;
   }
   const { server, log } = await startFromConfig(loaded.config, loaded.warnings);
+  let services: Service[];
+  try {
+    services = await startServices(loaded.config, server, log);
+    dropPrivileges(loaded.config, log);
+  } catch (err) {
+    await stopServer(server, log, loaded.config, 'start-failed');
+    throw err;
+  }
   hangup = () => log.reopen();
   serving();
   const sig = await signalled;
+  await stopServices(services);
   await stopServer(server, log, loaded.config, sig);
   return 0;
 }

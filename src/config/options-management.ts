@@ -5,8 +5,6 @@ import { integer, ipAddress, port, text } from './values.ts';
 
 const area = Area.Management;
 const noTelnet = 'ignored: Turnpike has no telnet CLI; use the HTTP API (http-port, api-key)';
-const noWebAdmin = 'the web admin pages come later; the HTTP API listens on http-ip:http-port';
-const noPrometheus = 'Prometheus metrics come later';
 
 /** Management interface options. */
 export const managementOptions: readonly OptionSpec[] = [
@@ -21,13 +19,21 @@ export const managementOptions: readonly OptionSpec[] = [
     name: 'cli-max-output-sessions', area, type: integer(0, 2 ** 31 - 1), default: '256',
     meaning: 'sessions listed by the CLI ps command', status: S.Warn, note: noTelnet,
   }),
-  flag({ name: 'web-admin', area, meaning: 'enable the HTTPS web admin pages', status: S.Unsupported, note: noWebAdmin }),
-  valued({ name: 'web-admin-ip', area, type: ipAddress, default: '127.0.0.1', meaning: 'web admin address', status: S.Unsupported, note: noWebAdmin }),
-  valued({ name: 'web-admin-port', area, type: port, default: '8080', meaning: 'web admin port', status: S.Unsupported, note: noWebAdmin }),
-  flag({ name: 'web-admin-listen-on-workers', area, meaning: 'also serve web admin on the STUN/TURN ports', status: S.Unsupported, note: noWebAdmin }),
-  flag({ name: 'prometheus', area, meaning: 'serve Prometheus metrics on port 9641', status: S.Unsupported, note: noPrometheus }),
-  valued({ name: 'prometheus-port', area, type: port, bare: 9641, default: '9641', meaning: 'Prometheus metrics port', status: S.Unsupported, note: noPrometheus }),
-  flag({ name: 'prometheus-username-labels', area, meaning: 'label traffic metrics with user names', status: S.Unsupported, note: noPrometheus }),
+  flag({
+    name: 'web-admin', area, meaning: 'serve the admin page and its JSON API (sessions, users, secrets, realm options, authentication failures)',
+    status: S.Supported, note: 'https when cert and pkey are set, else http on loopback only', set: (t, on) => { t.config.webAdmin = on; },
+  }),
+  valued({ name: 'web-admin-ip', area, type: ipAddress, default: '127.0.0.1', meaning: 'admin page address', status: S.Supported, set: (t, v) => { t.config.webAdminIp = v; } }),
+  valued({ name: 'web-admin-port', area, type: port, default: '8080', meaning: 'admin page port', status: S.Supported, set: (t, v) => { t.config.webAdminPort = v; } }),
+  flag({
+    name: 'web-admin-listen-on-workers', area, meaning: 'also serve web admin on the STUN/TURN ports',
+    status: S.Warn, note: 'ignored: the admin page listens on web-admin-ip:web-admin-port only',
+  }),
+  flag({ name: 'prometheus', area, meaning: 'serve Prometheus metrics (coturn\'s names, plus Turnpike\'s own)', status: S.Supported, set: (t, on) => { t.config.prometheus = on; } }),
+  valued({ name: 'prometheus-port', area, type: port, bare: 9641, default: '9641', meaning: 'Prometheus metrics port', status: S.Supported, set: (t, v) => { t.config.prometheusPort = v; } }),
+  valued({ name: 'prometheus-address', area, type: ipAddress, default: '0.0.0.0', meaning: 'Prometheus metrics address (coturn 4.7)', status: S.Supported, set: (t, v) => { t.config.prometheusAddress = v; } }),
+  valued({ name: 'prometheus-path', area, type: text('<path>', 'a URL path'), default: '/metrics', meaning: 'Prometheus metrics path (coturn 4.7)', status: S.Supported, set: (t, v) => { t.config.prometheusPath = v; } }),
+  flag({ name: 'prometheus-username-labels', area, meaning: 'label traffic metrics with user names', status: S.Supported, set: (t, on) => { t.config.prometheusUsernameLabels = on; } }),
   valued({
     name: 'acme-redirect', area, type: text('<url>', 'a URL'),
     meaning: 'redirect ACME HTTP-01 challenges (/.well-known/acme-challenge/) to a URL',

@@ -18,12 +18,12 @@ export const processOptions: readonly OptionSpec[] = [
     status: S.Supported, set: (t, v) => { t.config.pidFile = v; },
   }),
   valued({
-    name: 'proc-user', area, type: text('<user>', 'a user name'), meaning: 'user to switch to after start-up',
-    status: S.Unsupported, note: 'dropping privileges comes later; start Turnpike as the user it should run as',
+    name: 'proc-user', area, type: text('<user>', 'a user name'), meaning: 'user to switch to once the listening and relay sockets are bound',
+    status: S.Supported, set: (t, v) => { t.config.procUser = v; },
   }),
   valued({
-    name: 'proc-group', area, type: text('<group>', 'a group name'), meaning: 'group to switch to after start-up',
-    status: S.Unsupported, note: 'dropping privileges comes later; start Turnpike as the group it should run as',
+    name: 'proc-group', area, type: text('<group>', 'a group name'), meaning: 'group to switch to once the listening and relay sockets are bound',
+    status: S.Supported, set: (t, v) => { t.config.procGroup = v; },
   }),
   valued({
     name: 'relay-threads', short: 'm', area, type: integer(0, 65535), default: 'the number of CPUs',

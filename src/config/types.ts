@@ -132,6 +132,19 @@ export interface Config {
   databaseUsersWithAuthSecret: boolean;
   /** `data-dir` (Turnpike): where `turnpike serve` keeps its SQLite database */
   dataDir: string | undefined;
+  /** `prometheus`, `prometheus-port`, `prometheus-address`, `prometheus-path`, `prometheus-username-labels` */
+  prometheus: boolean;
+  prometheusPort: number;
+  prometheusAddress: string;
+  prometheusPath: string;
+  prometheusUsernameLabels: boolean;
+  /** `web-admin`, `web-admin-ip`, `web-admin-port` */
+  webAdmin: boolean;
+  webAdminIp: string;
+  webAdminPort: number;
+  /** `proc-user`, `proc-group`: who the process becomes once its sockets are bound */
+  procUser: string | undefined;
+  procGroup: string | undefined;
   /** TLS settings (coturn's `cert`, `pkey`, …): TURN over TLS and https for the web server */
   tls: TlsOptions;
   log: LogOptions;

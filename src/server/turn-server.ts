@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/types.ts';
 import type { CredentialStore } from '../auth/credential-store.ts';
+import type { UserDatabase } from '../db/types.ts';
 import { openServerCredentials, type ServerCredentials } from './credentials.ts';
 import { createNonceService } from '../auth/nonce.ts';
 import type { Logger } from '../log/logger.ts';
@@ -36,6 +37,13 @@ export interface RunningTurnServer {
   readonly relays: { ip: string; advertisedIp: string }[];
   /** relay ports held by allocations and reservations, and those found held by other processes */
   relayPorts(): { inUse: number; busy: number; reserved: number };
+  /** the user database, when one is configured (admin pages, metrics) */
+  readonly db: UserDatabase | undefined;
+  /**
+   * Subscribes to the core's events (`allocation-created`, `allocation-deleted`, `auth-failed`,
+   * `request-refused`, …) as they happen; returns the unsubscribe function. Listeners must not throw.
+   */
+  onEvent(listener: (name: string, fields: Record<string, unknown>) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -100,13 +108,17 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     await credentials.close();
     throw err;
   }
+  const eventListeners = new Set<(name: string, fields: Record<string, unknown>) => void>();
   const output: CoreOutput = {
     sendToPeer: (r, ip, port, data) => plane.sendToPeer(r, ip, port, data),
     openRelays: (a, req) => plane.openRelays(a, req),
     closeRelays: (a) => plane.closeRelays(a),
     upsert: (entry) => plane.upsert(entry),
     remove: (id) => plane.remove(id),
-    event: (name, fields) => log.log(name === 'auth-failed' || name === 'peer-denied' || name === 'request-refused' ? 'debug' : 'info', name, fields),
+    event: (name, fields) => {
+      log.log(name === 'auth-failed' || name === 'peer-denied' || name === 'request-refused' ? 'debug' : 'info', name, fields);
+      for (const listener of eventListeners) listener(name, fields);
+    },
   };
   const core = new TurnCore(
     {
@@ -179,6 +191,11 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     listeners,
     relays: relayAddresses.map((r) => ({ ip: r.ip, advertisedIp: r.advertisedIp })),
     relayPorts: () => plane.relayPorts(),
+    db: credentials.db,
+    onEvent(listener) {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
+    },
     close: async () => {
       clearInterval(timer);
       for (const alloc of core.allocations()) core.deleteAllocation(alloc, now(), 'shutdown');

@@ -95,7 +95,9 @@ const SAMPLES: Record<string, string | undefined> = {
   'max-channels-per-allocation': '1', 'rfc5766-channel-numbers': '', 'unauthenticated-rate-limit': '1', 'unauthenticated-burst': '5', 'data-plane': 'js', 'relay-threads': '3', 'authenticated-source-rate-limit': '7', 'authenticated-source-seconds': '9', 'http-port': '1', 'http-ip': '::1', 'api-key': 'k',
   userdb: '/tmp/turndb', 'psql-userdb': 'host=h dbname=d', 'mysql-userdb': 'host=h dbname=d', 'redis-userdb': 'ip=h dbname=2',
   'secret-key-file': '/tmp/k', 'no-dynamic-ip-list': undefined, 'no-dynamic-realms': undefined, 'check-origin-consistency': undefined,
-  'data-dir': '/tmp/d',
+  'data-dir': '/tmp/d', 'web-admin': undefined, 'web-admin-ip': '127.0.0.2', 'web-admin-port': '8081',
+  prometheus: undefined, 'prometheus-port': '9642', 'prometheus-address': '127.0.0.1', 'prometheus-path': '/m',
+  'prometheus-username-labels': undefined, 'proc-user': 'turnpike', 'proc-group': 'turnpike',
 };
 
 /** What each option is tried next to: stun-only spares credentials, a few options need a companion. */
