@@ -23,6 +23,7 @@ import { startFromConfig, stopServer, untilSignal } from './turnserver.ts';
 import { defaultDataDir, embeddedCredentials, SERVE_DB_FILE } from './serve-data.ts';
 import { startServices, stopServices, type Service } from '../server/services.ts';
 import { dropPrivileges } from '../server/privileges.ts';
+import { handleReloadSignals } from './reload.ts';
 
 /** Lifetime of credentials handed out by `/api/turn-credentials` (draft-uberti-behave-turn-rest suggests a day). */
 const CREDENTIAL_TTL = 86_400;
@@ -117,10 +118,10 @@ export async function serve(argv: string[], serving: () => void = () => {}): Pro
     mintSecret = embedded.secret;
     generated = embedded.generated;
   }
-  let hangup = (): void => {};
-  const signalled = untilSignal(() => hangup());
+  // SIGHUP is answered from the start (reload handlers come once the server runs): never fatal.
+  const signalled = untilSignal();
   const { server, log } = await startFromConfig(config, loaded.warnings);
-  hangup = () => log.reopen();
+  const unhook = handleReloadSignals(server, log, () => loadServeConfig(argv).config);
   const tls = tlsServerOptions(config.tls);
   const web = createWebServer({
     host: config.httpIp,
@@ -159,6 +160,7 @@ export async function serve(argv: string[], serving: () => void = () => {}): Pro
     throw err;
   }
   const sig = await signalled;
+  unhook();
   await stopServices(services);
   await sfuClose?.();
   await web.close();

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { SOFTWARE, startTurnServer, type RunningTurnServer } from '../server/turn-server.ts';
 import { startServices, stopServices, type Service } from '../server/services.ts';
 import { dropPrivileges } from '../server/privileges.ts';
+import { handleReloadSignals, turnserverLoader } from './reload.ts';
 
 /**
  * Resolves when the process is asked to stop. Call it before starting anything, so a signal
@@ -38,15 +39,22 @@ export async function startFromConfig(config: Config, warnings: ConfigWarning[])
 export async function stopServer(server: RunningTurnServer, log: Logger, config: Config, why: string): Promise<void> {
   log.info('stopping', { signal: why, ...server.core.counters.snapshot() });
   await server.close();
-  if (config.pidFile) rmSync(config.pidFile, { force: true });
+  if (config.pidFile) {
+    // After proc-user/proc-group the directory may no longer be writable: say so, and finish.
+    try {
+      rmSync(config.pidFile, { force: true });
+    } catch (err) {
+      log.warn('pidfile-not-removed', { file: config.pidFile, message: (err as Error).message });
+    }
+  }
   await log.close();
 }
 
 /** The `turnserver` command. */
 export async function turnserverCommand(argv: string[], serving: () => void = () => {}): Promise<number> {
   const loaded = loadTurnserverConfig(argv);
-  let hangup = (): void => {};
-  const signalled = untilSignal(() => hangup());
+  // SIGHUP is answered from the start (reload handlers come once the server runs): never fatal.
+  const signalled = untilSignal();
   if (loaded.help) {
     process.stdout.write(turnserverUsage('turnpike turnserver') + '\n');
     return 0;
@@ -64,9 +72,10 @@ export async function turnserverCommand(argv: string[], serving: () => void = ()
     await stopServer(server, log, loaded.config, 'start-failed');
     throw err;
   }
-  hangup = () => log.reopen();
+  const unhook = handleReloadSignals(server, log, turnserverLoader(argv));
   serving();
   const sig = await signalled;
+  unhook();
   await stopServices(services);
   await stopServer(server, log, loaded.config, sig);
   return 0;

@@ -49,14 +49,17 @@ export interface DatabaseRealmDirectory extends RealmDirectory {
   /** Re-reads every `REALM_REFRESH_MS` until `close`. */
   start(): void;
   close(): void;
+  /** A reload: the configured realm, limits and peer policy change; the database is read again. */
+  reconfigure(realm: string, limits: RealmLimits, peerOptions: PeerPolicyOptions): Promise<void>;
 }
 
 const OPTION_FIELD: Record<RealmOptionName, keyof RealmLimits> = { 'max-bps': 'maxBps', 'user-quota': 'userQuota', 'total-quota': 'totalQuota' };
 
 /** See the module comment. */
 export function createDatabaseRealmDirectory(opts: DatabaseRealmOptions): DatabaseRealmDirectory {
-  const base = createPeerPolicy(opts.peerOptions);
-  const defaults = Object.freeze({ ...opts.limits });
+  let base = createPeerPolicy(opts.peerOptions);
+  let defaults = Object.freeze({ ...opts.limits });
+  let defaultRealm = opts.realm;
   const reported = new Set<string>();
   let snap: Snapshot = { origins: new Map(), limits: new Map(), policies: new Map(), fallback: base };
   let timer: NodeJS.Timeout | undefined;
@@ -70,7 +73,7 @@ export function createDatabaseRealmDirectory(opts: DatabaseRealmOptions): Databa
 
   async function read(): Promise<Snapshot> {
     const next: Snapshot = { origins: new Map(), limits: new Map(), policies: new Map(), fallback: base };
-    const realms = new Set([opts.realm]);
+    const realms = new Set([defaultRealm]);
     if (!opts.noDynamicRealms) {
       for (const { origin, realm } of await opts.db.listOrigins()) {
         next.origins.set(canonicalOrigin(origin), realm);
@@ -114,8 +117,10 @@ export function createDatabaseRealmDirectory(opts: DatabaseRealmOptions): Databa
   }
 
   const directory: DatabaseRealmDirectory = {
-    defaultRealm: opts.realm,
-    realmOf: (origin) => (origin === undefined ? opts.realm : snap.origins.get(origin) ?? opts.realm),
+    get defaultRealm() {
+      return defaultRealm;
+    },
+    realmOf: (origin) => (origin === undefined ? defaultRealm : snap.origins.get(origin) ?? defaultRealm),
     limits: (realm) => snap.limits.get(realm) ?? defaults,
     policy: (realm) => snap.policies.get(realm) ?? snap.fallback,
     refresh() {
@@ -139,6 +144,15 @@ export function createDatabaseRealmDirectory(opts: DatabaseRealmOptions): Databa
     close() {
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
+    },
+    async reconfigure(realm, limits, peerOptions) {
+      base = createPeerPolicy(peerOptions);
+      defaults = Object.freeze({ ...limits });
+      defaultRealm = realm;
+      // Until the database answers, the new configuration alone (no stale realm-specific rows).
+      snap = { origins: snap.origins, limits: new Map(), policies: new Map(), fallback: base };
+      await running;
+      await directory.refresh();
     },
   };
   return directory;

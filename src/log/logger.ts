@@ -31,6 +31,8 @@ export interface Logger {
   debug(event: string, fields?: LogFields): void;
   trace(event: string, fields?: LogFields): void;
   enabled(level: LogLevel): boolean;
+  /** a reload: 0 = info, 1 = debug (`verbose`), 2 = trace (`Verbose`) */
+  setVerbosity?(verbose: 0 | 1 | 2): void;
   /** reopen files (SIGHUP, as coturn) */
   reopen(): void;
   close(): Promise<void>;
@@ -66,7 +68,8 @@ export function formatJson(time: Date, level: LogLevel, event: string, fields: L
 
 /** Creates a logger from coturn-style settings. `stdout` may be replaced in tests. */
 export function createLogger(settings: LogSettings, stdout: Writable = process.stdout): Logger {
-  const threshold = settings.verbose === 2 ? LEVEL_RANK.trace : settings.verbose === 1 ? LEVEL_RANK.debug : LEVEL_RANK.info;
+  const rank = (v: 0 | 1 | 2): number => (v === 2 ? LEVEL_RANK.trace : v === 1 ? LEVEL_RANK.debug : LEVEL_RANK.info);
+  let threshold = rank(settings.verbose);
   const sinks: LogSink[] = openLogSinks(settings, stdout);
   const format = settings.format === 'json' ? formatJson : formatText;
   const log = (level: LogLevel, event: string, fields?: LogFields): void => {
@@ -82,6 +85,9 @@ export function createLogger(settings: LogSettings, stdout: Writable = process.s
     debug: (e, f) => log('debug', e, f),
     trace: (e, f) => log('trace', e, f),
     enabled: (level) => LEVEL_RANK[level] <= threshold,
+    setVerbosity: (v) => {
+      threshold = rank(v);
+    },
     reopen: () => sinks.forEach((s) => s.reopen()),
     close: async () => {
       await Promise.all(sinks.map((s) => s.close()));

@@ -22,6 +22,13 @@ export interface ServerCredentials {
   realms: RealmDirectory | undefined;
   /** the user database, when one is configured */
   db: UserDatabase | undefined;
+  /** the database link's state and round-trip counts (metrics), when a database is configured */
+  health?: DatabaseHealth;
+  /**
+   * A reload: a store for the new configuration's users, secrets and realm (the same user
+   * database, which a reload does not switch), with the realm directory brought in line.
+   */
+  reconfigure(config: Config): Promise<CredentialStore>;
   close(): Promise<void>;
 }
 
@@ -30,16 +37,15 @@ const AES_KEY_BYTES = 16;
 
 /** Builds the credentials of `config`; a user database is opened and read once before this resolves. */
 export async function openServerCredentials(config: Config, log: Logger): Promise<ServerCredentials> {
-  const staticOptions = {
-    // coturn ignores user accounts when the REST API decides (the config layer warns about it).
-    users: config.useAuthSecret ? [] : config.users,
-    realm: config.realm,
-    useAuthSecret: config.useAuthSecret,
-    staticAuthSecrets: config.staticAuthSecrets,
-    restApiSeparator: config.restApiSeparator,
-  };
+  const staticOptions = staticStoreOptions(config);
   if (config.userDb === undefined || config.noAuth) {
-    return { store: createStaticCredentialStore(staticOptions), realms: undefined, db: undefined, close: async () => {} };
+    return {
+      store: createStaticCredentialStore(staticOptions),
+      realms: undefined,
+      db: undefined,
+      reconfigure: async (next) => createStaticCredentialStore(staticStoreOptions(next)),
+      close: async () => {},
+    };
   }
   const db = await openUserDatabase(config.userDb, { secretKey: secretKey(config) });
   const health = new DatabaseHealth(log, db.description);
@@ -61,10 +67,27 @@ export async function openServerCredentials(config: Config, log: Logger): Promis
     store,
     realms,
     db,
+    health,
+    reconfigure: async (next) => {
+      await realms.reconfigure(next.realm, { maxBps: next.maxBps, userQuota: next.userQuota, totalQuota: next.totalQuota }, next);
+      return createDatabaseCredentialStore({ ...staticStoreOptions(next), db, health, log, usersWithAuthSecret: next.databaseUsersWithAuthSecret });
+    },
     close: async () => {
       realms.close();
       await db.close();
     },
+  };
+}
+
+/** The configuration's own users and secrets, as the static store takes them. */
+function staticStoreOptions(config: Config) {
+  return {
+    // coturn ignores user accounts when the REST API decides (the config layer warns about it).
+    users: config.useAuthSecret ? [] : config.users,
+    realm: config.realm,
+    useAuthSecret: config.useAuthSecret,
+    staticAuthSecrets: config.staticAuthSecrets,
+    restApiSeparator: config.restApiSeparator,
   };
 }
 

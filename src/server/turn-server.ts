@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/types.ts';
 import type { CredentialStore } from '../auth/credential-store.ts';
 import type { UserDatabase } from '../db/types.ts';
+import type { DatabaseHealth } from '../db/health.ts';
 import { openServerCredentials, type ServerCredentials } from './credentials.ts';
 import { createNonceService } from '../auth/nonce.ts';
 import type { Logger } from '../log/logger.ts';
@@ -20,6 +21,7 @@ import { listenStream, type StreamListener } from './stream-listener.ts';
 import { createDataPlane } from '../dataplane/index.ts';
 import type { DataPlane, UdpListening } from '../dataplane/types.ts';
 import { tlsServerOptions } from './tls-context.ts';
+import { diffConfig, mergeLive, type ConfigChanges } from './config-diff.ts';
 import { FaultGuard, type FaultSite } from '../log/fault-guard.ts';
 import { pooledRandom } from '../net/random-pool.ts';
 
@@ -39,11 +41,23 @@ export interface RunningTurnServer {
   relayPorts(): { inUse: number; busy: number; reserved: number };
   /** the user database, when one is configured (admin pages, metrics) */
   readonly db: UserDatabase | undefined;
+  /** the user database link's health and round-trip counts (metrics), when a database is configured */
+  readonly dbHealth: DatabaseHealth | undefined;
   /**
    * Subscribes to the core's events (`allocation-created`, `allocation-deleted`, `auth-failed`,
    * `request-refused`, …) as they happen; returns the unsubscribe function. Listeners must not throw.
    */
   onEvent(listener: (name: string, fields: Record<string, unknown>) => void): () => void;
+  /**
+   * A reload (SIGHUP): applies what can change live (see `config-diff.ts`) — users, secrets,
+   * realm, peer policy, quotas, bandwidth, lifetimes, certificates — and reports what would
+   * need a restart without applying it. Certificates are read again even when their paths
+   * did not change. Throws `TurnpikeError` CONFIG_INVALID for a certificate that cannot be
+   * used, having changed nothing.
+   */
+  reload(next: Config): Promise<ConfigChanges>;
+  /** SIGUSR2: the certificate and key files read again; throws as `reload` does. */
+  reloadCertificates(): void;
   close(): Promise<void>;
 }
 
@@ -99,7 +113,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     now,
   });
   const credentials: ServerCredentials = opts.store
-    ? { store: opts.store, realms: undefined, db: undefined, close: async () => { await opts.store?.close?.(); } }
+    ? { store: opts.store, realms: undefined, db: undefined, reconfigure: async () => opts.store!, close: async () => { await opts.store?.close?.(); } }
     : await openServerCredentials(config, log);
   let plane: DataPlane;
   try {
@@ -155,6 +169,17 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   const tls = tlsOptions ? await import('node:tls') : undefined;
   // One context for every connection of the plain port: building one parses the certificate and key.
   const detectTls = tls && tlsOptions ? { context: tls.createSecureContext(tlsOptions), TLSSocket: tls.TLSSocket } : undefined;
+  const tlsServers: import('node:tls').Server[] = [];
+  let current = config;
+  /** New certificates into every TLS listener; nothing changes when they cannot be read. */
+  const applyCertificates = (tlsConfig: Config['tls']): void => {
+    if (!tls || !detectTls) return;
+    const next = tlsServerOptions(tlsConfig);
+    if (next === undefined) return;
+    const context = tls.createSecureContext(next);
+    for (const s of tlsServers) s.setSecureContext(next);
+    detectTls.context = context;
+  };
   try {
     for (const { ip, optional } of resolveListeningIps(config)) {
       try {
@@ -162,6 +187,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
         if (!config.noTcp) streams.push(await listenStream(ingress, ip, config.listeningPort, undefined, detectTls));
         if (tls && tlsOptions) {
           const tlsServer = tls.createServer(tlsOptions);
+          tlsServers.push(tlsServer);
           // A client that fails its handshake is counted and forgotten.
           tlsServer.on('tlsClientError', () => core.counters.drop('tls-handshake-failed'));
           streams.push(await listenStream(ingress, ip, config.tlsListeningPort, tlsServer));
@@ -192,6 +218,23 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     relays: relayAddresses.map((r) => ({ ip: r.ip, advertisedIp: r.advertisedIp })),
     relayPorts: () => plane.relayPorts(),
     db: credentials.db,
+    dbHealth: credentials.health,
+    async reload(next) {
+      const changes = diffConfig(current, next);
+      const merged = mergeLive(current, next);
+      applyCertificates(merged.tls);
+      if (changes.live.length > 0) {
+        const policy = createPeerPolicy(merged);
+        ingress.store = await credentials.reconfigure(merged);
+        core.reconfigure(coreOptionsFrom(merged, [...new Set(relayAddresses.map((a) => a.family))]), policy, credentials.realms);
+        log.setVerbosity?.(merged.log.verbose);
+        current = merged;
+      }
+      return changes;
+    },
+    reloadCertificates() {
+      applyCertificates(current.tls);
+    },
     onEvent(listener) {
       eventListeners.add(listener);
       return () => eventListeners.delete(listener);

@@ -153,6 +153,18 @@ export class TurnCore {
     return ctx;
   }
 
+  /**
+   * A reload (SIGHUP): new options, peer policy and realms for what comes next. Allocations
+   * keep what they were granted (their lifetime, bandwidth, permissions); the next request
+   * is decided under the new settings. Options that shape state made at start-up (the rate
+   * budgets, the server bandwidth bucket) are the caller's to leave alone.
+   */
+  reconfigure(options: TurnCoreOptions, policy: PeerPolicy, realms?: RealmDirectory): void {
+    Object.assign(this.options, options);
+    const ctx = this.#ctx as { realms: RealmDirectory };
+    ctx.realms = realms ?? fixedRealms(options.realm, { maxBps: options.maxBps, userQuota: options.userQuota, totalQuota: options.totalQuota }, policy);
+  }
+
   /** Number of allocations (opening or active). */
   get allocationCount(): number {
     return this.#allocations.size;
