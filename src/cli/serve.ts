@@ -17,7 +17,7 @@ import { iceUris } from '../http/ice-uris.ts';
 import { registerServerInfoRoute } from '../http/server-info.ts';
 import { registerTurnCredentialsRoute } from '../http/turn-credentials.ts';
 import type { Logger } from '../log/logger.ts';
-import { SOFTWARE, type RunningTurnServer } from '../server/turn-server.ts';
+import { SOFTWARE, VERSION, type RunningTurnServer } from '../server/turn-server.ts';
 import { tlsServerOptions } from '../server/tls-context.ts';
 import { startFromConfig, stopServer, untilSignal } from './turnserver.ts';
 import { defaultDataDir, embeddedCredentials, SERVE_DB_FILE } from './serve-data.ts';
@@ -76,7 +76,7 @@ export function mountTurnApi(web: WebServer, config: Config, server: RunningTurn
     tcp: !config.noTcp,
   });
   registerPages(web);
-  registerServerInfoRoute(web, { stun, turn, realm: config.realm, version: SOFTWARE });
+  registerServerInfoRoute(web, { stun, turn, realm: config.realm, version: VERSION });
   const demo = isLoopback(config.httpIp) && config.apiKeys.length === 0;
   if (config.useAuthSecret && mintSecret !== undefined) {
     registerTurnCredentialsRoute(web, {

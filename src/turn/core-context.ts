@@ -32,7 +32,7 @@ export interface CoreContext {
    */
   sendUnauthenticated(transport: ClientTransport, ip: string, port: number, answer: Uint8Array, now: number): boolean;
   /** An error answer to a request no credential vouches for (within the budget). */
-  rejectUnauthenticated(transport: ClientTransport, ip: string, port: number, req: DecodedStunMessage, code: number, now: number, extra?: StunAttribute[]): void;
+  rejectUnauthenticated(transport: ClientTransport, ip: string, port: number, req: DecodedStunMessage, code: number, now: number, extra?: StunAttribute[], phrase?: string): void;
   /** Takes `bytes` from the allocation's and the server's bandwidth budgets; false (and counted) when over. */
   spendBandwidth(alloc: Allocation, bytes: number, now: number): boolean;
   /** A new allocation in the `opening` state, counted against the quotas. */

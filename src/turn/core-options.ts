@@ -46,6 +46,8 @@ export interface TurnCoreOptions {
   authenticatedSourceRateLimit: number;
   /** how long, in seconds, an authentication lifts its source IP's budget */
   authenticatedSourceSeconds: number;
+  /** `rest-api-separator`, to read REST user names when explaining a refusal */
+  restApiSeparator: string;
   /** `check-origin-consistency`: every request on an allocation must carry the Allocate's ORIGIN (else 441) */
   checkOriginConsistency: boolean;
   /** highest channel number accepted: 0x4FFF (RFC 8656) or 0x7FFF (RFC 5766, `rfc5766-channel-numbers`) */
@@ -81,5 +83,6 @@ export function defaultCoreOptions(): TurnCoreOptions {
     authenticatedSourceSeconds: 300,
     maxChannelNumber: 0x4fff,
     checkOriginConsistency: false,
+    restApiSeparator: ':',
   };
 }

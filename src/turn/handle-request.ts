@@ -18,6 +18,7 @@ import { handleCreatePermission } from './handle-create-permission.ts';
 import { handleRefresh } from './handle-refresh.ts';
 import { errorResponse } from './responses.ts';
 import { canonicalOrigin } from './realms.ts';
+import { explainAuthFailure } from './auth-explain.ts';
 
 /** The authenticated context a method handler works in. */
 export interface RequestContext {
@@ -92,9 +93,13 @@ export function handleTurnRequest(core: CoreContext, transport: ClientTransport,
   if (!core.options.noAuth) {
     const auth = authenticate(req, lookup, realm, core.nonces, ip, now);
     if (!auth.ok) {
-      if (auth.reason !== 'no-credentials') core.output.event('auth-failed', { client: `${ip}:${port}`, reason: auth.reason, user: lookupName(req) });
       core.counters.drop(`auth-${auth.reason}`);
-      return core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs);
+      if (auth.reason === 'no-credentials') return core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs);
+      const user = lookupName(req);
+      const sentRealm = getAttribute(req, Attr.Realm);
+      const why = explainAuthFailure(auth.reason, { user, sentRealm, expectedRealm: realm, separator: core.options.restApiSeparator }, now);
+      core.output.event('auth-failed', { client: `${ip}:${port}`, reason: auth.reason, user, realm: sentRealm, why: why.words, hint: why.hint });
+      return core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs, why.phrase);
     }
     ({ username, realm, key } = auth);
     // The source proved it is there (it holds a key and got our nonce): it may get more answers.

@@ -43,8 +43,9 @@ export function errorResponse(
   code: number,
   extra: StunAttribute[] = [],
   seal: AnswerSeal = {},
+  phrase: string = reasonPhrase(code),
 ): Buffer {
-  const attrs: StunAttribute[] = [{ type: Attr.ErrorCode, value: { code, reason: reasonPhrase(code) } }, ...extra];
+  const attrs: StunAttribute[] = [{ type: Attr.ErrorCode, value: { code, reason: phrase } }, ...extra];
   return encodeMessage(
     { method: req.method, class: MessageClass.ErrorResponse, transactionId: req.transactionId, attributes: common(req, opts, attrs) },
     { integrityKey: seal.key, fingerprint: wantsFingerprint(req, opts) },

@@ -100,9 +100,9 @@ export class TurnCore {
         transport.send(ip, port, answer);
         return true;
       },
-      rejectUnauthenticated(transport, ip, port, req, code, now, extra: StunAttribute[] = []) {
+      rejectUnauthenticated(transport, ip, port, req, code, now, extra: StunAttribute[] = [], phrase?: string) {
         counters.errorResponses++;
-        ctx.sendUnauthenticated(transport, ip, port, errorResponse(req, options, code, extra), now);
+        ctx.sendUnauthenticated(transport, ip, port, errorResponse(req, options, code, extra, {}, phrase), now);
       },
       spendBandwidth(alloc, bytes, now) {
         if (alloc.bandwidth !== undefined && !alloc.bandwidth.take(bytes, now)) {
