@@ -9,6 +9,7 @@ import { SOFTWARE, startTurnServer, type RunningTurnServer } from '../server/tur
 import { startServices, stopServices, type Service } from '../server/services.ts';
 import { dropPrivileges } from '../server/privileges.ts';
 import { handleReloadSignals, turnserverLoader } from './reload.ts';
+import { startupWarnings } from '../server/startup-checks.ts';
 
 /**
  * Resolves when the process is asked to stop. Call it before starting anything, so a signal
@@ -27,6 +28,7 @@ export function untilSignal(onHangup: () => void = () => {}): Promise<string> {
 export async function startFromConfig(config: Config, warnings: ConfigWarning[]): Promise<{ server: RunningTurnServer; log: Logger }> {
   const log = createLogger(config.log);
   for (const w of warnings) log.warn('config-warning', { where: w.where, option: w.option, message: formatWarning(w) });
+  for (const w of startupWarnings(config)) log.warn('deployment-warning', { option: w.option, message: w.message });
   const server = await startTurnServer(config, { logger: log });
   for (const l of server.listeners) log.info('listening', { protocol: l.protocol, address: l.ip.includes(':') ? `[${l.ip}]:${l.port}` : `${l.ip}:${l.port}` });
   for (const r of server.relays) log.info('relay-address', { ip: r.ip, advertised: r.advertisedIp, ports: `${config.minPort}-${config.maxPort}` });
