@@ -2,6 +2,7 @@
 // The CLI entry point. Plain JavaScript on purpose: Node strips TypeScript with a WebAssembly
 // compiler that stays in memory once loaded, and the compile cache below can only serve the
 // modules imported after it is on, so this one file must need no stripping.
+import { existsSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 
@@ -46,5 +47,12 @@ const releaseTiers = () => {
 // Whatever happens, a command never runs long without its optimising compilers.
 setTimeout(releaseTiers, 5000).unref();
 
-const { main } = await import('../src/cli/main.ts');
+// A checkout runs its TypeScript sources (Node strips the types). Node strips nothing under
+// node_modules, so an installed package runs the JavaScript that `prepack` built into dist/
+// (scripts/build-package.mjs); a checkout that has a dist/ from packing still runs src/.
+const source = new URL('../src/cli/main.ts', import.meta.url);
+const built = new URL('../dist/cli/main.js', import.meta.url);
+const installed = import.meta.url.includes('/node_modules/');
+const entry = existsSync(built) && (installed || !existsSync(source)) ? built : source;
+const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2), { serving: releaseTiers });

@@ -12,7 +12,7 @@ import { judgeServers, summarize } from './verdict.js';
 const $ = (id) => document.getElementById(id);
 const BADGES = { ok: 'Works', fail: 'Failed', warn: 'Check', skip: 'Not tested', wait: 'Waiting' };
 
-const state = { candidates: [], errors: [], complete: false, gathering: false, run: null, policy: 'all' };
+const state = { candidates: [], errors: [], complete: false, gathering: false, run: null, policy: 'all', ownUrls: new Set(), serverSays: null };
 
 // ---- the server list -------------------------------------------------------------------
 
@@ -157,6 +157,7 @@ function onDone(ms) {
   ));
   setStatus(`Done in ${seconds(ms)} s: ${state.candidates.length} candidates, ${state.errors.length} errors.`);
   renderVerdicts();
+  void askServerWhy();
 }
 
 function stopRun() {
@@ -166,7 +167,7 @@ function stopRun() {
 }
 
 function clearResults() {
-  Object.assign(state, { candidates: [], errors: [], complete: false, gathering: false });
+  Object.assign(state, { candidates: [], errors: [], complete: false, gathering: false, serverSays: null });
   replaceChildren($('candidate-rows'));
   replaceChildren($('error-rows'));
   $('errors').hidden = true;
@@ -192,8 +193,27 @@ function renderVerdicts() {
     el('span', { class: 'badge' }, BADGES[v.state]),
     el('div', { class: 'verdict-body' },
       el('div', { class: 'verdict-head' }, el('code', { class: 'verdict-url' }, v.url), el('span', { class: 'verdict-headline' }, v.headline)),
-      el('p', { class: 'verdict-detail' }, v.detail)),
+      el('p', { class: 'verdict-detail' }, v.detail),
+      ownReason(v)),
   )));
+}
+
+/** What this server logged about a 401 it gave this browser (its own TURN URLs only). */
+function ownReason(v) {
+  const says = state.serverSays;
+  if (v.state !== 'fail' || !says || !state.ownUrls.has(v.url) || !state.errors.some((e) => e.url === v.url && e.errorCode === 401)) return null;
+  return el('p', { class: 'verdict-detail server-says' }, el('b', {}, 'This server says: '), `${says.why}. ${says.hint ? `Hint: ${says.hint}.` : ''}`);
+}
+
+/** After a 401 from this server's own TURN URLs, asks it why (its log's words for this browser's address). */
+async function askServerWhy() {
+  if (!state.errors.some((e) => e.errorCode === 401 && state.ownUrls.has(e.url))) return;
+  const answer = await getJson('/api/auth-failures');
+  const latest = answer.ok ? answer.body?.failures?.at(-1) : undefined;
+  if (latest) {
+    state.serverSays = latest;
+    renderVerdicts();
+  }
 }
 
 // ---- pre-fill --------------------------------------------------------------------------
@@ -212,6 +232,7 @@ async function prefill() {
   const password = creds && creds.ok ? creds.body.password : '';
   for (const url of stun) addServerRow({ url });
   for (const url of turn) addServerRow({ url, username, password });
+  for (const url of [...stun, ...turn]) state.ownUrls.add(url);
   if (stun.length + turn.length === 0) addServerRow();
   if (creds) showPrefillNote(creds);
   renderVerdicts();

@@ -15,6 +15,7 @@ import { createWebServer, type WebServer } from '../http/server.ts';
 import { registerPages } from '../http/pages.ts';
 import { iceUris } from '../http/ice-uris.ts';
 import { registerServerInfoRoute } from '../http/server-info.ts';
+import { registerAuthFailuresRoute } from '../http/auth-failures.ts';
 import { registerTurnCredentialsRoute } from '../http/turn-credentials.ts';
 import type { Logger } from '../log/logger.ts';
 import { SOFTWARE, VERSION, type RunningTurnServer } from '../server/turn-server.ts';
@@ -77,6 +78,7 @@ export function mountTurnApi(web: WebServer, config: Config, server: RunningTurn
   });
   registerPages(web);
   registerServerInfoRoute(web, { stun, turn, realm: config.realm, version: VERSION });
+  registerAuthFailuresRoute(web, (address, since) => server.recentAuthFailures(address, since));
   const demo = isLoopback(config.httpIp) && config.apiKeys.length === 0;
   if (config.useAuthSecret && mintSecret !== undefined) {
     registerTurnCredentialsRoute(web, {

@@ -10,12 +10,26 @@ import type { Logger } from '../log/logger.ts';
 export const AUTH_LOG_WINDOW_MS = 10 * 60_000;
 /** Client addresses and reasons remembered at once. */
 const MAX_REMEMBERED = 10_000;
+/** Recent failures kept for `recent` (the trickle-ICE page asks for its own). */
+const MAX_RECENT = 500;
+
+/** One recent failure, as `recent` gives it. */
+export interface RecentAuthFailure {
+  time: number;
+  /** the client's address, without its port */
+  address: string;
+  reason: string;
+  user: string | undefined;
+  why: string;
+  hint: string;
+}
 
 /** See the module comment. */
 export class AuthFailureLog {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #seen = new Map<string, number>();
+  readonly #recent: RecentAuthFailure[] = [];
 
   constructor(log: Logger, now: () => number = Date.now) {
     this.#log = log;
@@ -26,7 +40,9 @@ export class AuthFailureLog {
   record(fields: Record<string, unknown>): void {
     const reason = String(fields.reason);
     if (reason === 'stale-nonce') return this.#log.debug('auth-failed', fields);
-    const address = String(fields.client ?? '').replace(/:\d+$/, '');
+    const address = String(fields.client ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    this.#recent.push({ time: this.#now(), address, reason, user: fields.user === undefined ? undefined : String(fields.user), why: String(fields.why ?? reason), hint: String(fields.hint ?? '') });
+    if (this.#recent.length > MAX_RECENT) this.#recent.shift();
     const key = `${address}|${reason}`;
     const now = this.#now();
     const last = this.#seen.get(key);
@@ -35,5 +51,10 @@ export class AuthFailureLog {
     this.#seen.set(key, now);
     if (this.#seen.size > MAX_REMEMBERED) this.#seen.delete(this.#seen.keys().next().value!);
     this.#log.warn('auth-failed', { ...fields, repeats: 'logged once per client address and reason every 10 minutes' });
+  }
+
+  /** Failures from `address` (any address when undefined) since `sinceMs`, newest last. */
+  recent(address: string | undefined, sinceMs: number): RecentAuthFailure[] {
+    return this.#recent.filter((f) => f.time >= sinceMs && (address === undefined || f.address === address));
   }
 }

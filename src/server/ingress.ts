@@ -3,10 +3,12 @@
  * the first byte (RFC 7983), decode STUN, look up the key for credentials (the store may be
  * asynchronous), and hand the result to the TURN core. Garbage is counted, never answered.
  */
-import { classifyPacket, decodeMessage } from '../stun/index.ts';
+import { classifyPacket, decodeMessage, getAttributes, verifyMessageIntegrity } from '../stun/index.ts';
 import { getAttribute } from '../stun/index.ts';
-import { Attr } from '../stun/types.ts';
+import { Attr, MessageClass, Method, type DecodedStunMessage } from '../stun/types.ts';
 import type { CredentialStore, KeyLookup } from '../auth/credential-store.ts';
+import type { HookedCredentialStore, PermissionHandler } from '../auth/hook-credential-store.ts';
+import { refusePeerByHook } from '../turn/peer-check.ts';
 import { carriesCredentials } from '../turn/authenticate.ts';
 import type { ClientTransport } from '../turn/five-tuple.ts';
 import type { TurnCore } from '../turn/turn-core.ts';
@@ -45,6 +47,15 @@ export function ingest(ing: Ingress, transport: ClientTransport, ip: string, por
     return ing.core.counters.drop(`stun-${decoded.error.reason}`);
   }
   const msg = decoded.value;
+  const permit = (ing.store as HookedCredentialStore).permitPeer;
+  if (permit !== undefined && msg.class === MessageClass.Request && (msg.method === Method.CreatePermission || msg.method === Method.ChannelBind)) {
+    return askPermissionHook(ing, permit, transport, ip, port, msg);
+  }
+  handleDecoded(ing, transport, ip, port, msg);
+}
+
+/** The request after demultiplexing and decoding: credentials looked up, then the core. */
+function handleDecoded(ing: Ingress, transport: ClientTransport, ip: string, port: number, msg: DecodedStunMessage): void {
   if (!carriesCredentials(msg)) return ing.core.handleStun(transport, ip, port, msg, undefined, ing.now());
   const now = ing.now();
   // No store look-up (a database round trip, perhaps) for a request whose nonce or realm fails
@@ -55,8 +66,9 @@ export function ingest(ing: Ingress, transport: ClientTransport, ip: string, por
   const username = getAttribute(msg, Attr.Username) as string;
   const realm = getAttribute(msg, Attr.Realm) ?? '';
   let lookup: KeyLookup | Promise<KeyLookup>;
+  const hooked = ing.store as HookedCredentialStore;
   try {
-    lookup = ing.store.lookup(username, realm, now);
+    lookup = hooked.lookupFrom ? hooked.lookupFrom(username, realm, now, { ip, port, transport: transport.protocol }) : ing.store.lookup(username, realm, now);
   } catch (err) {
     return lookupFailed(ing, err);
   }
@@ -72,6 +84,46 @@ export function ingest(ing: Ingress, transport: ClientTransport, ip: string, por
     },
     (err: unknown) => lookupFailed(ing, err),
   );
+}
+
+/**
+ * The embedding program's permission hook (the library API's `permissionHandler`), asked for
+ * each XOR-PEER-ADDRESS of a CreatePermission or ChannelBind request before the core sees it;
+ * the core answers 403 for a peer the hook refused (src/turn/peer-check.ts). Only a request
+ * whose MESSAGE-INTEGRITY verifies with its allocation's key (or any, under `no-auth`) reaches
+ * the hook: for any other, every peer counts as refused, and the core answers its 401, 437 or
+ * 438 as before. A hook that throws refuses, and is counted as a fault.
+ */
+function askPermissionHook(ing: Ingress, permit: PermissionHandler, transport: ClientTransport, ip: string, port: number, msg: DecodedStunMessage): void {
+  const peers = getAttributes(msg, Attr.XorPeerAddress);
+  if (peers.length === 0) return handleDecoded(ing, transport, ip, port, msg);
+  let trusted = ing.core.options.noAuth;
+  if (!trusted && carriesCredentials(msg)) {
+    const pre = ing.core.precheckCredentials(transport, ip, port, msg, ing.now());
+    trusted = typeof pre === 'object' && pre.keys.some((key) => verifyMessageIntegrity(msg, key));
+  }
+  if (!trusted) {
+    for (const peer of peers) refusePeerByHook(peer);
+    return handleDecoded(ing, transport, ip, port, msg);
+  }
+  const source = { ip, port, transport: transport.protocol };
+  const ask = async (peer: (typeof peers)[number]): Promise<void> => {
+    let allowed = false;
+    try {
+      allowed = (await permit(source, { ip: peer.address, port: peer.port })) === true;
+    } catch (err) {
+      ing.guard.fault('credential-answer', err);
+    }
+    if (!allowed) refusePeerByHook(peer);
+  };
+  void Promise.all(peers.map(ask)).then(() => {
+    // Outside the caller's guard now: a throw here would be an unhandled rejection.
+    try {
+      handleDecoded(ing, transport, ip, port, msg);
+    } catch (err) {
+      ing.guard.fault('credential-answer', err);
+    }
+  });
 }
 
 function lookupFailed(ing: Ingress, err: unknown): void {

@@ -22,11 +22,13 @@ import { createDataPlane } from '../dataplane/index.ts';
 import type { DataPlane, UdpListening } from '../dataplane/types.ts';
 import { tlsServerOptions } from './tls-context.ts';
 import { diffConfig, mergeLive, type ConfigChanges } from './config-diff.ts';
+import { AuthFailureLog, type RecentAuthFailure } from './auth-failure-log.ts';
 import { FaultGuard, type FaultSite } from '../log/fault-guard.ts';
 import { pooledRandom } from '../net/random-pool.ts';
 
 /** The product name and version in SOFTWARE and logs. */
-export const SOFTWARE = 'Turnpike 0.1.0';
+export const VERSION = '0.1.0';
+export const SOFTWARE = `Turnpike ${VERSION}`;
 
 /** A running STUN/TURN server. */
 export interface RunningTurnServer {
@@ -56,6 +58,8 @@ export interface RunningTurnServer {
    * used, having changed nothing.
    */
   reload(next: Config): Promise<ConfigChanges>;
+  /** Recent authentication failures (not stale nonces), from one client address or all, since `sinceMs`. */
+  recentAuthFailures(address: string | undefined, sinceMs: number): RecentAuthFailure[];
   /** SIGUSR2: the certificate and key files read again; throws as `reload` does. */
   reloadCertificates(): void;
   close(): Promise<void>;
@@ -96,6 +100,7 @@ export function coreOptionsFrom(config: Config, relayFamilies: TurnCoreOptions['
     authenticatedSourceRateLimit: config.authenticatedSourceRateLimit,
     authenticatedSourceSeconds: config.authenticatedSourceSeconds,
     checkOriginConsistency: config.checkOriginConsistency,
+    restApiSeparator: config.restApiSeparator,
     maxChannelNumber: config.rfc5766ChannelNumbers ? 0x7fff : 0x4fff,
   };
 }
@@ -122,6 +127,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     await credentials.close();
     throw err;
   }
+  const authFailures = new AuthFailureLog(log, now);
   const eventListeners = new Set<(name: string, fields: Record<string, unknown>) => void>();
   const output: CoreOutput = {
     sendToPeer: (r, ip, port, data) => plane.sendToPeer(r, ip, port, data),
@@ -130,7 +136,8 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     upsert: (entry) => plane.upsert(entry),
     remove: (id) => plane.remove(id),
     event: (name, fields) => {
-      log.log(name === 'auth-failed' || name === 'peer-denied' || name === 'request-refused' ? 'debug' : 'info', name, fields);
+      if (name === 'auth-failed') authFailures.record(fields);
+      else log.log(name === 'peer-denied' || name === 'request-refused' ? 'debug' : 'info', name, fields);
       for (const listener of eventListeners) listener(name, fields);
     },
   };
@@ -232,6 +239,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
       }
       return changes;
     },
+    recentAuthFailures: (address, sinceMs) => authFailures.recent(address, sinceMs),
     reloadCertificates() {
       applyCertificates(current.tls);
     },
