@@ -18,6 +18,10 @@ export class DatabaseHealth {
   #retryAt = 0;
   #backoff = BACKOFF_FIRST_MS;
   #failures = 0;
+  /** round trips answered or failed since start (for metrics) */
+  calls = 0;
+  /** round trips that failed since start (for metrics) */
+  callFailures = 0;
 
   constructor(log: Logger, backend: string) {
     this.#log = log;
@@ -41,6 +45,7 @@ export class DatabaseHealth {
 
   /** A call succeeded. */
   succeeded(now: number): void {
+    this.calls++;
     if (this.#downSince < 0) return;
     this.#log.info('user-database-up', { backend: this.#backend, downSeconds: Math.round((now - this.#downSince) / 1000), failedCalls: this.#failures });
     this.#downSince = -1;
@@ -50,6 +55,8 @@ export class DatabaseHealth {
 
   /** A call failed: the first failure of an outage is logged; later ones lengthen the backoff. */
   failed(err: unknown, now: number): void {
+    this.calls++;
+    this.callFailures++;
     this.#failures++;
     if (this.#downSince < 0) {
       this.#downSince = now;

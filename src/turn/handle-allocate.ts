@@ -108,6 +108,8 @@ export function finishAllocate(core: CoreContext, alloc: Allocation, relays: Ope
     protocol: alloc.transport.protocol,
     relay: alloc.relays.map((r) => `${r.advertisedIp}:${r.port}`).join(','),
     lifetime: p.lifetime,
+    // from the accepted Allocate to its answer (relay sockets bound)
+    setupMs: now - alloc.createdAt,
   });
   alloc.transport.send(alloc.clientIp, alloc.clientPort, bytes);
 }
