@@ -64,11 +64,22 @@ export function coturnMetrics(registry: Registry, usernames: boolean): (scrape: 
   }
   const allocations = new Gauge({ name: 'turn_total_allocations', help: 'Represents current allocations number', labelNames: ['type'], registers });
   const unauth401 = new Counter({ name: 'turn_unauthenticated_401_requests', help: 'Requests requiring a 401 Unauthorized response', registers });
+  const fromCounters = ([
+    ['stun_binding_request', 'STUN Binding requests', 'bindingRequests'],
+    ['stun_binding_response', 'STUN Binding success responses', 'bindingResponses'],
+    ['stun_binding_error', 'STUN Binding error responses', 'bindingErrors'],
+    ['turn_unauthenticated_401_responses', '401 Unauthorized responses sent', 'unauthenticated401Sent'],
+    ['turn_unauthenticated_401_dropped_responses', '401 Unauthorized responses held back by the unauthenticated rate limit', 'unauthenticated401Dropped'],
+  ] as const).map(([name, help, field]) => [new Counter({ name, help, registers }), field] as const);
   const batching = UDP_BATCHING.map(([name, help, counter]) => [new Counter({ name, help, registers }), counter] as const);
   // coturn publishes every socket type it has seen; these are the ones Turnpike serves.
   for (const type of ['UDP', 'TCP', 'TLS/TCP']) allocations.set({ type }, 0);
 
-  return ({ live: snap, drops, plane }) => {
+  return ({ live: snap, drops, plane, counters }) => {
+    for (const [c, field] of fromCounters) {
+      c.reset();
+      c.inc(counters[field] ?? 0);
+    }
     for (const [c, field] of perLabels) {
       c.reset();
       for (const { labels, traffic } of snap.traffic.values()) c.inc(labels as unknown as Record<string, string>, traffic[field]);

@@ -16,6 +16,13 @@ export class CoreCounters {
   dataIndicationsOut = 0;
   /** Binding indications (RFC 8489 §6.3.2 keepalives) */
   keepalives = 0;
+  /** Binding requests, their success answers and their error answers (coturn's stun_binding_*) */
+  bindingRequests = 0;
+  bindingResponses = 0;
+  bindingErrors = 0;
+  /** 401 answers sent, and those the unauthenticated budget held back (coturn's turn_unauthenticated_401_*) */
+  unauthenticated401Sent = 0;
+  unauthenticated401Dropped = 0;
   /** drop reason → count, of the core's own decisions */
   readonly #drops = new Map<DropReason, number>();
   /** counters kept elsewhere (a native data plane), by the names `snapshot` uses */
@@ -68,6 +75,11 @@ export class CoreCounters {
       sendIndicationsIn: this.sendIndicationsIn,
       dataIndicationsOut: this.dataIndicationsOut,
       keepalives: this.keepalives,
+      bindingRequests: this.bindingRequests,
+      bindingResponses: this.bindingResponses,
+      bindingErrors: this.bindingErrors,
+      unauthenticated401Sent: this.unauthenticated401Sent,
+      unauthenticated401Dropped: this.unauthenticated401Dropped,
     };
     for (const read of this.#sources) {
       for (const [k, v] of Object.entries(read())) if (!k.startsWith('drop.') && k in out) out[k] += v;

@@ -21,15 +21,20 @@ function familyOf(ip: string): AddressFamily {
 export function handleBinding(core: CoreContext, transport: ClientTransport, ip: string, port: number, req: DecodedStunMessage, lookup: KeyLookup | undefined, now: number): void {
   const opts = core.options;
   if (opts.noStun) return core.counters.drop('stun-disabled');
+  core.counters.bindingRequests++;
   let key: Uint8Array | undefined;
   if (opts.secureStun) {
     const auth = authenticate(req, lookup, opts.realm, core.nonces, ip, now);
-    if (!auth.ok) return core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs);
+    if (!auth.ok) {
+      core.counters.bindingErrors++;
+      return core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs);
+    }
     key = auth.key;
     core.budgets.trust(ip, now);
   }
   const unknown = unknownComprehensionRequired(req);
   if (unknown.length > 0) {
+    core.counters.bindingErrors++;
     return core.rejectUnauthenticated(transport, ip, port, req, 420, now, [{ type: Attr.UnknownAttributes, value: unknown }]);
   }
   // A link-local client's address may carry a zone id, which STUN cannot spell.
@@ -37,6 +42,7 @@ export function handleBinding(core: CoreContext, transport: ClientTransport, ip:
   const attrs: StunAttribute[] = [{ type: Attr.XorMappedAddress, value: mapped }];
   if (opts.stunBackwardCompatibility) attrs.push({ type: Attr.MappedAddress, value: mapped });
   core.counters.successResponses++;
+  core.counters.bindingResponses++;
   transport.send(ip, port, successResponse(req, opts, attrs, { key }));
 }
 

@@ -102,7 +102,11 @@ export class TurnCore {
       },
       rejectUnauthenticated(transport, ip, port, req, code, now, extra: StunAttribute[] = [], phrase?: string) {
         counters.errorResponses++;
-        ctx.sendUnauthenticated(transport, ip, port, errorResponse(req, options, code, extra, {}, phrase), now);
+        const sent = ctx.sendUnauthenticated(transport, ip, port, errorResponse(req, options, code, extra, {}, phrase), now);
+        if (code === 401) {
+          if (sent) counters.unauthenticated401Sent++;
+          else counters.unauthenticated401Dropped++;
+        }
       },
       spendBandwidth(alloc, bytes, now) {
         if (alloc.bandwidth !== undefined && !alloc.bandwidth.take(bytes, now)) {

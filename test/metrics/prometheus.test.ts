@@ -135,6 +135,11 @@ for (const plane of ['auto', 'js'] as const) {
       // Every client's first Allocate is challenged (401 without credentials).
       assert.ok(value(m, 'turnpike_auth_failures_total', { reason: 'no-credentials' }) >= 2);
       assert.ok(value(m, 'turn_unauthenticated_401_requests') >= 2);
+      assert.ok(value(m, 'turn_unauthenticated_401_responses') >= 2, 'the challenges were sent');
+      assert.equal(value(m, 'turn_unauthenticated_401_dropped_responses'), 0);
+      // turnutils_uclient asks a Binding first; the readiness probe did too.
+      assert.ok(value(m, 'stun_binding_request') >= 1);
+      assert.equal(value(m, 'stun_binding_response'), value(m, 'stun_binding_request'));
       if (plane === 'js') assert.equal(value(m, 'turnpike_dataplane_threads', { kind: 'js' }), 1);
     });
 
