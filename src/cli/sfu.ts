@@ -1,12 +1,13 @@
 /**
  * `turnpike sfu -c sfu.toml [-a :7000]`: the SFU on its own, taking ion-sfu's json-rpc command
- * line (`-c` config file, `-a` listen address, `-cert`/`-key` for TLS; `-m` metrics and `-v`
- * verbosity are accepted) and its config.toml unchanged.
+ * line (`-c` config file, `-a` listen address, `-cert`/`-key` for TLS, `-m` the Prometheus
+ * metrics address, `-v` verbosity) and its config.toml unchanged.
  */
 import { readFile } from 'node:fs/promises';
 import { TurnpikeError, ErrorCode } from '../errors.ts';
 import { loadSfuConfig } from '../sfu/config.ts';
 import { startSfuServer } from '../sfu/http-server.ts';
+import { startSfuMetrics, type SfuMetricsServer } from '../sfu/metrics.ts';
 import type { SfuLog } from '../sfu/signal/ws-endpoint.ts';
 import { shutdownWebrtc } from '../sfu/transport/node-datachannel.ts';
 import type { RunningTurnServer } from '../server/turn-server.ts';
@@ -16,16 +17,17 @@ import { startFromConfig } from './turnserver.ts';
 /** The help text of `turnpike sfu`. */
 export function sfuUsage(): string {
   return [
-    'Usage: turnpike sfu [-c config.toml] [-a [host]:port] [-cert file -key file] [-v level]',
+    'Usage: turnpike sfu [-c config.toml] [-a [host]:port] [-cert file -key file] [-m [host]:port] [-v level]',
     '',
     "Runs the SFU: ion-sfu's JSON-RPC signalling on ws://host:port/ws (ion-sdk-js apps connect",
-    'unchanged) and a demo room on http://host:port/demo/.',
+    'unchanged) and a demo room on http://host:port/demo/; Prometheus metrics on',
+    'http://host:port/metrics at the -m address (with [sfu] withstats = true, the SFU\'s too).',
     '',
     '  -c, --config FILE   ion-sfu config.toml (default: config.toml)',
     '  -a, --addr ADDR     listen address, [host]:port (default: :7000)',
     '  -cert FILE          TLS certificate (PEM); with -key, serves https/wss',
     '  -key FILE           TLS private key (PEM)',
-    '  -m ADDR             ion-sfu metrics address: accepted, not served',
+    '  -m ADDR             metrics address, [host]:port (default: :8100)',
     '  -v LEVEL            log verbosity (0 info, 1 debug); -v alone means 1',
     '  -h, --help          this text',
   ].join('\n');
@@ -36,6 +38,8 @@ export interface SfuArgs {
   readonly config: string;
   readonly host: string;
   readonly port: number;
+  /** the Prometheus endpoint's address (`-m`) */
+  readonly metrics: { readonly host: string; readonly port: number };
   readonly cert: string | undefined;
   readonly key: string | undefined;
   readonly verbose: number;
@@ -47,9 +51,9 @@ function usageError(msg: string): never {
 }
 
 /** Splits "[host]:port", ":port", "host:port" or "[::1]:port". */
-export function parseListenAddress(addr: string): { host: string; port: number } {
+export function parseListenAddress(addr: string, flag = '-a'): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr);
-  if (!m || Number(m[3]) > 65535) usageError(`-a: expected [host]:port, got "${addr}"`);
+  if (!m || Number(m[3]) > 65535) usageError(`${flag}: expected [host]:port, got "${addr}"`);
   return { host: m[1] ?? m[2] ?? '', port: Number(m[3]) };
 }
 
@@ -57,6 +61,7 @@ export function parseListenAddress(addr: string): { host: string; port: number }
 export function parseSfuArgs(argv: readonly string[]): SfuArgs {
   let config = 'config.toml';
   let addr = ':7000';
+  let metricsAddr = ':8100';
   let cert: string | undefined;
   let key: string | undefined;
   let verbose = 0;
@@ -75,13 +80,13 @@ export function parseSfuArgs(argv: readonly string[]): SfuArgs {
     else if (flag === 'a' || flag === 'addr') addr = value();
     else if (flag === 'cert') cert = value();
     else if (flag === 'key') key = value();
-    else if (flag === 'm') value();
+    else if (flag === 'm') metricsAddr = value();
     else if (flag === 'v') verbose = eq > 0 || /^\d+$/.test(argv[i + 1] ?? '') ? Number(value()) : 1;
     else if (flag === 'h' || flag === 'help') help = true;
     else usageError(`unknown option ${arg}`);
   }
   if ((cert === undefined) !== (key === undefined)) usageError('-cert and -key go together');
-  return { config, ...parseListenAddress(addr), cert, key, verbose, help };
+  return { config, ...parseListenAddress(addr), metrics: parseListenAddress(metricsAddr, '-m'), cert, key, verbose, help };
 }
 
 function consoleLog(verbose: number): SfuLog {
@@ -99,6 +104,7 @@ function consoleLog(verbose: number): SfuLog {
 export async function runSfu(argv: string[], opts: { signal?: AbortSignal; onListening?: (url: string) => void } = {}): Promise<number> {
   let server;
   let turn: RunningTurnServer | undefined;
+  let metrics: SfuMetricsServer | undefined;
   try {
     const args = parseSfuArgs(argv);
     if (args.help) {
@@ -109,17 +115,25 @@ export async function runSfu(argv: string[], opts: { signal?: AbortSignal; onLis
     const tls = args.cert && args.key ? { cert: await readFile(args.cert), key: await readFile(args.key) } : undefined;
     const log = consoleLog(args.verbose);
     server = await startSfuServer({ config, host: args.host, port: args.port, tls, log });
+    const sfu = server.sfu;
+    try {
+      metrics = await startSfuMetrics({ ...args.metrics, withStats: config.sfu.withStats, stats: () => sfu.stats(), log });
+    } catch (err) {
+      // ion-sfu panics here; the SFU is the service and its metrics an extra, so it runs on without them.
+      log.error('sfu.metrics.listen_failed', { address: args.metrics, error: (err as Error).message });
+    }
     const turnConfig = turnConfigFromSfu(config.turn);
     if (turnConfig) {
       // ion-sfu's embedded TURN server: here it is Turnpike's own, with the same behaviour as `turnserver`.
       turn = (await startFromConfig(turnConfig.config, turnConfig.warnings)).server;
     }
     const ws = server.url.replace(/^http/, 'ws');
-    log.info('sfu.listening', { signalling: `${ws}/ws`, demo: `${server.url}/demo/`, config: args.config });
+    log.info('sfu.listening', { signalling: `${ws}/ws`, demo: `${server.url}/demo/`, metrics: metrics?.url, config: args.config });
     opts.onListening?.(server.url);
   } catch (err) {
     // Whatever started before the failure must not keep the process alive.
     await turn?.close();
+    await metrics?.close();
     await server?.close();
     if (err instanceof TurnpikeError) {
       process.stderr.write(`turnpike sfu: ${err.message}\n`);
@@ -140,6 +154,7 @@ export async function runSfu(argv: string[], opts: { signal?: AbortSignal; onLis
     else opts.signal?.addEventListener('abort', stop, { once: true });
   });
   await turn?.close();
+  await metrics?.close();
   await server.close();
   shutdownWebrtc();
   return 0;

@@ -50,7 +50,7 @@ test('turnpike sfu -c with [turn] enabled answers STUN on the [turn] address', a
       .replace('address = "0.0.0.0:3478"', `address = "127.0.0.1:${turnPort}"`)
       .replace('# portrange = [5201, 5400]', `portrange = [${min}, ${max}]`),
   );
-  const sfu = await launch(turnpikeCommand(['sfu', '-c', file, '-a', `127.0.0.1:${http}`]), printed([' started ', 'sfu.listening'], 20_000), { keep: 50_000 });
+  const sfu = await launch(turnpikeCommand(['sfu', '-c', file, '-a', `127.0.0.1:${http}`, '-m', '127.0.0.1:0']), printed([' started ', 'sfu.listening'], 20_000), { keep: 50_000 });
   t.after(() => sfu.stop());
   const r = await runTurnpike(['stunclient', '-p', String(turnPort), '127.0.0.1'], 10_000);
   assert.match(r.stdout, /UDP reflexive addr: 127\.0\.0\.1:\d+/);

@@ -7,7 +7,7 @@ import { parseListenAddress, parseSfuArgs, runSfu, sfuUsage } from '../../src/cl
 const fixture = new URL('./fixtures/ion-sfu-stock.toml', import.meta.url).pathname;
 
 test('ion-sfu\'s command line: -c, -a, -cert/-key, -m and -v', () => {
-  assert.deepEqual(parseSfuArgs(['-c', 'sfu.toml', '-a', ':7000']), { config: 'sfu.toml', host: '', port: 7000, cert: undefined, key: undefined, verbose: 0, help: false });
+  assert.deepEqual(parseSfuArgs(['-c', 'sfu.toml', '-a', ':7000']), { config: 'sfu.toml', host: '', port: 7000, cert: undefined, key: undefined, verbose: 0, help: false, metrics: { host: '', port: 8100 } });
   assert.equal(parseSfuArgs(['--addr=127.0.0.1:0']).host, '127.0.0.1');
   assert.equal(parseSfuArgs(['-v']).verbose, 1);
   assert.equal(parseSfuArgs(['-v', '2', '-m', ':8100']).verbose, 2);
@@ -22,7 +22,7 @@ test('turnpike sfu serves /ws, the demo and ion-sdk-js, and stops on request', {
   const stop = new AbortController();
   let url = '';
   const listening = new Promise<void>((resolve) => {
-    void runSfu(['-c', fixture, '-a', '127.0.0.1:0'], { signal: stop.signal, onListening: (u) => ((url = u), resolve()) }).then((code) => exitCode.resolve(code));
+    void runSfu(['-c', fixture, '-a', '127.0.0.1:0', '-m', '127.0.0.1:0'], { signal: stop.signal, onListening: (u) => ((url = u), resolve()) }).then((code) => exitCode.resolve(code));
   });
   const exitCode = Promise.withResolvers<number>();
   await listening;

@@ -21,6 +21,9 @@ export interface RoomStats {
   sessions: number;
   peers: number;
   publishedTracks: number;
+  /** of those, audio and video (ion-sfu's sfu_audio_tracks / sfu_video_tracks) */
+  audioTracks: number;
+  videoTracks: number;
   downTracks: number;
   dataChannelMessagesRelayed: number;
   /** the largest delay of the SFU's 20 ms clock so far, ms (a saturation sign) */
@@ -88,11 +91,13 @@ export class Sfu implements RoomService {
   stats(): RoomStats {
     let peers = 0;
     let publishedTracks = 0;
+    let audioTracks = 0;
     let downTracks = 0;
     let relayed = this.#relayedByGoneSessions;
     for (const s of this.#sessions.values()) {
       peers += s.peers.size;
       publishedTracks += s.tracks.size;
+      for (const t of s.tracks.keys()) if (t.info.kind === 'audio') audioTracks++;
       relayed += s.fanout.relayed;
       for (const p of s.peers) downTracks += p.subscriber?.downTracks.length ?? 0;
     }
@@ -100,6 +105,8 @@ export class Sfu implements RoomService {
       sessions: this.#sessions.size,
       peers,
       publishedTracks,
+      audioTracks,
+      videoTracks: publishedTracks - audioTracks,
       downTracks,
       dataChannelMessagesRelayed: relayed,
       maxClockLagMs: Math.round(this.#ctx.load.maxLagMs),

@@ -1,0 +1,108 @@
+/**
+ * The SFU's Prometheus endpoint, as ion-sfu's json-rpc binary serves it on `-m` (default
+ * `:8100`): `GET /metrics` on its own listener, always with the process metrics (ion-sfu serves
+ * Go's default collectors; here the process_* and nodejs_* equivalents), and with
+ * `[sfu] withstats = true` also ion-sfu's `sfu_*` gauges and those of its `rtp_*` metrics the
+ * SFU can fill honestly. ion-sfu's metrics carry no labels; neither do these.
+ *
+ * Filled: sfu_sessions, sfu_audio_tracks, sfu_video_tracks, sfu_peers (defined by ion-sfu but
+ * never registered there), rtp_packets, rtp_bytes. Not served: rtp_drift_millis,
+ * rtp_expected, rtp_received, rtp_expected_minus_received, rtp_lost_rate, rtp_jitter (see
+ * docs/metrics.md, "SFU").
+ */
+import http from 'node:http';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { processMetrics } from '../metrics/process-metrics.ts';
+import type { RoomStats } from './room/sfu.ts';
+import type { SfuLog } from './signal/ws-endpoint.ts';
+
+/** The registry of the SFU's metrics; `stats` is read at each scrape. */
+export function sfuMetricsRegistry(withStats: boolean, stats: () => RoomStats): Registry {
+  const registry = new Registry();
+  processMetrics(registry);
+  if (!withStats) return registry;
+  const registers = [registry];
+  // One reading per scrape, shared by every metric of that scrape.
+  let reading: { at: number; value: RoomStats } | undefined;
+  const read = (): RoomStats => {
+    const now = performance.now();
+    if (!reading || now - reading.at > 50) reading = { at: now, value: stats() };
+    return reading.value;
+  };
+  const gauge = (name: string, help: string, pick: (s: RoomStats) => number): void => {
+    new Gauge({ name, help, registers, collect() { this.set(pick(read())); } });
+  };
+  gauge('sfu_sessions', 'Current number of sessions', (s) => s.sessions);
+  gauge('sfu_peers', 'Current number of peers connected', (s) => s.peers);
+  gauge('sfu_audio_tracks', 'Current number of audio tracks', (s) => s.audioTracks);
+  gauge('sfu_video_tracks', 'Current number of video tracks', (s) => s.videoTracks);
+  const counter = (name: string, help: string, pick: (s: RoomStats) => number): void => {
+    new Counter({ name, help, registers, collect() { this.reset(); this.inc(pick(read())); } });
+  };
+  counter('rtp_packets', 'RTP packets received from publishers.', (s) => s.media.rtpIn);
+  counter('rtp_bytes', 'Bytes of RTP packets received from publishers.', (s) => s.media.rtpBytesIn);
+  return registry;
+}
+
+/** Options of {@link startSfuMetrics}. */
+export interface SfuMetricsOptions {
+  /** '' for every address, as ion-sfu's `-m :8100` */
+  readonly host: string;
+  /** 0 for any free port */
+  readonly port: number;
+  readonly withStats: boolean;
+  readonly stats: () => RoomStats;
+  readonly log?: SfuLog;
+}
+
+/** A running metrics endpoint. */
+export interface SfuMetricsServer {
+  /** e.g. http://127.0.0.1:8100/metrics */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the endpoint; rejects if the address cannot be bound. */
+export async function startSfuMetrics(o: SfuMetricsOptions): Promise<SfuMetricsServer> {
+  const registry = sfuMetricsRegistry(o.withStats, o.stats);
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+    } else if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { 'content-type': 'text/plain; charset=utf-8', allow: 'GET, HEAD' }).end('method not allowed\n');
+    } else {
+      registry.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(req.method === 'HEAD' ? undefined : body),
+        (err: unknown) => {
+          o.log?.error('sfu.metrics.scrape_failed', { error: err instanceof Error ? err.message : String(err) });
+          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('scrape failed\n');
+        },
+      );
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const done = () => {
+      server.off('error', reject);
+      resolve();
+    };
+    // Go's ":8100" is every address, IPv6 included: Node's listen without a host does the same.
+    if (o.host === '') server.listen(o.port, done);
+    else server.listen(o.port, o.host, done);
+  });
+  const bound = server.address();
+  const port = typeof bound === 'object' && bound !== null ? bound.port : o.port;
+  const host = o.host === '' ? 'localhost' : o.host.includes(':') ? `[${o.host}]` : o.host;
+  return {
+    url: `http://${host}:${port}/metrics`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
