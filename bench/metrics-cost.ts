@@ -231,7 +231,7 @@ function startScraper(port: number, intervalMs: number): { agent: http.Agent; st
   };
 }
 
-const IDLE_SCRAPES = 20;
+const IDLE_SCRAPES = 200;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Server CPU of one scrape of the idle server: `IDLE_SCRAPES` back to back, less what it spends idle over as long. */
