@@ -9,7 +9,7 @@
 //
 // Plain JavaScript: it runs before anything is compiled.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,15 +35,8 @@ if (r.status !== 0) {
   fail('tsc failed; dist/ not built');
 }
 
-// The /demo page gets the signalling schema as a browser module: src/sfu/demo-assets.ts strips
-// the types of signal/schema.ts when it serves it. dist/ has no .ts files (a .ts file beside
-// the declarations would be type-checked in every consumer's project), and tsc's schema.js
-// is that same module with the types stripped, so the compiled demo-assets reads it instead.
-const assets = path.join(dist, 'sfu', 'demo-assets.js');
-const from = "join(here, 'signal', 'schema.ts')";
-const text = readFileSync(assets, 'utf8');
-if (!text.includes(from)) fail(`${path.relative(root, assets)} no longer reads ${from}; update scripts/build-package.mjs`);
-writeFileSync(assets, text.replace(from, "join(here, 'signal', 'schema.js')"));
+// The /demo page serves the signalling schema as a browser module: src/sfu/demo-assets.ts reads
+// signal/schema.ts in a checkout and, in the package (no .ts files there), tsc's schema.js.
 if (!existsSync(path.join(dist, 'sfu', 'signal', 'schema.js'))) fail('dist/sfu/signal/schema.js is missing');
 
 // Static files that live beside the modules that serve them (the admin page): copied as they are.

@@ -62,7 +62,11 @@ export async function startAdmin(config: Config, server: RunningTurnServer, log:
   const failures = new AuthFailureRing();
   const unsubscribe = server.onEvent((name, fields) => failures.onEvent(name, fields, now()));
   const ctx: AdminContext = {
-    config, server, log, failures, now,
+    // What a reload applied shows at once (the realm, users, limits); api keys need a restart.
+    get config() {
+      return server.currentConfig();
+    },
+    server, log, failures, now,
     auth: new AdminAuth({ db: server.db, apiKeys: config.apiKeys, secure: tls !== undefined }),
     sampler: new SessionSampler(typeof plane.traffic === 'function' ? (id) => plane.traffic!(id) : undefined),
   };

@@ -58,6 +58,8 @@ export interface RunningTurnServer {
    * used, having changed nothing.
    */
   reload(next: Config): Promise<ConfigChanges>;
+  /** The configuration in force: the start-up one, with what reloads applied. */
+  currentConfig(): Config;
   /** Recent authentication failures (not stale nonces), from one client address or all, since `sinceMs`. */
   recentAuthFailures(address: string | undefined, sinceMs: number): RecentAuthFailure[];
   /** SIGUSR2: the certificate and key files read again; throws as `reload` does. */
@@ -240,6 +242,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
       return changes;
     },
     recentAuthFailures: (address, sinceMs) => authFailures.recent(address, sinceMs),
+    currentConfig: () => current,
     reloadCertificates() {
       applyCertificates(current.tls);
     },

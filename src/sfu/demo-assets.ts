@@ -4,7 +4,7 @@
  * signalling schema (`src/sfu/signal/schema.ts`) with its types stripped, as `/demo/lib/schema.js`.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire, stripTypeScriptTypes } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -52,14 +52,39 @@ function stripTypes(source: string): string {
   }
 }
 
+/** The schema's source: the TypeScript in a checkout, the compiled JavaScript in a package. */
+async function schemaSource(): Promise<string> {
+  try {
+    return await readFile(join(here, 'signal', 'schema.ts'), 'utf8');
+  } catch {
+    return readFile(join(here, 'signal', 'schema.js'), 'utf8');
+  }
+}
+
+/**
+ * A directory only this user can write, for the browser copy: named by user and content, so
+ * runs share one copy; one that another user made first (or a link) is never used — a fresh
+ * private one is made instead.
+ */
+async function privateDir(digest: string): Promise<string> {
+  const uid = process.getuid?.() ?? 0;
+  const dir = join(tmpdir(), `turnpike-demo-${uid}-${digest}`);
+  try {
+    await mkdir(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const st = await lstat(dir);
+  if (st.isDirectory() && !st.isSymbolicLink() && st.uid === uid && (st.mode & 0o022) === 0) return dir;
+  return mkdtemp(join(tmpdir(), 'turnpike-demo-'));
+}
+
 /** Writes the browser copy of the schema once per process; returns its directory. */
 function schemaDir(): Promise<string> {
   generated ??= (async () => {
-    const source = await readFile(join(here, 'signal', 'schema.ts'), 'utf8');
-    // Named by content, so runs share one copy instead of leaving one per process behind.
+    const source = await schemaSource();
     const digest = createHash('sha256').update(source).digest('hex').slice(0, 16);
-    const dir = join(tmpdir(), `turnpike-demo-${digest}`);
-    await mkdir(dir, { recursive: true });
+    const dir = await privateDir(digest);
     // Write-then-rename: another process serving the same copy never reads half a file.
     const partial = join(dir, `schema.js.${process.pid}`);
     await writeFile(partial, stripTypes(source));
