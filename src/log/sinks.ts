@@ -4,7 +4,7 @@
  * before the extension and a daily roll-over unless `simple-log`), plus standard output
  * unless `no-stdout-log`.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
@@ -38,9 +38,19 @@ function fileSink(path: string, simple: boolean): LogSink {
   let stream: WriteStream | undefined;
   const open = (now: Date): void => {
     const target = simple ? path : datedLogPath(path, now);
-    mkdirSync(dirname(target), { recursive: true });
+    let fd: number;
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      fd = openSync(target, 'a');
+    } catch (err) {
+      // A file that cannot be (re)opened (a dropped privilege, a full disk) leaves the one in
+      // use writing, and the server running; only the very first open has nothing to keep.
+      process.stderr.write(`log file ${target}: ${(err as Error).message}${stream ? '; still writing to the file open before' : ''}\n`);
+      if (stream) return;
+      throw err;
+    }
     stream?.end();
-    stream = createWriteStream(target, { flags: 'a' });
+    stream = createWriteStream(target, { fd, flags: 'a' });
     // A log file that cannot be written must not take the server down.
     stream.on('error', (err) => process.stderr.write(`log file ${target}: ${err.message}\n`));
     day = now.toISOString().slice(0, 10);

@@ -82,3 +82,27 @@ test('datedLogPath inserts the day before the extension', () => {
   assert.equal(datedLogPath('/var/log/turnserver.log', new Date('2026-11-22T10:00:00Z')), '/var/log/turnserver_2026-11-22.log');
   assert.equal(datedLogPath('/tmp/turn', new Date('2026-11-22T10:00:00Z')), '/tmp/turn_2026-11-22');
 });
+
+test('a log file that cannot be reopened (SIGHUP) leaves the open one writing', async () => {
+  const { renameSync, rmSync, writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'turnpike-log-'));
+  const file = join(dir, 'sub', 'turn.log');
+  const log = createLogger({ file, simpleLog: true, noStdoutLog: true, verbose: 0, format: 'text' });
+  log.info('before');
+  // The file was moved away and its directory's name is taken by a file: reopening must fail.
+  renameSync(join(dir, 'sub'), join(dir, 'moved'));
+  writeFileSync(join(dir, 'sub'), '');
+  const stderr = process.stderr.write;
+  process.stderr.write = () => true;
+  try {
+    log.reopen();
+  } finally {
+    process.stderr.write = stderr;
+  }
+  log.info('after');
+  await log.close();
+  const text = readFileSync(join(dir, 'moved', 'turn.log'), 'utf8');
+  assert.match(text, /before/);
+  assert.match(text, /after/, 'still written to the file open before');
+  rmSync(dir, { recursive: true, force: true });
+});
