@@ -18,7 +18,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { killAllChildren } from '../harness/children.ts';
 import { freeRange, freeUdpTcpPort } from '../harness/ports.ts';
 import { COTURN, type Launched, type ServerKind } from '../harness/servers.ts';
 import { probeCoturn, type CoturnBinary } from './lib/coturn-binary.ts';
@@ -27,6 +26,7 @@ import { measureServer, type MeasurePlan, type ServerFigures } from './lib/measu
 import { formatControlLine, formatRoundLine, formatSummary, formatThreadsLine, formatWindowedLine, summarize } from './lib/report.ts';
 import { coturnInstalled, serverOptions, startPeer, type DataPlaneKind, type ServerChoice, type ServerSetup } from './lib/servers.ts';
 import { turnpikeUclientArgs, turnpikeUclientAvailable, uclientArgs } from './lib/uclient-load.ts';
+import { benchMain } from './lib/main.ts';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -275,22 +275,4 @@ async function run(s: Settings): Promise<number> {
   return 0;
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    killAllChildren();
-    process.exit(130);
-  });
-}
-
-try {
-  const settings = readSettings(process.argv.slice(2));
-  if (settings === undefined) {
-    console.log(USAGE);
-  } else {
-    process.exitCode = await run(settings);
-  }
-} catch (err) {
-  killAllChildren();
-  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-}
+await benchMain(readSettings, run, USAGE);

@@ -23,7 +23,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { killAllChildren } from '../harness/children.ts';
 import { scratchDatabase, type ScratchDb } from '../harness/databases.ts';
 import { freeRange, freeUdpTcpPort } from '../harness/ports.ts';
 import { COTURN, coturnMissing, runTurnpike, type ServerKind } from '../harness/servers.ts';
@@ -35,6 +34,7 @@ import { openPgWatch } from './lib/pg-backends.ts';
 import { DEFAULT_CHOICE, type ServerChoice, type ServerSetup } from './lib/servers.ts';
 import { benchUser, configOptions, measureSetups, removePidFiles, usersNeeded, type BenchDatabases, type SetupFigures, type SetupPlan, type UserDbConfig, type UserSource } from './lib/userdb-measure.ts';
 import { configLabel, formatSetupRound, formatUserDbSummary, summarizeConfigs } from './lib/userdb-report.ts';
+import { benchMain } from './lib/main.ts';
 
 const USAGE = `Usage: npm run bench:userdb -- [options]
 
@@ -283,25 +283,8 @@ async function dropAll(): Promise<void> {
   for (const db of made.splice(0)) await db.drop().catch((err: Error) => console.log(`could not drop ${db.connection}: ${err.message}`));
 }
 
-// On an interrupt the servers are killed first, then the scratch databases dropped (5 s at most).
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    killAllChildren();
-    removePidFiles();
-    const timer = setTimeout(() => process.exit(130), 5000);
-    void dropAll().finally(() => {
-      clearTimeout(timer);
-      process.exit(130);
-    });
-  });
-}
-
-try {
-  const settings = readSettings(process.argv.slice(2));
-  if (settings === undefined) console.log(USAGE);
-  else process.exitCode = await run(settings);
-} catch (err) {
-  killAllChildren();
-  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-}
+// On an interrupt the servers are killed first, then the scratch databases dropped.
+await benchMain(readSettings, run, USAGE, async () => {
+  removePidFiles();
+  await dropAll();
+});
