@@ -12,6 +12,8 @@ const live = new Set<ChildProcess>();
 export interface Command {
   command: string;
   args: string[];
+  /** the environment; default: this process's */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A child whose output is kept (the tail) for error messages. */
@@ -35,8 +37,8 @@ export interface TrackOptions {
 }
 
 /** Spawns a tracked child (stdin closed, stdout and stderr piped); throws when it cannot start. */
-export function spawnTracked({ command, args }: Command, opts: TrackOptions = {}): TrackedChild {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnTracked({ command, args, env }: Command, opts: TrackOptions = {}): TrackedChild {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const keep = opts.keep ?? 8192;
   child.once('exit', () => live.delete(child));
   const exited = new Promise<number | string>((resolve) => {
@@ -115,9 +117,9 @@ export interface ToolResult {
 }
 
 /** Runs a program to its end (killed after `timeoutMs`) and collects all it printed. */
-export function runTool({ command, args }: Command, timeoutMs = 45_000): Promise<ToolResult> {
+export function runTool({ command, args, env }: Command, timeoutMs = 45_000): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     live.add(child);
     let stdout = '';
     let stderr = '';

@@ -47,9 +47,18 @@ export function turnpikeCommand(args: string[], nodeArgs: string[] = []): Comman
   return { command: process.execPath, args: [...nodeArgs, TURNPIKE_BIN, ...args] };
 }
 
+/**
+ * The environment coturn's programs run in: this one without `LD_PRELOAD`, which the sanitizer
+ * run (scripts/native-sanitize.sh) sets for Node and the addon under test, not for coturn.
+ */
+export function coturnEnv(): NodeJS.ProcessEnv {
+  const { LD_PRELOAD: _preload, ...env } = process.env;
+  return env;
+}
+
 /** One of coturn's programs with `args`. */
 export function coturnCommand(program: CoturnProgram, args: string[]): Command {
-  return { command: COTURN[program], args };
+  return { command: COTURN[program], args, env: coturnEnv() };
 }
 
 /** Which implementation of a server or peer. */

@@ -23,6 +23,7 @@ import { turnadmin } from '../../src/cli/turnadmin.ts';
 import { openUserDatabase } from '../../src/db/open.ts';
 import type { UserDbKind } from '../../src/db/types.ts';
 import { verifyAdminPassword } from '../../src/auth/admin-password.ts';
+import { coturnEnv } from '../../harness/servers.ts';
 
 const execFileP = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,7 +43,7 @@ const dataLines = (text: string): string[] => text.split('\n').filter((l) => l !
 /** Runs Debian's turnadmin; removes the log file it opens for itself (/var/log/turn_PID_DATE.log). */
 function coturn(args: string[]): Promise<Result> {
   return new Promise((resolve) => {
-    const child = execFile(COTURN, args, { timeout: 15_000 }, (error, stdout, stderr) => {
+    const child = execFile(COTURN, args, { timeout: 15_000, env: coturnEnv() }, (error, stdout, stderr) => {
       for (const dir of ['/var/log', '/var/tmp', '/tmp']) {
         let names: string[] = [];
         try {
