@@ -17,7 +17,6 @@ import type { Logger } from '../log/logger.ts';
 import { tlsServerOptions } from '../server/tls-context.ts';
 import type { RunningTurnServer } from '../server/turn-server.ts';
 import type { Service } from '../server/services.ts';
-import type { TrafficCounters } from '../turn/allocation.ts';
 import { AdminAuth } from './admin-auth.ts';
 import type { AdminContext } from './api-common.ts';
 import { AuthFailureRing } from './auth-failures.ts';
@@ -58,7 +57,6 @@ export async function startAdmin(config: Config, server: RunningTurnServer, log:
     log.warn('admin.no_login', { hint: 'nobody can log in to the admin page: configure a user database with an admin_user (turnadmin -A) or an api-key' });
   }
   const now = Date.now;
-  const plane = server.plane as { traffic?: (id: number) => TrafficCounters | undefined };
   const failures = new AuthFailureRing();
   const unsubscribe = server.onEvent((name, fields) => failures.onEvent(name, fields, now()));
   const ctx: AdminContext = {
@@ -68,7 +66,7 @@ export async function startAdmin(config: Config, server: RunningTurnServer, log:
     },
     server, log, failures, now,
     auth: new AdminAuth({ db: server.db, apiKeys: config.apiKeys, secure: tls !== undefined }),
-    sampler: new SessionSampler(typeof plane.traffic === 'function' ? (id) => plane.traffic!(id) : undefined),
+    sampler: new SessionSampler(server.plane.traffic ? (id) => server.plane.traffic!(id) : undefined),
   };
   const web = createWebServer({
     host: config.webAdminIp,

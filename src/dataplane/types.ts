@@ -13,6 +13,7 @@ import type { CoreOutput } from '../turn/core-output.ts';
 import type { ClientTransport } from '../turn/five-tuple.ts';
 import type { TurnCore } from '../turn/turn-core.ts';
 import type { Ingress } from '../server/ingress.ts';
+import type { TrafficCounters } from '../turn/allocation.ts';
 
 /** Which data plane runs. */
 export type DataPlaneKind = 'js' | 'native';
@@ -39,6 +40,11 @@ export interface DataPlane extends Omit<CoreOutput, 'event'> {
   readonly kind: DataPlaneKind;
   /** threads relaying (1 for `js`) */
   readonly threads: number;
+  /**
+   * What a plane that counts relayed traffic itself (the native one) has counted for a live
+   * allocation; undefined for a plane whose traffic the core counts (js), or an unknown id.
+   */
+  traffic?(allocationId: number): TrafficCounters | undefined;
   /** Connects the plane to the core it hands up to (before anything listens). */
   attach(core: TurnCore, ingress: Ingress): void;
   /** Binds a UDP client transport address; throws `TurnpikeError` LISTEN_FAILED. */

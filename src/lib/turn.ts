@@ -9,7 +9,7 @@ import type { Config, ExternalIp } from '../config/types.ts';
 import { createStaticCredentialStore } from '../auth/credential-store.ts';
 import { createHookCredentialStore, type AuthHandler, type PermissionHandler } from '../auth/hook-credential-store.ts';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
-import type { LogFields, Logger, LogLevel } from '../log/logger.ts';
+import { loggerAround, type LogFields, type Logger, type LogLevel } from '../log/logger.ts';
 import { startTurnServer as startConfigured } from '../server/turn-server.ts';
 
 export type { AuthHandler, ClientSource, PeerAddress, PermissionHandler } from '../auth/hook-credential-store.ts';
@@ -95,20 +95,9 @@ function stderrLog(level: LogLevel, event: string, fields: LogFields): void {
 export function loggerFrom(fn: LogFunction, max: LogLevel = 'info'): Logger {
   const rank = LEVELS.indexOf(max);
   const enabled = (level: LogLevel): boolean => LEVELS.indexOf(level) <= rank;
-  const log = (level: LogLevel, event: string, fields?: LogFields): void => {
+  return loggerAround((level, event, fields) => {
     if (enabled(level)) fn(level, event, fields ?? {});
-  };
-  return {
-    log,
-    error: (e, f) => log('error', e, f),
-    warn: (e, f) => log('warn', e, f),
-    info: (e, f) => log('info', e, f),
-    debug: (e, f) => log('debug', e, f),
-    trace: (e, f) => log('trace', e, f),
-    enabled,
-    reopen() {},
-    close: async () => {},
-  };
+  }, enabled);
 }
 
 /** The `Config` the options stand for (exported for tests and for checking a set-up). */

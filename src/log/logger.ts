@@ -66,6 +66,29 @@ export function formatJson(time: Date, level: LogLevel, event: string, fields: L
   return JSON.stringify(rec, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
+/**
+ * A `Logger` around one function: the level methods, `enabled`, and no files to reopen or
+ * close unless `extra` says otherwise. Every logger is built here.
+ */
+export function loggerAround(
+  log: (level: LogLevel, event: string, fields?: LogFields) => void,
+  enabled: (level: LogLevel) => boolean = () => true,
+  extra: Partial<Pick<Logger, 'reopen' | 'close' | 'setVerbosity'>> = {},
+): Logger {
+  return {
+    log,
+    error: (e, f) => log('error', e, f),
+    warn: (e, f) => log('warn', e, f),
+    info: (e, f) => log('info', e, f),
+    debug: (e, f) => log('debug', e, f),
+    trace: (e, f) => log('trace', e, f),
+    enabled,
+    reopen: extra.reopen ?? (() => {}),
+    close: extra.close ?? (async () => {}),
+    ...(extra.setVerbosity ? { setVerbosity: extra.setVerbosity } : {}),
+  };
+}
+
 /** Creates a logger from coturn-style settings. `stdout` may be replaced in tests. */
 export function createLogger(settings: LogSettings, stdout: Writable = process.stdout): Logger {
   const rank = (v: 0 | 1 | 2): number => (v === 2 ? LEVEL_RANK.trace : v === 1 ? LEVEL_RANK.debug : LEVEL_RANK.info);
@@ -77,14 +100,7 @@ export function createLogger(settings: LogSettings, stdout: Writable = process.s
     const line = format(new Date(), level, event, fields);
     for (const s of sinks) s.write(line, level);
   };
-  return {
-    log,
-    error: (e, f) => log('error', e, f),
-    warn: (e, f) => log('warn', e, f),
-    info: (e, f) => log('info', e, f),
-    debug: (e, f) => log('debug', e, f),
-    trace: (e, f) => log('trace', e, f),
-    enabled: (level) => LEVEL_RANK[level] <= threshold,
+  return loggerAround(log, (level) => LEVEL_RANK[level] <= threshold, {
     setVerbosity: (v) => {
       threshold = rank(v);
     },
@@ -92,18 +108,8 @@ export function createLogger(settings: LogSettings, stdout: Writable = process.s
     close: async () => {
       await Promise.all(sinks.map((s) => s.close()));
     },
-  };
+  });
 }
 
 /** A logger that discards everything (library use, tests). */
-export const silentLogger: Logger = {
-  log() {},
-  error() {},
-  warn() {},
-  info() {},
-  debug() {},
-  trace() {},
-  enabled: () => false,
-  reopen() {},
-  close: async () => {},
-};
+export const silentLogger: Logger = loggerAround(() => {}, () => false);

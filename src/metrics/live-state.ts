@@ -72,8 +72,7 @@ export class LiveState {
     this.#usernames = opts.usernames;
     this.#defaultRealm = opts.defaultRealm;
     // The native plane counts what it relays itself; `traffic` reads it without a copy of the table.
-    const plane = server.plane as unknown as { traffic?: PlaneTraffic };
-    this.#planeTraffic = typeof plane.traffic === 'function' ? plane.traffic.bind(server.plane) : undefined;
+    this.#planeTraffic = server.plane.traffic?.bind(server.plane);
     this.#unsubscribe = server.onEvent((name, fields) => {
       if (name === 'allocation-deleted') this.#finish(fields);
     });

@@ -3,21 +3,12 @@
  * `user-quota` and in all for `total-quota`. Creation and deletion go through here only, so
  * the counts can never drift from the table.
  */
-import { Allocation } from './allocation.ts';
+import { Allocation, type AllocationInit } from './allocation.ts';
 import type { ClientTransport } from './five-tuple.ts';
 import { FiveTupleMap } from './five-tuple.ts';
 
-/** What a new allocation is made of. */
-export interface NewAllocation {
-  transport: ClientTransport;
-  clientIp: string;
-  clientPort: number;
-  username: string;
-  realm: string;
-  key: Uint8Array;
-  expiresAt: number;
-  now: number;
-}
+/** What a new allocation is made of (the table numbers it). */
+export type NewAllocation = Omit<AllocationInit, 'id'>;
 
 /** 5-tuple → allocation, with per-user and per-realm counts. */
 export class AllocationTable {

@@ -67,6 +67,19 @@ export interface TrafficCounters {
   dropped: number;
 }
 
+/** What an allocation is made of. */
+export interface AllocationInit {
+  id: number;
+  transport: ClientTransport;
+  clientIp: string;
+  clientPort: number;
+  username: string;
+  realm: string;
+  key: Uint8Array;
+  expiresAt: number;
+  now: number;
+}
+
 /** RFC 8656 §2.2: the allocation of one 5-tuple. */
 export class Allocation {
   readonly id: number;
@@ -108,17 +121,7 @@ export class Allocation {
   /** while `opening`: what the Allocate asked, to answer it once the relay sockets are bound */
   pendingAllocate: PendingAllocate | undefined;
 
-  constructor(init: {
-    id: number;
-    transport: ClientTransport;
-    clientIp: string;
-    clientPort: number;
-    username: string;
-    realm: string;
-    key: Uint8Array;
-    expiresAt: number;
-    now: number;
-  }) {
+  constructor(init: AllocationInit) {
     this.id = init.id;
     this.transport = init.transport;
     this.clientIp = init.clientIp;

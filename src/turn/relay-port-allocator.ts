@@ -155,6 +155,17 @@ export class RelayPortAllocator {
   }
 
   /** Reservations waiting to be claimed (tests, stats). */
+  /** Ports held by allocations and reservations, and found busy, over the relay addresses `ips`. */
+  usage(ips: Iterable<string>): { inUse: number; busy: number; reserved: number } {
+    let inUse = 0;
+    let busy = 0;
+    for (const ip of new Set(ips)) {
+      inUse += this.inUse(ip);
+      busy += this.busy(ip);
+    }
+    return { inUse, busy, reserved: this.reservations };
+  }
+
   get reservations(): number {
     return this.#reservations.size;
   }

@@ -1,5 +1,5 @@
 /** A logger that keeps every event, for tests that check what is logged (and what is not). */
-import type { Logger, LogFields, LogLevel } from '../../src/log/logger.ts';
+import { loggerAround, type Logger, type LogFields, type LogLevel } from '../../src/log/logger.ts';
 
 export interface LoggedEvent {
   level: LogLevel;
@@ -13,16 +13,5 @@ export function captureLogger(): Logger & { events: LoggedEvent[] } {
   const log = (level: LogLevel, event: string, fields: LogFields = {}): void => {
     events.push({ level, event, fields });
   };
-  return {
-    events,
-    log,
-    error: (e, f) => log('error', e, f),
-    warn: (e, f) => log('warn', e, f),
-    info: (e, f) => log('info', e, f),
-    debug: (e, f) => log('debug', e, f),
-    trace: (e, f) => log('trace', e, f),
-    enabled: () => true,
-    reopen() {},
-    close: async () => {},
-  };
+  return { ...loggerAround(log), events };
 }

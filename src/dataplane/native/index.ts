@@ -291,12 +291,7 @@ export class NativeDataPlane implements DataPlane {
   }
 
   relayPorts(): { inUse: number; busy: number; reserved: number } {
-    const ips = [...new Set(this.#addresses.map((r) => r.ip))];
-    return {
-      inUse: ips.reduce((n, ip) => n + this.#ports.inUse(ip), 0),
-      busy: ips.reduce((n, ip) => n + this.#ports.busy(ip), 0),
-      reserved: this.#ports.reservations,
-    };
+    return this.#ports.usage(this.#addresses.map((r) => r.ip));
   }
 
   #counterRecord(): Record<string, number> {
