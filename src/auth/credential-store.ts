@@ -1,3 +1,4 @@
+import type { TransportProtocol } from '../turn/five-tuple.ts';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 import { longTermKey, longTermKeyUnprepared } from './long-term-key.ts';
 import { checkRestExpiry, parseRestUsername, restApiPassword } from './rest-api.ts';
@@ -19,9 +20,17 @@ export interface KeyLookup {
  * `lookup`. A store that needs I/O returns a promise; the static store answers at once.
  */
 export interface CredentialStore {
-  lookup(username: string, realm: string, nowMs: number): KeyLookup | Promise<KeyLookup>;
+  /** `source`: the client asking, for stores that decide by it (an embedding program's hook). */
+  lookup(username: string, realm: string, nowMs: number, source?: ClientSource): KeyLookup | Promise<KeyLookup>;
   /** Releases connections and timers, for stores that hold any. */
   close?(): Promise<void>;
+}
+
+/** The client a request came from. */
+export interface ClientSource {
+  readonly ip: string;
+  readonly port: number;
+  readonly transport: TransportProtocol;
 }
 
 /** A credential store whose answers never need I/O: `lookup` returns a plain object. */

@@ -2,20 +2,14 @@
  * A credential store backed by an embedding program's hooks, as pion/turn's `AuthHandler` and
  * `PermissionHandler` (the library API, src/lib/turn.ts): the program answers "what is this
  * user's password (or long-term key)?" and "may this client reach that peer?", either at once
- * or with a promise. Ingress (src/server/ingress.ts) calls `lookupFrom` with the client's
- * address instead of `lookup`, and awaits `permitPeer` for CreatePermission and ChannelBind;
+ * or with a promise. Ingress (src/server/ingress.ts) passes the client's address to `lookup`,
+ * and awaits the permission handler (the server's `permitPeer`) for CreatePermission and ChannelBind;
  * neither is ever on the relay path (ChannelData and Send indications do not ask).
  */
-import type { TransportProtocol } from '../turn/five-tuple.ts';
-import type { CredentialStore, KeyLookup, SyncCredentialStore } from './credential-store.ts';
+import type { ClientSource, CredentialStore, KeyLookup, SyncCredentialStore } from './credential-store.ts';
 import { longTermKey, longTermKeyUnprepared } from './long-term-key.ts';
 
-/** The client a request came from. */
-export interface ClientSource {
-  readonly ip: string;
-  readonly port: number;
-  readonly transport: TransportProtocol;
-}
+export type { ClientSource } from './credential-store.ts';
 
 /** A peer a client asks to reach (XOR-PEER-ADDRESS). */
 export interface PeerAddress {
@@ -42,16 +36,8 @@ export type AuthHandler = (
 export type PermissionHandler = (source: ClientSource, peer: PeerAddress) => boolean | Promise<boolean>;
 
 /** A credential store that can also be asked with the client's address, and decide on peers. */
-export interface HookedCredentialStore extends CredentialStore {
-  /** `lookup`, knowing who asks; ingress prefers it when present */
-  lookupFrom?(username: string, realm: string, nowMs: number, source: ClientSource): KeyLookup | Promise<KeyLookup>;
-  /** the permission hook; ingress awaits it for CreatePermission and ChannelBind when present */
-  permitPeer?: PermissionHandler;
-}
-
 export interface HookCredentialStoreOptions {
   authHandler?: AuthHandler;
-  permissionHandler?: PermissionHandler;
   /** asked when there is no auth handler or it knows no such user: static users, REST secrets */
   fallback?: SyncCredentialStore;
 }
@@ -69,8 +55,8 @@ export function keysOfAnswer(username: string, realm: string, answer: string | U
   return prepared.equals(raw) ? [prepared] : [prepared, raw];
 }
 
-/** See the module comment. Without a source (`lookup`), only the fallback answers. */
-export function createHookCredentialStore(opts: HookCredentialStoreOptions): HookedCredentialStore {
+/** See the module comment. Without a source, only the fallback answers. */
+export function createHookCredentialStore(opts: HookCredentialStoreOptions): CredentialStore {
   const { authHandler, fallback } = opts;
   const unknown: KeyLookup = { keys: [], reason: 'unknown-user' };
   const fromFallback = (username: string, realm: string, nowMs: number): KeyLookup => fallback?.lookup(username, realm, nowMs) ?? { ...unknown };
@@ -78,16 +64,13 @@ export function createHookCredentialStore(opts: HookCredentialStoreOptions): Hoo
     const keys = keysOfAnswer(username, realm, answer);
     return keys.length > 0 ? { keys } : fromFallback(username, realm, nowMs);
   };
-  const store: HookedCredentialStore = {
-    lookup: fromFallback,
-    lookupFrom(username, realm, nowMs, source) {
-      if (authHandler === undefined) return fromFallback(username, realm, nowMs);
+  return {
+    lookup(username, realm, nowMs, source) {
+      if (authHandler === undefined || source === undefined) return fromFallback(username, realm, nowMs);
       const answer = authHandler(username, realm, source);
       if (answer === undefined || typeof answer === 'string' || answer instanceof Uint8Array) return settle(username, realm, nowMs, answer);
       // Any thenable: ingress waits for a native promise.
       return Promise.resolve(answer).then((a) => settle(username, realm, nowMs, a));
     },
   };
-  if (opts.permissionHandler !== undefined) store.permitPeer = opts.permissionHandler;
-  return store;
 }

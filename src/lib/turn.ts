@@ -155,9 +155,9 @@ export async function startTurnServer(options: TurnServerOptions): Promise<TurnS
     staticAuthSecrets: config.staticAuthSecrets,
     restApiSeparator: config.restApiSeparator,
   });
-  const store = createHookCredentialStore({ authHandler: options.authHandler, permissionHandler: options.permissionHandler, fallback });
+  const store = createHookCredentialStore({ authHandler: options.authHandler, fallback });
   const logger = loggerFrom(options.logger ?? stderrLog, options.logger ? (options.logLevel ?? 'info') : 'warn');
-  const running = await startConfigured(config, { logger, store });
+  const running = await startConfigured(config, { logger, store, permitPeer: options.permissionHandler });
   return {
     listeners: running.listeners.map((l) => ({ ...l })),
     relays: running.relays.map((r) => ({ ...r })),

@@ -7,7 +7,7 @@ import { classifyPacket, decodeMessage, getAttributes, verifyMessageIntegrity } 
 import { getAttribute } from '../stun/index.ts';
 import { Attr, MessageClass, Method, type DecodedStunMessage } from '../stun/types.ts';
 import type { CredentialStore, KeyLookup } from '../auth/credential-store.ts';
-import type { HookedCredentialStore, PermissionHandler } from '../auth/hook-credential-store.ts';
+import type { PermissionHandler } from '../auth/hook-credential-store.ts';
 import { refusePeerByHook } from '../turn/peer-check.ts';
 import { carriesCredentials } from '../turn/authenticate.ts';
 import type { ClientTransport } from '../turn/five-tuple.ts';
@@ -22,6 +22,8 @@ export interface Ingress {
   now: () => number;
   /** catches and counts what a fault in handling one input throws */
   guard: FaultGuard;
+  /** an embedding program's peer permission hook, awaited for CreatePermission and ChannelBind */
+  permitPeer?: PermissionHandler;
 }
 
 /**
@@ -47,7 +49,7 @@ export function ingest(ing: Ingress, transport: ClientTransport, ip: string, por
     return ing.core.counters.drop(`stun-${decoded.error.reason}`);
   }
   const msg = decoded.value;
-  const permit = (ing.store as HookedCredentialStore).permitPeer;
+  const permit = ing.permitPeer;
   if (permit !== undefined && msg.class === MessageClass.Request && (msg.method === Method.CreatePermission || msg.method === Method.ChannelBind)) {
     return askPermissionHook(ing, permit, transport, ip, port, msg);
   }
@@ -66,9 +68,8 @@ function handleDecoded(ing: Ingress, transport: ClientTransport, ip: string, por
   const username = getAttribute(msg, Attr.Username) as string;
   const realm = getAttribute(msg, Attr.Realm) ?? '';
   let lookup: KeyLookup | Promise<KeyLookup>;
-  const hooked = ing.store as HookedCredentialStore;
   try {
-    lookup = hooked.lookupFrom ? hooked.lookupFrom(username, realm, now, { ip, port, transport: transport.protocol }) : ing.store.lookup(username, realm, now);
+    lookup = ing.store.lookup(username, realm, now, { ip, port, transport: transport.protocol });
   } catch (err) {
     return lookupFailed(ing, err);
   }

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/types.ts';
 import type { CredentialStore } from '../auth/credential-store.ts';
+import type { PermissionHandler } from '../auth/hook-credential-store.ts';
 import type { UserDatabase } from '../db/types.ts';
 import type { DatabaseHealth } from '../db/health.ts';
 import { openServerCredentials, type ServerCredentials } from './credentials.ts';
@@ -72,6 +73,8 @@ export interface StartOptions {
   logger: Logger;
   now?: () => number;
   store?: CredentialStore;
+  /** an embedding program's peer permission hook (the library API's `permissionHandler`) */
+  permitPeer?: PermissionHandler;
 }
 
 /** Maps the coturn-style config onto the TURN core's own options. */
@@ -163,7 +166,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   );
   countFault = (reason) => core.counters.drop(reason);
   const store = credentials.store;
-  const ingress: Ingress = { core, store, now, guard };
+  const ingress: Ingress = { core, store, now, guard, permitPeer: opts.permitPeer };
   plane.attach(core, ingress);
   const udp: UdpListening[] = [];
   const streams: StreamListener[] = [];
