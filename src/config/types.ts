@@ -45,6 +45,15 @@ export interface TlsOptions {
   cipherList: string | undefined;
   ecCurveName: string | undefined;
   minVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** coturn's `CA-file`: certificates trusted for client certificates (TLS and DTLS) */
+  caFile: string | undefined;
+}
+
+/** An address and port as given to `alternate-server`, `aux-server` and friends. */
+export interface AddressPort {
+  ip: string;
+  /** 0 when the option gave none: the listening port of the matching kind */
+  port: number;
 }
 
 /** The whole server configuration, camelCase names for coturn's options. */
@@ -99,6 +108,23 @@ export interface Config {
   responseOriginOnlyWithRfc5780: boolean;
   secureStun: boolean;
   mobility: boolean;
+  /**
+   * RFC 5780 NAT behaviour discovery answered (CHANGE-REQUEST, RESPONSE-PORT, OTHER-ADDRESS,
+   * PADDING): off unless `rfc5780` (coturn 4.7+) is given; `no-rfc5780` keeps it off.
+   */
+  rfc5780: boolean;
+  /** `alternate-server` (repeated): Allocate over UDP/TCP answered 300 Try Alternate, round-robin */
+  alternateServers: AddressPort[];
+  /** `tls-alternate-server` (repeated): the same for TLS and DTLS clients */
+  tlsAlternateServers: AddressPort[];
+  /** `aux-server` (repeated): more UDP/TCP listening addresses, without TURN redirection */
+  auxServers: AddressPort[];
+  /** `udp-self-balance`: UDP Allocates on the main listeners sent on to the aux servers */
+  udpSelfBalance: boolean;
+  /** `oauth`: RFC 7635 third-party authorization with the user database's `oauth_key` rows */
+  oauth: boolean;
+  /** `tcp-proxy-port`: TCP/TLS listener whose connections start with a PROXY protocol header; 0 = none */
+  tcpProxyPort: number;
   maxPermissionsPerAllocation: number;
   maxChannelsPerAllocation: number;
   /** accept RFC 5766's channel numbers 0x4000-0x7FFF, not only RFC 8656's 0x4000-0x4FFF */
