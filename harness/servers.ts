@@ -26,7 +26,9 @@ export const COTURN = {
   uclient: '/usr/bin/turnutils_uclient',
   peer: '/usr/bin/turnutils_peer',
   stunclient: '/usr/bin/turnutils_stunclient',
+  natdiscovery: '/usr/bin/turnutils_natdiscovery',
   admin: '/usr/bin/turnadmin',
+  oauth: '/usr/bin/turnutils_oauth',
 } as const;
 
 /** One of coturn's programs. */

@@ -9,6 +9,9 @@
 //                                                 build in native/build-sanitize/
 //   node scripts/build-native.mjs --strict        fail on any warning (-Werror), for tests
 //
+// DTLS is built in when OpenSSL's headers are there (libssl-dev); without them the addon still
+// builds, and says DTLS is unavailable and why.
+//
 // Plain JavaScript on purpose: it runs from npm's install step, before anything else is known
 // to work. Environment: CC picks the compiler.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -44,6 +47,13 @@ function headersDir() {
   }
 }
 
+/** Whether `cc` finds <openssl/ssl.h> (libssl-dev); TURNPIKE_NATIVE_NO_DTLS=1 builds without DTLS. */
+function opensslHeaders(cc) {
+  if (process.env.TURNPIKE_NATIVE_NO_DTLS === '1') return false;
+  const r = spawnSync(cc, ['-E', '-x', 'c', '-'], { input: '#include <openssl/ssl.h>\n', stdio: ['pipe', 'ignore', 'ignore'] });
+  return r.status === 0;
+}
+
 function main() {
   if (process.platform !== 'linux') {
     say(`not built: it needs Linux (epoll, recvmmsg, sendmmsg); this is ${process.platform}. The js data plane will run.`);
@@ -59,6 +69,10 @@ function main() {
     say('not built: the node-api-headers package is missing. The js data plane will run.');
     return 0;
   }
+  // DTLS (native/src/dtls*.c) needs OpenSSL's headers; its symbols come from the node binary,
+  // which carries OpenSSL and exports it, so nothing is linked (one OpenSSL in the process).
+  const openssl = opensslHeaders(cc);
+  if (!openssl) say('building without DTLS: no OpenSSL headers (apt-get install libssl-dev, then build again).');
   const srcDir = path.join(root, 'native', 'src');
   const sources = readdirSync(srcDir).filter((f) => f.endsWith('.c')).map((f) => path.join(srcDir, f));
   const outDir = path.join(root, 'native', sanitize ? 'build-sanitize' : 'build');
@@ -70,6 +84,7 @@ function main() {
     ...(strict ? ['-Werror'] : []),
     ...(sanitize ? ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined'] : ['-O2']),
     `-I${include}`,
+    ...(openssl ? ['-DTP_HAVE_OPENSSL=1'] : []),
   ];
   // Built beside and renamed over: a running server keeps the file it loaded, never a half-written one.
   const partial = `${out}.${process.pid}`;

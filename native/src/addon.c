@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "dtls.h"
 #include "plane.h"
 
 #define CHECK(env, call)                                  \
@@ -596,6 +597,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "unref", NULL, unref_plane, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  tp_dtls_register(env, exports);
   return exports;
 }
 

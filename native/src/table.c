@@ -130,7 +130,7 @@ void tp_table_del_relay(tp_worker *w, tp_relay *r) {
   }
 }
 
-static void unlink_alloc(tp_worker *w, tp_alloc *a) {
+static void unlink_client(tp_worker *w, tp_alloc *a) {
   tp_alloc **pp = &w->by_client[client_hash(a->listener_id, &a->client_ip, a->client_port, w->buckets)];
   for (; *pp; pp = &(*pp)->next_client) {
     if (*pp == a) {
@@ -138,7 +138,11 @@ static void unlink_alloc(tp_worker *w, tp_alloc *a) {
       break;
     }
   }
-  pp = &w->by_id[id_hash(a->id, w->buckets)];
+}
+
+static void unlink_alloc(tp_worker *w, tp_alloc *a) {
+  unlink_client(w, a);
+  tp_alloc **pp = &w->by_id[id_hash(a->id, w->buckets)];
   for (; *pp; pp = &(*pp)->next_id) {
     if (*pp == a) {
       *pp = a->next_id;
@@ -158,6 +162,7 @@ static void free_alloc(tp_alloc *a) {
 int tp_table_upsert(tp_worker *w, const tp_entry *e) {
   tp_alloc *a = tp_table_find_id(w, e->alloc_id);
   int fresh = a == NULL;
+  int moved = 0;
   if (fresh) {
     if (w->nallocs + 1 > w->buckets && grow_allocs(w) != 0) return -1;
     a = calloc(1, sizeof *a);
@@ -165,8 +170,9 @@ int tp_table_upsert(tp_worker *w, const tp_entry *e) {
     a->id = e->alloc_id;
     a->tokens = -1;
   } else if (a->listener_id != e->listener_id || a->client_port != e->client_port || memcmp(&a->client_ip, &e->client_ip, sizeof a->client_ip) != 0) {
-    /* RFC 8656 §2.2: an allocation's 5-tuple never changes; a row that says otherwise is refused. */
-    return -1;
+    /* RFC 8016 §3.2: a mobility Refresh moved the allocation to another 5-tuple; it is filed
+     * under the new one below, once the row has proved usable. */
+    moved = 1;
   }
   tp_perm *perms = e->nperm ? calloc(e->nperm, sizeof *perms) : NULL;
   tp_chan *chans = e->nchan ? calloc(e->nchan, sizeof *chans) : NULL;
@@ -176,6 +182,7 @@ int tp_table_upsert(tp_worker *w, const tp_entry *e) {
     if (fresh) free(a);
     return -1;
   }
+  if (moved) unlink_client(w, a);
   a->listener_id = e->listener_id;
   a->listener = w->listeners[e->listener_id];
   a->client_ip = e->client_ip;
@@ -216,10 +223,12 @@ int tp_table_upsert(tp_worker *w, const tp_entry *e) {
   a->nperm = e->nperm;
   a->chans = chans;
   a->nchan = e->nchan;
-  if (fresh) {
+  if (fresh || moved) {
     size_t hc = client_hash(a->listener_id, &a->client_ip, a->client_port, w->buckets);
     a->next_client = w->by_client[hc];
     w->by_client[hc] = a;
+  }
+  if (fresh) {
     size_t hi = id_hash(a->id, w->buckets);
     a->next_id = w->by_id[hi];
     w->by_id[hi] = a;

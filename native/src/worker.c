@@ -301,25 +301,28 @@ static void post_up(tp_worker *w) {
   w->uplen = 0;
 }
 
-/* RFC 8656 §12.4: ChannelData from a client to the peer bound to its channel. */
-static void client_channel_data(tp_worker *w, tp_listener *l, const struct sockaddr_storage *sa, const uint8_t *p, size_t len, double now) {
+/* RFC 8656 §12.4: ChannelData from a client to the peer bound to its channel; 0 when no row of
+ * this thread has the client, and the core must decide (an RFC 8016 move can take a client to a
+ * 5-tuple another thread reads, while its row stays with its relay sockets). */
+static int client_channel_data(tp_worker *w, tp_listener *l, const struct sockaddr_storage *sa, const uint8_t *p, size_t len, double now) {
   tp_ip ip;
   uint16_t port;
   tp_ip_from_sa(sa, &ip, &port);
   tp_alloc *a = tp_table_find_client(w, l->listener_id, &ip, port);
-  if (!a || a->expires <= now) return COUNT(w, TPC_DROP_CHANNEL_DATA_NO_ALLOCATION);
+  if (!a) return 0;
+  if (a->expires <= now) return COUNT(w, TPC_DROP_CHANNEL_DATA_NO_ALLOCATION), 1;
   uint16_t number;
   const uint8_t *data;
   size_t dlen;
-  if (tp_channel_data_parse(p, len, &number, &data, &dlen) != 0) return COUNT(w, TPC_DROP_CHANNEL_DATA_MALFORMED);
+  if (tp_channel_data_parse(p, len, &number, &data, &dlen) != 0) return COUNT(w, TPC_DROP_CHANNEL_DATA_MALFORMED), 1;
   tp_chan *c = channel_by_number(a, number, now);
-  if (!c || !c->relay) return COUNT(w, TPC_DROP_CHANNEL_NOT_BOUND);
+  if (!c || !c->relay) return COUNT(w, TPC_DROP_CHANNEL_NOT_BOUND), 1;
   /* RFC 8656 §9: a binding (10 min) outlives its permission (5 min) unless refreshed. */
-  if (!permitted(a, &c->ip, now)) return COUNT(w, TPC_DROP_CHANNEL_DATA_NO_PERMISSION);
-  if (dlen > max_udp(c->ip.family)) return COUNT(w, TPC_DROP_CHANNEL_DATA_TOO_LARGE_FOR_PEER);
-  if (!spend(w, a, dlen, now)) return;
+  if (!permitted(a, &c->ip, now)) return COUNT(w, TPC_DROP_CHANNEL_DATA_NO_PERMISSION), 1;
+  if (dlen > max_udp(c->ip.family)) return COUNT(w, TPC_DROP_CHANNEL_DATA_TOO_LARGE_FOR_PEER), 1;
+  if (!spend(w, a, dlen, now)) return 1;
   tp_out *o = next_out(w);
-  if (!o) return COUNT(w, TPC_DROP_UDP_SOCKET_ERROR);
+  if (!o) return COUNT(w, TPC_DROP_UDP_SOCKET_ERROR), 1;
   o->fd = c->relay->s.fd;
   memcpy(&o->sa, &c->sa, c->salen);
   o->salen = c->salen;
@@ -329,6 +332,7 @@ static void client_channel_data(tp_worker *w, tp_listener *l, const struct socka
   bump(&a->traffic.tx_packets, 1);
   bump(&a->traffic.tx_bytes, dlen);
   COUNT(w, TPC_CHANNEL_DATA_IN);
+  return 1;
 }
 
 /* RFC 8656 §11.2: a Send indication the rows can decide; 0 when it must go up instead. */
@@ -460,10 +464,7 @@ static void on_listener(tp_worker *w, tp_listener *l, uint16_t max_channel_first
         continue;
       }
       /* RFC 7983 §7: 64-79 is ChannelData (64-127 with RFC 5766's channel numbers). */
-      if (len > 0 && p[0] >= 0x40 && p[0] <= max_channel_first) {
-        client_channel_data(w, l, &w->raddr[i], p, len, now);
-        continue;
-      }
+      if (len > 0 && p[0] >= 0x40 && p[0] <= max_channel_first && client_channel_data(w, l, &w->raddr[i], p, len, now)) continue;
       tp_send s;
       if (len >= 20 && p[0] == 0x00 && p[1] == 0x16 && tp_send_parse(p, len, &s) == 1 && client_send(w, l, &w->raddr[i], &s, now)) continue;
       hand_up(w, l->listener_id, &w->raddr[i], p, len);

@@ -1,6 +1,7 @@
 import type { TransportProtocol } from '../turn/five-tuple.ts';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
-import { longTermKey, longTermKeyUnprepared } from './long-term-key.ts';
+import { longTermKey, longTermKeySha256, longTermKeyUnprepared } from './long-term-key.ts';
+import { userhashOf } from './password-algorithms.ts';
 import { checkRestExpiry, parseRestUsername, restApiPassword } from './rest-api.ts';
 
 /**
@@ -11,7 +12,17 @@ import { checkRestExpiry, parseRestUsername, restApiPassword } from './rest-api.
  */
 export interface KeyLookup {
   keys: Uint8Array[];
-  reason?: 'unknown-user' | 'rest-expired' | 'rest-milliseconds' | 'rest-malformed' | 'database-unavailable';
+  /**
+   * The keys for PASSWORD-ALGORITHM SHA-256 (RFC 8489 §9.2.2, §18.5): SHA-256(user:realm:password),
+   * known only where the password is (a `user=` line with a password, a REST API secret).
+   * Missing or empty: a client that chose SHA-256 gets 401.
+   */
+  sha256Keys?: Uint8Array[];
+  /** The user's name when the request named the user by USERHASH (RFC 8489 §14.4), or the kid of an access token. */
+  username?: string;
+  /** The key is the MAC key of an access token (RFC 7635 §6.2), not one derived from a password. */
+  oauth?: boolean;
+  reason?: 'unknown-user' | 'rest-expired' | 'rest-milliseconds' | 'rest-malformed' | 'database-unavailable' | 'oauth-unknown-kid' | 'oauth-bad-token' | 'oauth-token-expired';
 }
 
 /**
@@ -22,6 +33,11 @@ export interface KeyLookup {
 export interface CredentialStore {
   /** `source`: the client asking, for stores that decide by it (an embedding program's hook). */
   lookup(username: string, realm: string, nowMs: number, source?: ClientSource): KeyLookup | Promise<KeyLookup>;
+  /**
+   * The name of the user whose USERHASH (RFC 8489 §14.4) in `realm` is `userhash`, for stores
+   * that can tell (the configuration's own users); undefined when none matches.
+   */
+  resolveUserhash?(userhash: Uint8Array, realm: string): string | undefined;
   /** Releases connections and timers, for stores that hold any. */
   close?(): Promise<void>;
 }
@@ -80,17 +96,27 @@ const KEY_BYTES = 16;
  * whichever realm the lookup names. Throws `TurnpikeError` CONFIG_INVALID for a user with neither a
  * password nor a 16-byte key.
  */
-export function createStaticCredentialStore(opts: StaticCredentialStoreOptions): SyncCredentialStore {
+export function createStaticCredentialStore(opts: StaticCredentialStoreOptions): SyncCredentialStore & Required<Pick<CredentialStore, 'resolveUserhash'>> {
   const staticKeys = new Map<string, Uint8Array[]>();
-  for (const user of opts.users) staticKeys.set(user.name, staticUserKeys(user, opts.realm));
+  const staticSha256Keys = new Map<string, Uint8Array[]>();
+  /** hex USERHASH → name, for the configured realm (RFC 8489 §14.4) */
+  const byUserhash = new Map<string, string>();
+  for (const user of opts.users) {
+    staticKeys.set(user.name, staticUserKeys(user, opts.realm));
+    if (user.key === undefined && user.password !== undefined) staticSha256Keys.set(user.name, [longTermKeySha256(user.name, opts.realm, user.password)]);
+    byUserhash.set(userhashOf(user.name, opts.realm).toString('hex'), user.name);
+  }
   const secrets = [...opts.staticAuthSecrets];
 
   function lookupStatic(username: string, realm: string): KeyLookup | undefined {
     const keys = realm === opts.realm ? staticKeys.get(username) : undefined;
-    return keys ? { keys: [...keys] } : undefined;
+    return keys ? { keys: [...keys], sha256Keys: [...(staticSha256Keys.get(username) ?? [])] } : undefined;
   }
 
   return {
+    resolveUserhash(userhash, realm) {
+      return realm === opts.realm ? byUserhash.get(Buffer.from(userhash).toString('hex')) : undefined;
+    },
     lookup(username, realm, nowMs) {
       if (!opts.useAuthSecret) return lookupStatic(username, realm) ?? { keys: [], reason: 'unknown-user' };
       const rest = parseRestUsername(username, opts.restApiSeparator);
@@ -99,8 +125,20 @@ export function createStaticCredentialStore(opts: StaticCredentialStoreOptions):
       if (expiry === 'expired') return { keys: [], reason: 'rest-expired' };
       if (expiry === 'milliseconds') return { keys: [], reason: 'rest-milliseconds' };
       if (secrets.length === 0) return { keys: [], reason: 'unknown-user' };
-      return { keys: secrets.map((secret) => longTermKey(username, realm, restApiPassword(secret, username))) };
+      return restApiKeys(username, realm, secrets);
     },
+  };
+}
+
+/**
+ * The keys of a TURN REST API username under each secret: MD5 and, since the password is
+ * known, SHA-256 (RFC 8489 §9.2.2).
+ */
+export function restApiKeys(username: string, realm: string, secrets: readonly string[]): KeyLookup {
+  const passwords = secrets.map((secret) => restApiPassword(secret, username));
+  return {
+    keys: passwords.map((password) => longTermKey(username, realm, password)),
+    sha256Keys: passwords.map((password) => longTermKeySha256(username, realm, password)),
   };
 }
 

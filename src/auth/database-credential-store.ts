@@ -13,9 +13,8 @@
  * overlapping look-ups of one realm's secrets share one query: a burst of Allocates, or a
  * client's retransmission, costs one round trip, whose answer is as fresh as if each had asked.
  */
-import { longTermKey } from './long-term-key.ts';
-import { checkRestExpiry, parseRestUsername, restApiPassword } from './rest-api.ts';
-import { createStaticCredentialStore, type CredentialStore, type KeyLookup, type StaticCredentialStoreOptions } from './credential-store.ts';
+import { checkRestExpiry, parseRestUsername } from './rest-api.ts';
+import { createStaticCredentialStore, restApiKeys, type CredentialStore, type KeyLookup, type StaticCredentialStoreOptions } from './credential-store.ts';
 import type { UserDatabase } from '../db/types.ts';
 import type { DatabaseHealth } from '../db/health.ts';
 import type { Logger } from '../log/logger.ts';
@@ -95,7 +94,7 @@ export function createDatabaseCredentialStore(opts: DatabaseCredentialStoreOptio
       return false;
     });
     if (usable.length === 0) return UNKNOWN;
-    return { keys: usable.map((secret) => longTermKey(username, realm, restApiPassword(secret, username))) };
+    return restApiKeys(username, realm, usable);
   }
 
   return {
@@ -109,6 +108,8 @@ export function createDatabaseCredentialStore(opts: DatabaseCredentialStoreOptio
       if (!rest.ok || checkRestExpiry(rest.expiresAt, nowMs) !== 'valid') return first;
       return opts.staticAuthSecrets.length > 0 ? first : restKeys(username, realm, nowMs);
     },
+    // The database keeps names and MD5 keys only: USERHASH finds the configuration's users alone.
+    resolveUserhash: (userhash, realm) => configured.resolveUserhash(userhash, realm),
     close: () => db.close(),
   };
 }

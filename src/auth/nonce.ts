@@ -49,6 +49,8 @@ export interface NonceServiceOptions {
   staleNonceSeconds: number;
   /** Set the "Password algorithms" security feature bit (RFC 8489 §9.2.1): the server offers SHA-256. */
   passwordAlgorithms?: boolean;
+  /** Set the "Username anonymity" security feature bit (RFC 8489 §9.2.1): the server takes USERHASH. */
+  usernameAnonymity?: boolean;
 }
 
 /** The RFC 8489 §9.2 nonce cookie that announces security-feature bits. */
@@ -56,6 +58,8 @@ export const NONCE_COOKIE = 'obMatJos2';
 
 /** Security feature bit 0, "Password algorithms" (RFC 8489 §18.1): the most significant of the 24. */
 const PASSWORD_ALGORITHMS_BIT = 0x800000;
+/** Security feature bit 1, "Username anonymity" (RFC 8489 §18.1). */
+const USERNAME_ANONYMITY_BIT = 0x400000;
 
 const ISSUED_AT_BYTES = 6;
 const MAC_BYTES = 16;
@@ -89,7 +93,8 @@ export function createNonceService(opts: NonceServiceOptions): NonceService {
   });
   const previousUntil = opts.previousUntilMs ?? Infinity;
   const windowMs = opts.staleNonceSeconds * 1000;
-  const prefix = NONCE_COOKIE + encodeFeatures(opts.passwordAlgorithms === true ? PASSWORD_ALGORITHMS_BIT : 0);
+  const features = (opts.passwordAlgorithms === true ? PASSWORD_ALGORITHMS_BIT : 0) | (opts.usernameAnonymity === true ? USERNAME_ANONYMITY_BIT : 0);
+  const prefix = NONCE_COOKIE + encodeFeatures(features);
   // A nonce from the future was still signed by us: another fleet member's clock runs ahead.
   // Within one lifetime of skew it is accepted; beyond, the client gets a fresh one.
   const ageOf = (age: number): 'valid' | 'stale' => (Math.abs(age) < windowMs ? 'valid' : 'stale');
@@ -150,10 +155,20 @@ export function createNonceService(opts: NonceServiceOptions): NonceService {
  * bid-down protection). `false` for nonces without the cookie.
  */
 export function nonceOffersPasswordAlgorithms(nonce: string): boolean {
-  if (!nonce.startsWith(NONCE_COOKIE)) return false;
+  return (nonceFeatures(nonce) & PASSWORD_ALGORITHMS_BIT) !== 0;
+}
+
+/** Whether a NONCE carries the cookie with the "Username anonymity" bit set (USERHASH accepted). */
+export function nonceOffersUsernameAnonymity(nonce: string): boolean {
+  return (nonceFeatures(nonce) & USERNAME_ANONYMITY_BIT) !== 0;
+}
+
+/** The 24 security feature bits of a NONCE (RFC 8489 §9.2), 0 for a nonce without the cookie. */
+function nonceFeatures(nonce: string): number {
+  if (!nonce.startsWith(NONCE_COOKIE)) return 0;
   const features = nonce.slice(NONCE_COOKIE.length, NONCE_COOKIE.length + FEATURES_CHARS);
-  if (!/^[A-Za-z0-9+/]{4}$/.test(features)) return false;
-  return (Buffer.from(features, 'base64').readUIntBE(0, 3) & PASSWORD_ALGORITHMS_BIT) !== 0;
+  if (!/^[A-Za-z0-9+/]{4}$/.test(features)) return 0;
+  return Buffer.from(features, 'base64').readUIntBE(0, 3);
 }
 
 function encodeFeatures(bits: number): string {

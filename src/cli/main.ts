@@ -41,6 +41,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'ask a STUN server for this host\'s reflexive address (like turnutils_stunclient)',
     run: async (argv) => (await import('./stunclient.ts')).stunclientCommand(argv),
   },
+  natdiscovery: {
+    summary: 'discover NAT mapping, filtering, lifetime and hairpinning behaviour with RFC 5780 (like turnutils_natdiscovery)',
+    run: async (argv) => (await import('./natdiscovery.ts')).natdiscoveryCommand(argv),
+  },
   peer: {
     summary: 'a UDP echo peer for relay tests (like turnutils_peer)',
     run: async (argv) => (await import('./peer.ts')).peerCommand(argv),

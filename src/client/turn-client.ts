@@ -5,7 +5,7 @@
  * the integrity of answers, and reports every outcome as a value.
  */
 import { Attr, MessageClass, Method, type StunAttribute, type TransportAddress } from '../stun/types.ts';
-import { getAttribute, verifyMessageIntegrity, type DecodedStunMessage } from '../stun/index.ts';
+import { getAttribute, verifyMessageIntegrity, verifyMessageIntegritySha256, type DecodedStunMessage } from '../stun/index.ts';
 import { TurnpikeError } from '../errors.ts';
 import type { ServerConnection } from './server-connection.ts';
 import { newTransactionId, type RetransmitOptions } from './transactions.ts';
@@ -87,8 +87,11 @@ export class TurnClient {
         continue;
       }
       // RFC 8489 §9.2.5: an answer that carries MESSAGE-INTEGRITY must match our key.
-      if (this.#auth.key !== undefined && answer.integrityOffset >= 0 && !verifyMessageIntegrity(answer, this.#auth.key)) {
+      if (this.#auth.key !== undefined && answer.integrityOffset >= 0 && answer.integritySha256Offset < 0 && !verifyMessageIntegrity(answer, this.#auth.key)) {
         return { ok: false, code: 0, reason: 'the answer fails its MESSAGE-INTEGRITY check' };
+      }
+      if (this.#auth.key !== undefined && answer.integritySha256Offset >= 0 && !verifyMessageIntegritySha256(answer, this.#auth.key)) {
+        return { ok: false, code: 0, reason: 'the answer fails its MESSAGE-INTEGRITY-SHA256 check' };
       }
       if (answer.class === MessageClass.SuccessResponse) {
         if (this.#cache !== undefined && this.#auth.key !== undefined) this.#cache.auth = this.#auth;

@@ -3,13 +3,16 @@
  * §11 ChannelBind) and the long-term credential dance around them (RFC 8489 §9.2): pure
  * builders and decisions, no sockets. The caller passes the transaction id and the clock.
  */
-import { longTermKey } from '../auth/long-term-key.ts';
+import { longTermKey, longTermKeySha256 } from '../auth/long-term-key.ts';
+import { nonceOffersPasswordAlgorithms, nonceOffersUsernameAnonymity } from '../auth/nonce.ts';
+import { PasswordAlgorithm, userhashOf } from '../auth/password-algorithms.ts';
 import { restApiPassword } from '../auth/rest-api.ts';
 import { canonicalIp, getAttribute } from '../stun/index.ts';
 import {
   Attr,
   MessageClass,
   type AddressFamily,
+  type PasswordAlgorithmValue,
   type StunAttribute,
   type StunMessage,
   type TransportAddress,
@@ -23,6 +26,14 @@ const UDP_PROTOCOL = 17;
 export interface LongTermCredentials {
   username: string;
   password: string;
+  /**
+   * RFC 8489 §9.2.3: when the server offers PASSWORD-ALGORITHMS, choose this one (the requests
+   * then carry PASSWORD-ALGORITHM, PASSWORD-ALGORITHMS and, for 'sha256', MESSAGE-INTEGRITY-SHA256).
+   * Unset: RFC 5389 behaviour, MD5 and MESSAGE-INTEGRITY whatever the server offers.
+   */
+  passwordAlgorithm?: 'md5' | 'sha256';
+  /** RFC 8489 §9.2.3: name the user by USERHASH when the server's nonce offers username anonymity */
+  userhash?: boolean;
 }
 
 /**
@@ -42,6 +53,10 @@ export interface AuthState {
   realm: string | undefined;
   nonce: string | undefined;
   key: Uint8Array | undefined;
+  /** the challenge's PASSWORD-ALGORITHMS, echoed with the chosen algorithm (RFC 8489 §9.2.3.1) */
+  offered?: PasswordAlgorithmValue[];
+  /** the chosen algorithm: SHA-256 signs with MESSAGE-INTEGRITY-SHA256 */
+  algorithm?: number;
 }
 
 /** A fresh state: credentials known, nothing learnt from the server yet. */
@@ -57,12 +72,20 @@ export function initialAuth(credentials: LongTermCredentials | undefined): AuthS
 export function signedRequest(method: number, attributes: StunAttribute[], auth: AuthState, transactionId: Uint8Array): { msg: StunMessage; opts: EncodeOptions } {
   const attrs = [...attributes];
   if (auth.credentials !== undefined && auth.realm !== undefined && auth.nonce !== undefined && auth.key !== undefined) {
+    const anonymous = auth.credentials.userhash === true && nonceOffersUsernameAnonymity(auth.nonce);
     attrs.push(
-      { type: Attr.Username, value: auth.credentials.username },
+      anonymous ? { type: Attr.Userhash, value: userhashOf(auth.credentials.username, auth.realm) } : { type: Attr.Username, value: auth.credentials.username },
       { type: Attr.Realm, value: auth.realm },
       { type: Attr.Nonce, value: auth.nonce },
     );
-    return { msg: { method, class: MessageClass.Request, transactionId, attributes: attrs }, opts: { integrityKey: auth.key } };
+    if (auth.offered !== undefined && auth.algorithm !== undefined) {
+      attrs.push(
+        { type: Attr.PasswordAlgorithm, value: { algorithm: auth.algorithm, parameters: new Uint8Array(0) } },
+        { type: Attr.PasswordAlgorithms, value: auth.offered },
+      );
+    }
+    const opts: EncodeOptions = auth.algorithm === PasswordAlgorithm.SHA256 ? { integritySha256Key: auth.key } : { integrityKey: auth.key };
+    return { msg: { method, class: MessageClass.Request, transactionId, attributes: attrs }, opts };
   }
   return { msg: { method, class: MessageClass.Request, transactionId, attributes: attrs }, opts: {} };
 }
@@ -91,16 +114,31 @@ export function decideAuth(answer: StunMessage, auth: AuthState, attempts: numbe
     if (auth.key !== undefined || realm === undefined || nonce === undefined) {
       return { kind: 'fail', code, reason: `Unauthorized: ${error?.reason || 'wrong user name or password'}` };
     }
-    const { username, password } = auth.credentials;
-    return { kind: 'retry', auth: { credentials: auth.credentials, realm, nonce, key: longTermKey(username, realm, password) } };
+    return { kind: 'retry', auth: challengedAuth(answer, auth.credentials, realm, nonce) };
   }
   if (code === 438 && nonce !== undefined && attempts < 4) {
     const realm = getAttribute(answer, Attr.Realm) ?? auth.realm;
     if (auth.credentials === undefined || realm === undefined) return { kind: 'answer' };
-    const key = realm === auth.realm && auth.key !== undefined ? auth.key : longTermKey(auth.credentials.username, realm, auth.credentials.password);
-    return { kind: 'retry', auth: { credentials: auth.credentials, realm, nonce, key } };
+    return { kind: 'retry', auth: challengedAuth(answer, auth.credentials, realm, nonce) };
   }
   return { kind: 'answer' };
+}
+
+/**
+ * The state after a 401 or 438 (RFC 8489 §9.2.3.1): the key of the password algorithm the
+ * credentials ask for, when the challenge offers it (PASSWORD-ALGORITHMS and the nonce's
+ * feature bit); MD5 otherwise.
+ */
+function challengedAuth(answer: StunMessage, credentials: LongTermCredentials, realm: string, nonce: string): AuthState {
+  const { username, password } = credentials;
+  const offered = getAttribute(answer, Attr.PasswordAlgorithms);
+  if (credentials.passwordAlgorithm === undefined || offered === undefined || !nonceOffersPasswordAlgorithms(nonce)) {
+    return { credentials, realm, nonce, key: longTermKey(username, realm, password) };
+  }
+  const sha256 = credentials.passwordAlgorithm === 'sha256' && offered.some((a) => a.algorithm === PasswordAlgorithm.SHA256);
+  const algorithm = sha256 ? PasswordAlgorithm.SHA256 : PasswordAlgorithm.MD5;
+  const key = sha256 ? longTermKeySha256(username, realm, password) : longTermKey(username, realm, password);
+  return { credentials, realm, nonce, key, offered, algorithm };
 }
 
 /** A transport address from IP text and port; undefined when the text is not an IP. */

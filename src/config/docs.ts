@@ -19,17 +19,50 @@ const INTRO = `# Configuration
 
 <!-- Generated from the option table (src/config/options*.ts) by \`node scripts/gen-config-docs.ts\`. Do not edit by hand. -->
 
-Turnpike's STUN/TURN server takes coturn 4.6's \`turnserver.conf\` and \`turnserver\` command
-lines unchanged: the same option names, short letters, file syntax and precedence. Every
-coturn option is listed below with what Turnpike does with it:
+Turnpike's STUN/TURN server takes the \`turnserver.conf\` files and \`turnserver\` command
+lines of coturn 4.6 and of coturn 4.7 to 4.17 unchanged: the same option names, short letters,
+file syntax and precedence. Every option of either generation is listed below with what
+Turnpike does with it:
 
-- **supported**: takes effect.
+- **supported**: takes effect (a few, such as \`stateless-nonce\`, describe what Turnpike always does).
 - **warn**: accepted; start-up goes on and prints a warning saying what Turnpike does instead.
-- **unsupported**: start-up stops with \`<file>:<line>: option '<name>' is not supported yet\`
-  (or \`command line: …\`). These come in later releases.
+- **unsupported**: start-up stops with \`<file>:<line>: option '<name>' is not supported — <why>\`
+  (or \`command line: …\`). Four options only: \`listening-device\` and \`relay-device\`
+  (Turnpike cannot bind a socket to a device), \`mongo-userdb\` (no MongoDB backend), and
+  \`server-relay\` (it would switch permission checks off).
 - **removed**: coturn itself no longer has the option; start-up stops and says why.
 
 Options marked *Turnpike only* do not exist in coturn.
+`;
+
+const GENERATIONS = `## coturn 4.6 and coturn 4.7+ options
+
+coturn 4.7 to 4.17 turned several switches around; Turnpike accepts both spellings, and a
+file that mixes them means what it means to coturn 4.17, the version that accepts both:
+
+- \`rfc5780\` turns RFC 5780 NAT behaviour discovery on. It is off unless given (coturn 4.6
+  had it on); \`no-rfc5780\` changes nothing and does not cancel \`rfc5780\`, whatever the order.
+- \`software-attribute\` and \`no-software-attribute\` (alias \`prod\`): the last one given counts.
+  Without either, Turnpike sends SOFTWARE, as coturn 4.6 did (coturn 4.7+ does not).
+- \`stun-backward-compatibility\`, \`rfc3489-compatibility\` and \`no-stun-backward-compatibility\`
+  set one switch (MAPPED-ADDRESS in Binding responses and answers to RFC 3489 requests): the last
+  one given counts; without any, it is on, as in coturn 4.6.
+- \`dtls\` and \`no-dtls\`: the last one given counts. Without either, DTLS runs when \`cert\` and
+  \`pkey\` are set, as in coturn 4.6 (coturn 4.7+ needs \`dtls\`).
+- \`cli\` is accepted with a warning and \`no-cli\` silently: Turnpike has no telnet CLI.
+- \`tlsv1\` and \`tlsv1_1\` are accepted with a warning: Node.js offers TLS 1.2 and 1.3 only,
+  which is what \`no-tlsv1\` and \`no-tlsv1_1\` asked for.
+- \`log-min-level\`, \`cpus\` and \`unauthorized-ratelimit\`/\`unauthorized-ratelimit-rps\` act
+  whatever their place: \`log-min-level=info\` (or higher) cancels \`-v\`/\`-V\`; \`cpus\` is the
+  default of \`relay-threads\`; the rate-limit options set \`unauthenticated-rate-limit\`.
+
+## Short-term credentials
+
+coturn 4.2 and older had \`st-cred-mech\`, the short-term credential mechanism (RFC 8489 §9.1),
+and examples named \`shorttermsecure\`. coturn removed it in 2015, and WebRTC clients only
+use the long-term mechanism (RFC 8489 §9.2), so start-up stops on \`st-cred-mech\` and says
+what to use instead: \`lt-cred-mech\` with \`user=NAME:PASSWORD\` lines or a user database, or
+\`use-auth-secret\` with \`static-auth-secret=SECRET\` for time-limited REST API credentials.
 `;
 
 const SYNTAX = `## File syntax
@@ -42,8 +75,8 @@ const SYNTAX = `## File syntax
 - A value may be quoted: \`cipher-list="DEFAULT"\`; the quotes are removed.
 - Flags accept \`on/off\`, \`yes/no\`, \`true/false\` or \`1/0\`: \`no-tcp-relay=off\`.
 - Options that may repeat (\`user\`, \`listening-ip\`, \`relay-ip\`, \`external-ip\`,
-  \`static-auth-secret\`, \`allowed-peer-ip\`, \`denied-peer-ip\`, \`api-key\`) add up; for
-  the others the last occurrence wins.
+  \`static-auth-secret\`, \`allowed-peer-ip\`, \`denied-peer-ip\`, \`api-key\`, \`aux-server\` and
+  the \`*alternate-server\` options) add up; for the others the last occurrence wins.
 - Lines need no \`;\` at the end; a value ending in \`;\` keeps it, and start-up warns.
 `;
 
@@ -83,6 +116,7 @@ Start-up stops, listing every problem at once with its file and line, when:
   \`use-auth-secret\`; \`use-auth-secret\` has neither a \`static-auth-secret\` nor a user database; \`bps-capacity\` is set
   without \`max-bps\`; \`no-udp-relay\` and \`no-tcp-relay\` are both set; \`stun-only\` and
   \`no-stun\` are both set; \`external-ip\` is given twice without \`/PRIVATE\`;
+  \`prometheus-tls\` has no certificate (\`prometheus-cert\`/\`prometheus-key\`, or \`cert\`/\`pkey\`);
 - **the server would be an open relay.** Unless \`no-auth\` or \`stun-only\` is given, there
   must be credentials: at least one \`user\` (\`lt-cred-mech\` is then implied, as in coturn),
   \`use-auth-secret\` with at least one \`static-auth-secret\`, or a user database (see
@@ -123,7 +157,7 @@ function row(option: OptionSpec): string {
 
 /** The whole of docs/configuration.md. */
 export function renderConfigurationDoc(): string {
-  const sections = [INTRO, SYNTAX, COMMAND_LINE, CHECKS, '## Options\n'];
+  const sections = [INTRO, SYNTAX, COMMAND_LINE, CHECKS, GENERATIONS, '## Options\n'];
   for (const area of Object.values(Area)) {
     const options = OPTIONS.filter((o) => o.area === area);
     if (options.length === 0) continue;

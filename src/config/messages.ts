@@ -35,7 +35,7 @@ export function invalid(where: string, text: string): Problem {
   return { kind: 'invalid', text: `${where}: ${text}` };
 }
 
-/** A coturn option Turnpike does not implement yet. */
+/** A coturn option Turnpike refuses; the note says why and what to do instead. */
 export function unsupported(where: string, spelled: string, note: string | undefined): Problem {
-  return { kind: 'unsupported', text: `${where}: option '${spelled}' is not supported yet${note ? ` — ${note}` : ''}` };
+  return { kind: 'unsupported', text: `${where}: option '${spelled}' is not supported${note ? ` — ${note}` : ''}` };
 }

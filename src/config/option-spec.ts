@@ -12,7 +12,7 @@ export const OptionStatus = {
   Supported: 'supported',
   /** accepted; start-up prints a warning saying what Turnpike does instead */
   Warn: 'warn',
-  /** start-up stops: the option would change behaviour Turnpike does not have yet */
+  /** start-up stops and says why: the option asks for what Turnpike cannot or will not do */
   Unsupported: 'unsupported',
   /** removed from coturn itself; start-up stops and says why */
   Removed: 'removed',
@@ -54,6 +54,13 @@ export interface ApplyTarget {
   config: Config;
   /** coturn's `syslog` flag wins over any `log-file` path, whatever the order */
   syslog: boolean;
+  /** coturn 4.7+'s `log-min-level`, applied to the verbosity once every option is read */
+  logMinLevel?: 'debug' | 'info' | 'warning' | 'error';
+  /** coturn 4.7+'s `cpus`: the CPU count that `relay-threads` defaults to */
+  cpus?: number;
+  /** coturn 4.7+'s `unauthorized-ratelimit` and `unauthorized-ratelimit-rps`, whatever their order */
+  unauthorizedRatelimit?: boolean;
+  unauthorizedRatelimitRps?: number;
 }
 
 /** One option. */

@@ -31,7 +31,7 @@ export const authOptions: readonly OptionSpec[] = [
   flag({
     name: 'use-auth-secret', area,
     meaning: 'TURN REST API: time-limited credentials signed with a shared secret',
-    status: S.Supported, note: 'needs static-auth-secret; secrets stored in a database come later',
+    status: S.Supported, note: 'the secrets come from static-auth-secret or from the user database (turnadmin -s)',
     set: (t, v) => { t.config.useAuthSecret = v; },
   }),
   valued({
@@ -81,7 +81,19 @@ export const authOptions: readonly OptionSpec[] = [
   flag({
     name: 'oauth', area,
     meaning: 'accept third-party authorization tokens (RFC 7635)',
-    status: S.Unsupported, note: 'oAuth (RFC 7635) comes later',
+    status: S.Supported, note: "keys come from the user database's oauth_key table; server-name names the server",
+    set: (t, v) => { t.config.oauth = v; },
+  }),
+  flag({
+    name: 'stateless-nonce', area, default: 'on',
+    meaning: 'NONCEs that are signed timestamps, so unauthenticated requests leave no state (coturn 4.7+)',
+    status: S.Supported, note: "always so in Turnpike: every NONCE is an HMAC of its time and the client's address; 'stateless-nonce=off' changes nothing",
+  }),
+  flag({
+    name: 'st-cred-mech', area,
+    meaning: 'old option (coturn 4.2 and before) for the short-term credential mechanism (RFC 8489 §9.1)',
+    status: S.Removed,
+    note: "removed from coturn in 2015: TURN servers, and WebRTC, use the long-term credential mechanism only; replace it with 'lt-cred-mech' and 'user=NAME:PASSWORD' (or a user database), or with 'use-auth-secret' and 'static-auth-secret=SECRET' for time-limited credentials",
   }),
   flag({
     name: 'check-origin-consistency', area,

@@ -39,7 +39,7 @@ export const databaseOptions: readonly OptionSpec[] = [
     name: 'mongo-userdb', short: 'J', area, type: conn, secret: true,
     meaning: 'MongoDB user database (mongodb:// URI)',
     status: S.Unsupported,
-    note: 'not supported: no MongoDB server can run where Turnpike is tested, so no MongoDB backend ships untested; move the users with turnadmin to SQLite, PostgreSQL, MySQL or Redis',
+    note: 'no MongoDB server can run where Turnpike is tested, so no MongoDB backend ships untested; move the users with turnadmin to SQLite, PostgreSQL, MySQL or Redis',
   }),
   valued({
     name: 'redis-userdb', short: 'N', area, type: conn, secret: true,
@@ -49,6 +49,6 @@ export const databaseOptions: readonly OptionSpec[] = [
   valued({
     name: 'redis-statsdb', short: 'O', area, type: conn, secret: true,
     meaning: 'Redis database that receives allocation status and traffic events',
-    status: S.Unsupported, note: 'the Redis statistics database comes later',
+    status: S.Warn, note: 'ignored: Turnpike publishes no events to Redis; allocation status and traffic are in the prometheus metrics and the HTTP API',
   }),
 ];

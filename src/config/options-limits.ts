@@ -3,7 +3,7 @@
  * RFC 8489 §9.2.4 nonces), allocation quotas and bandwidth limits.
  */
 
-import { Area, OptionStatus as S, valued, type OptionSpec } from './option-spec.ts';
+import { Area, flag, OptionStatus as S, valued, type OptionSpec } from './option-spec.ts';
 import { integer } from './values.ts';
 
 const area = Area.Limits;
@@ -38,6 +38,19 @@ export const limitOptions: readonly OptionSpec[] = [
     name: 'max-allocate-timeout', area, type: seconds(1), default: '60',
     meaning: 'seconds allowed to complete an allocation',
     status: S.Warn, note: 'ignored: this option sets no time limit on allocation set-up in Turnpike',
+  }),
+  flag({
+    name: 'unauthorized-ratelimit', area, default: "off (Turnpike's own limit, unauthenticated-rate-limit, is on)",
+    meaning: 'limit the 401 answers sent to one source IP, against reflection (coturn 4.7+)',
+    status: S.Supported,
+    note: "sets Turnpike's limit on unauthenticated answers per source IP (unauthenticated-rate-limit) to unauthorized-ratelimit-rps, 10 unless given; 'unauthorized-ratelimit=off' removes the limit",
+    set: (t, on) => { t.unauthorizedRatelimit = on; },
+  }),
+  valued({
+    name: 'unauthorized-ratelimit-rps', area, type: integer(1, 1_000_000, '<count>'), bare: 10, default: '10',
+    meaning: '401 answers per second to one source IP with unauthorized-ratelimit (coturn 4.7+)',
+    status: S.Supported, note: "becomes unauthenticated-rate-limit, whatever the order, unless 'unauthorized-ratelimit=off' is given",
+    set: (t, v) => { t.unauthorizedRatelimitRps = v; },
   }),
   valued({
     name: 'user-quota', short: 'q', area, type: count, default: '0 (no limit)',

@@ -1,7 +1,7 @@
 /** Option table rows: where logs go and how much they say. */
 
 import { Area, flag, OptionStatus as S, valued, type OptionSpec } from './option-spec.ts';
-import { logFile, text } from './values.ts';
+import { logFile, logMinLevel, text } from './values.ts';
 
 const area = Area.Logging;
 const timestampNote = 'ignored: timestamps follow the log format chosen with log-format';
@@ -45,6 +45,13 @@ export const loggingOptions: readonly OptionSpec[] = [
     set: (t, v) => {
       if (v) t.config.log.verbose = 2;
     },
+  }),
+  valued({
+    name: 'log-min-level', area, type: logMinLevel, default: 'debug (everything the verbosity allows)',
+    meaning: 'leave out log lines below this level: debug, info, warning or error (coturn 4.7+)',
+    status: S.Supported,
+    note: "whatever the order: 'info', 'warning' and 'error' cancel -v and -V; 'warning' and 'error' still let Turnpike's info lines through, with a start-up warning",
+    set: (t, v) => { t.logMinLevel = v; },
   }),
   valued({
     name: 'syslog-facility', area, type: text('<facility>', 'a syslog facility name'), default: 'none',

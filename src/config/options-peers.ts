@@ -40,6 +40,6 @@ export const peerOptions: readonly OptionSpec[] = [
   flag({
     name: 'server-relay', area,
     meaning: 'skip the permission check on relayed packets (non-standard, dangerous)',
-    status: S.Unsupported, note: 'Turnpike always checks permissions (RFC 8656 §9)',
+    status: S.Unsupported, note: "refused for safety: it would relay to and from any peer without a permission, while Turnpike always checks permissions (RFC 8656 §9); run the relayed servers as ordinary TURN clients instead",
   }),
 ];

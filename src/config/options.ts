@@ -1,5 +1,5 @@
 /**
- * The option table: every option of coturn 4.6's `turnserver` plus Turnpike's own, the
+ * The option table: every option of coturn 4.6's and coturn 4.17's `turnserver` plus Turnpike's own, the
  * single source of truth for parsing, validation, `--help` and docs/configuration.md.
  */
 

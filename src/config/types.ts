@@ -1,6 +1,6 @@
 /**
  * The typed configuration of Turnpike's STUN/TURN server: what `turnserver.conf` and a
- * `turnserver` command line (coturn 4.6's option names) turn into once parsed and checked.
+ * `turnserver` command line (coturn 4.6's and 4.17's option names) turn into once parsed and checked.
  */
 import type { UserDbTarget } from '../db/open.ts';
 
@@ -125,6 +125,21 @@ export interface Config {
   oauth: boolean;
   /** `tcp-proxy-port`: TCP/TLS listener whose connections start with a PROXY protocol header; 0 = none */
   tcpProxyPort: number;
+  /** `udp-alternate-server` (coturn 4.7+, repeated): for UDP and DTLS clients, used instead of `alternate-server` when given */
+  udpAlternateServers: AddressPort[];
+  /** `tcp-alternate-server` (coturn 4.7+, repeated): for TCP clients, used instead of `alternate-server` when given */
+  tcpAlternateServers: AddressPort[];
+  /**
+   * Relay family when an Allocate names none (RFC 8656 §7.2 says IPv4): `allocation-default-address-family`,
+   * `keep-address-family` (= `keep`: the family of the client's own address)
+   */
+  allocationDefaultAddressFamily: 'ipv4' | 'ipv6' | 'keep';
+  /** `sock-buf-size` (coturn 4.7+): receive and send buffer of UDP sockets, bytes; 0 = Turnpike's defaults */
+  sockBufSize: number;
+  /** `acme-redirect`: HTTP GETs of /.well-known/acme-challenge/NAME on the TURN TCP ports answered with a redirect to this URL + NAME */
+  acmeRedirect: string | undefined;
+  /** `respond-http-unsupported` (coturn 4.7+): HTTP requests on the STUN/TURN stream ports get 400, not silence */
+  respondHttpUnsupported: boolean;
   maxPermissionsPerAllocation: number;
   maxChannelsPerAllocation: number;
   /** accept RFC 5766's channel numbers 0x4000-0x7FFF, not only RFC 8656's 0x4000-0x4FFF */
@@ -164,6 +179,11 @@ export interface Config {
   prometheusAddress: string;
   prometheusPath: string;
   prometheusUsernameLabels: boolean;
+  /** `prometheus-tls` (coturn 4.7+): the metrics endpoint over https; implies `prometheus` */
+  prometheusTls: boolean;
+  /** `prometheus-cert`, `prometheus-key`: PEM files of the https metrics endpoint; undefined: `cert` and `pkey` */
+  prometheusCert: string | undefined;
+  prometheusKey: string | undefined;
   /** `web-admin`, `web-admin-ip`, `web-admin-port` */
   webAdmin: boolean;
   webAdminIp: string;

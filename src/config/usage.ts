@@ -15,7 +15,7 @@ export function optionSynopsis(option: OptionSpec): string {
 const STATUS_MARK: Record<OptionStatus, string> = {
   [OptionStatus.Supported]: '',
   [OptionStatus.Warn]: ' [accepted, ignored]',
-  [OptionStatus.Unsupported]: ' [not supported yet]',
+  [OptionStatus.Unsupported]: ' [not supported]',
   [OptionStatus.Removed]: ' [removed from coturn]',
 };
 

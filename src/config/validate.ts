@@ -8,6 +8,7 @@ import { COMMAND_LINE, invalid } from './messages.ts';
 import type { ResolveState } from './resolve.ts';
 import type { Config } from './types.ts';
 import { applyDefaultUserDb } from './user-db-default.ts';
+import { finishNewerOptions } from './newer-options.ts';
 
 /** Applies coturn's implied settings and reports conflicts into `state`. */
 export function finishConfig(state: ResolveState): void {
@@ -18,6 +19,7 @@ export function finishConfig(state: ResolveState): void {
   const warn = (option: string, message: string) => state.warnings.push({ where: at(option), option, message });
 
   if (state.target.syslog) config.log.file = 'syslog';
+  finishNewerOptions(state, warn);
   if (config.minPort > config.maxPort && !state.failed.has('min-port') && !state.failed.has('max-port')) {
     problem(at('max-port', 'min-port'), `min-port (${config.minPort}) is greater than max-port (${config.maxPort})`);
   }

@@ -6,7 +6,7 @@
 import { parseIp } from '../net/ip.ts';
 import { parseIpAddress } from '../net/ip-parse.ts';
 import { cidrAsRange, ipFamily } from './ip-text.ts';
-import type { ExternalIp, StaticUser } from './types.ts';
+import type { AddressPort, ExternalIp, StaticUser } from './types.ts';
 
 /** A parse result: the value, or a failure with an optional more precise expectation. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; expected?: string };
@@ -141,9 +141,44 @@ export const staticUser: ValueType<StaticUser> = {
   },
 };
 
+/** `log-min-level` (coturn 4.7+): a level name, in any case, as coturn compares them. */
+export const logMinLevel: ValueType<'debug' | 'info' | 'warning' | 'error'> = {
+  hint: '<debug|info|warning|error>',
+  expected: 'one of debug, info, warning, error',
+  parse(raw) {
+    const word = raw.toLowerCase();
+    return word === 'debug' || word === 'info' || word === 'warning' || word === 'error' ? ok(word) : fail();
+  },
+};
+
 /** `log-file`: a path, or the special names `stdout`, `-` and `syslog`. */
 export const logFile: ValueType<string> = {
   hint: '<file|stdout|syslog>',
   expected: "a file path, 'stdout', '-' or 'syslog'",
   parse: (raw) => (raw.length === 0 ? fail() : ok(raw === '-' ? 'stdout' : raw)),
 };
+
+/**
+ * `alternate-server`, `tls-alternate-server`, `aux-server`: `IP`, `IPv4:PORT` or `[IPv6]:PORT`
+ * (a bare IPv6 address has no port). Port 0 when none is given: the caller's matching default.
+ */
+export const addressPort: ValueType<AddressPort> = {
+  hint: '<ip[:port]>',
+  expected: "an address 'IP', 'IPv4:PORT' or '[IPv6]:PORT' (host names are not resolved)",
+  parse(raw) {
+    const text = raw.trim();
+    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+    if (bracketed) return withPort(bracketed[1], bracketed[2], 6);
+    if (ipFamily(text) === 6) return ok({ ip: text, port: 0 });
+    const colon = text.indexOf(':');
+    if (colon < 0) return withPort(text, undefined, 4);
+    return withPort(text.slice(0, colon), text.slice(colon + 1), 4);
+  },
+};
+
+function withPort(ip: string, portText: string | undefined, family: 4 | 6): Parsed<AddressPort> {
+  if (ipFamily(ip) !== family) return fail();
+  if (portText === undefined) return ok({ ip, port: 0 });
+  const parsed = port.parse(portText);
+  return parsed.ok ? ok({ ip, port: parsed.value }) : fail();
+}

@@ -27,7 +27,7 @@ const MAX_THREADS = 64;
 
 /** The data plane `config` asks for. Throws `TurnpikeError` CONFIG_INVALID for `data-plane=native` without a native build. */
 export async function createDataPlane(config: Config, deps: DataPlaneDeps): Promise<DataPlane> {
-  const js = (): DataPlane => new JsDataPlane({ relayAddresses: deps.relayAddresses, minPort: config.minPort, maxPort: config.maxPort, now: deps.now, guard: deps.guard });
+  const js = (): DataPlane => new JsDataPlane({ relayAddresses: deps.relayAddresses, minPort: config.minPort, maxPort: config.maxPort, now: deps.now, guard: deps.guard, sockBufSize: config.sockBufSize });
   // TURNPIKE_DATA_PLANE lets a test run choose without rewriting every command line.
   const wanted = (process.env.TURNPIKE_DATA_PLANE as Config['dataPlane'] | undefined) ?? config.dataPlane;
   if (wanted === 'js') {

@@ -19,11 +19,12 @@ import type { ConnectionOptions } from 'node:tls';
 import { Redis, type ChainableCommander } from 'ioredis';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 import { describeRedisConnInfo, parseRedisConnInfo, type RedisConnInfo } from './redis-conninfo.ts';
-import type { DbAdminUser, DbUser, RealmOptionName, UserDatabase, UserDbOptions } from './types.ts';
+import type { DbAdminUser, DbOAuthKey, DbUser, RealmOptionName, UserDatabase, UserDbOptions } from './types.ts';
 
 const REALM = 'turn/realm/';
 const ORIGIN = 'turn/origin/';
 const ADMIN = 'turn/admin_user/';
+const OAUTH = 'turn/oauth/kid/';
 const OPTIONS: readonly RealmOptionName[] = ['max-bps', 'total-quota', 'user-quota'];
 const BATCH = 500;
 
@@ -284,6 +285,15 @@ class RedisUserDatabase implements UserDatabase {
       const keys = [`${REALM}${realm}/allowed-peer-ip`, `${REALM}${realm}/denied-peer-ip`];
       const [allowed, denied] = await each<string[]>(r, keys, (p, k) => p.smembers(k));
       return { allowed: (allowed ?? []).sort(cmp), denied: (denied ?? []).sort(cmp) };
+    });
+  }
+
+  /** coturn's hash `turn/oauth/kid/<kid>`: ikm_key, as_rs_alg, timestamp, lifetime, realm. */
+  oauthKey(kid: string): Promise<DbOAuthKey | undefined> {
+    return this.#run('oauthKey', async (r) => {
+      const h = await r.hgetall(OAUTH + kid);
+      if (h.ikm_key === undefined) return undefined;
+      return { kid, ikmKey: h.ikm_key.trim(), timestamp: atol(h.timestamp ?? ''), lifetime: atol(h.lifetime ?? ''), asRsAlg: (h.as_rs_alg ?? '').trim(), realm: h.realm ?? '' };
     });
   }
 

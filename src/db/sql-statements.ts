@@ -97,6 +97,7 @@ export const SQL = {
   allowedPeers: 'select ip_range from allowed_peer_ip where realm=?',
   deniedPeers: 'select ip_range from denied_peer_ip where realm=?',
   originRealm: 'select realm from turn_origin_to_realm where origin=?',
+  oauthKey: 'select ikm_key,timestamp,lifetime,as_rs_alg,realm from oauth_key where kid=?',
   deleteOrigin: 'delete from turn_origin_to_realm where origin=?',
   realmOptions: 'select opt,value from turn_realm_option where realm=?',
   deleteRealmOption: 'delete from turn_realm_option where realm=? and opt=?',

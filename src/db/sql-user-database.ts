@@ -16,7 +16,7 @@
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 import { databaseError } from './sql-errors.ts';
 import { listStatement, schemaStatements, SQL, sqlFor, upsert, type SqlDialect, type SqlStatement } from './sql-statements.ts';
-import type { DbAdminUser, DbUser, RealmOptionName, UserDatabase, UserDbKind } from './types.ts';
+import type { DbAdminUser, DbOAuthKey, DbUser, RealmOptionName, UserDatabase, UserDbKind } from './types.ts';
 
 /** A row as the client library returns it, by column name. */
 export type SqlRow = Record<string, unknown>;
@@ -149,6 +149,13 @@ export class SqlUserDatabase implements UserDatabase {
     const allowed = await this.#query({ sql: SQL.allowedPeers, params: [realm] });
     const denied = await this.#query({ sql: SQL.deniedPeers, params: [realm] });
     return { allowed: allowed.map((r) => text(r.ip_range)), denied: denied.map((r) => text(r.ip_range)) };
+  }
+
+  async oauthKey(kid: string): Promise<DbOAuthKey | undefined> {
+    const rows = await this.#query({ sql: SQL.oauthKey, params: [kid] });
+    if (rows.length === 0) return undefined;
+    const r = rows[0];
+    return { kid, ikmKey: text(r.ikm_key).trim(), timestamp: Number(text(r.timestamp) || 0), lifetime: Number(text(r.lifetime) || 0), asRsAlg: text(r.as_rs_alg).trim(), realm: text(r.realm).trim() };
   }
 
   async originRealm(origin: string): Promise<string | undefined> {

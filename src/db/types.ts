@@ -32,6 +32,24 @@ export interface DbAdminUser {
   password: string;
 }
 
+/**
+ * A third-party authorization key (`oauth_key`, RFC 7635 §4.1): the key the authorization
+ * server and this server share to seal access tokens, found by the token's kid.
+ */
+export interface DbOAuthKey {
+  kid: string;
+  /** as stored: the base64 of the input keying material */
+  ikmKey: string;
+  /** unix seconds the key was made (0: unset) */
+  timestamp: number;
+  /** seconds the key is good for after `timestamp` (0: no limit) */
+  lifetime: number;
+  /** 'A256GCM' or 'A128GCM' as coturn writes it ('' means A256GCM) */
+  asRsAlg: string;
+  /** the realm of the users this key serves ('' when not set) */
+  realm: string;
+}
+
 /** Options every backend takes. */
 export interface UserDbOptions {
   /**
@@ -80,6 +98,9 @@ export interface UserDatabase {
   deleteAllSecrets(realm?: string): Promise<number>;
   /** secrets of every realm, for `turnadmin -S` without a realm */
   listSecrets(realm?: string): Promise<{ realm: string; value: string }[]>;
+
+  /** The `oauth_key` row of a kid (RFC 7635), or undefined when there is none. */
+  oauthKey(kid: string): Promise<DbOAuthKey | undefined>;
 
   /** Peer ranges (`allowed_peer_ip`, `denied_peer_ip`) of a realm, as text. */
   peerRanges(realm: string): Promise<{ allowed: string[]; denied: string[] }>;

@@ -10,6 +10,7 @@
 export const FAULT_SITES = [
   'udp-ingress',
   'stream-ingress',
+  'dtls-ingress',
   'relay-peer',
   'relay-open',
   'credential-answer',

@@ -6,6 +6,7 @@
  * scrape. See docs/metrics.md.
  */
 import http from 'node:http';
+import https from 'node:https';
 import { Registry } from 'prom-client';
 import { processMetrics } from './process-metrics.ts';
 import type { Config } from '../config/types.ts';
@@ -17,6 +18,7 @@ import { coturnMetrics } from './coturn-metrics.ts';
 import { LiveState } from './live-state.ts';
 import { takeScrape } from './scrape.ts';
 import { turnpikeMetrics } from './turnpike-metrics.ts';
+import { tlsServerOptions } from '../server/tls-context.ts';
 
 /** The metrics of one server, rendered on demand. */
 export interface TurnMetrics {
@@ -53,8 +55,21 @@ export function createTurnMetrics(config: Pick<Config, 'prometheusUsernameLabels
 }
 
 /** The URL a scraper uses, for the log. */
-function metricsUrl(address: string, port: number, path: string): string {
-  return `http://${address.includes(':') ? `[${address}]` : address}:${port}${path}`;
+function metricsUrl(address: string, port: number, path: string, secure = false): string {
+  return `${secure ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${port}${path}`;
+}
+
+/**
+ * `prometheus-tls` (coturn 4.7+): https with `prometheus-cert`/`prometheus-key`, which default to
+ * `cert`/`pkey`; never a client certificate. Throws TurnpikeError CONFIG_INVALID when a file cannot be read.
+ */
+function metricsServer(config: Config, handler: http.RequestListener): http.Server {
+  if (!config.prometheusTls) return http.createServer(handler);
+  const cert = config.prometheusCert ?? config.tls.cert;
+  const pkey = config.prometheusKey ?? config.tls.pkey;
+  const options = tlsServerOptions({ ...config.tls, cert, pkey, caFile: undefined });
+  if (options === undefined) throw new TurnpikeError(ErrorCode.CONFIG_INVALID, "option 'prometheus-tls' needs prometheus-cert and prometheus-key, or cert and pkey");
+  return https.createServer(options, handler);
 }
 
 /** Starts the metrics endpoint when `prometheus` is set; undefined otherwise. */
@@ -62,7 +77,7 @@ export async function startMetrics(config: Config, server: RunningTurnServer, lo
   if (!config.prometheus) return undefined;
   const metrics = createTurnMetrics(config, server);
   const path = config.prometheusPath.startsWith('/') ? config.prometheusPath : `/${config.prometheusPath}`;
-  const httpServer = http.createServer((req, res) => {
+  const httpServer = metricsServer(config, (req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { 'content-type': 'text/plain; charset=utf-8', allow: 'GET, HEAD' }).end('method not allowed\n');
@@ -96,7 +111,7 @@ export async function startMetrics(config: Config, server: RunningTurnServer, lo
   }
   const bound = httpServer.address();
   const port = typeof bound === 'object' && bound !== null ? bound.port : config.prometheusPort;
-  log.info('prometheus', { url: metricsUrl(config.prometheusAddress, port, path) });
+  log.info('prometheus', { url: metricsUrl(config.prometheusAddress, port, path, config.prometheusTls) });
   return {
     name: 'prometheus',
     close: () =>

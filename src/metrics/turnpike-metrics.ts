@@ -52,6 +52,8 @@ export function turnpikeMetrics(registry: Registry, server: RunningTurnServer): 
   const threads = gauge('turnpike_dataplane_threads', 'Threads relaying UDP (1 for the js data plane), by data-plane kind', ['kind']);
   const plane = PLANE.map(([name, help, c]) => [counter(name, help), c] as const);
   const relayPorts = gauge('turnpike_relay_ports', 'Relay ports: held by allocations (in-use), found held by other processes (busy), reserved by RESERVATION-TOKEN', ['state']);
+  const tcpConnections = counter('turnpike_tcp_connections_total', 'RFC 6062 peer data connections, by event: opened (Connect established or peer accepted), bound (ConnectionBind), closed', ['event']);
+  const tcpOpen = gauge('turnpike_tcp_connections', 'RFC 6062 peer data connections open now (connecting, waiting for ConnectionBind, or bound)');
   const sources = gauge('turnpike_unauthenticated_sources', 'Source addresses whose unauthenticated-answer budget is tracked');
   const health = server.dbHealth;
   const db = health === undefined
@@ -99,6 +101,11 @@ export function turnpikeMetrics(registry: Registry, server: RunningTurnServer): 
     relayPorts.set({ state: 'busy' }, s.relayPorts.busy);
     relayPorts.set({ state: 'reserved' }, s.relayPorts.reserved);
     sources.set(server.core.sourceBudgets.size);
+    tcpConnections.reset();
+    tcpConnections.inc({ event: 'opened' }, c.tcpConnectionsOpened ?? 0);
+    tcpConnections.inc({ event: 'bound' }, c.tcpConnectionsBound ?? 0);
+    tcpConnections.inc({ event: 'closed' }, c.tcpConnectionsClosed ?? 0);
+    tcpOpen.set(server.core.tcpConnectionCount);
     if (db !== undefined && health !== undefined) {
       db.up.set(health.down ? 0 : 1);
       set(db.calls, health.calls);

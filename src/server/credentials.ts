@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/types.ts';
 import { createStaticCredentialStore, type CredentialStore } from '../auth/credential-store.ts';
 import { createDatabaseCredentialStore } from '../auth/database-credential-store.ts';
+import { createAccessTokenAuthority, type AccessTokenAuthority } from '../auth/oauth-credentials.ts';
 import { createDatabaseRealmDirectory } from '../db/realm-directory.ts';
 import { DatabaseHealth } from '../db/health.ts';
 import { openUserDatabase } from '../db/open.ts';
@@ -24,6 +25,8 @@ export interface ServerCredentials {
   db: UserDatabase | undefined;
   /** the database link's state and round-trip counts (metrics), when a database is configured */
   health?: DatabaseHealth;
+  /** `oauth`: access tokens opened with the database's `oauth_key` rows (RFC 7635) */
+  tokens?: AccessTokenAuthority;
   /**
    * A reload: a store for the new configuration's users, secrets and realm (the same user
    * database, which a reload does not switch), with the realm directory brought in line.
@@ -63,11 +66,18 @@ export async function openServerCredentials(config: Config, log: Logger): Promis
   await realms.refresh();
   realms.start();
   log.info('user-database', { backend: db.description, state: health.down ? 'unreachable, retrying' : 'connected' });
+  const tokens = createAccessTokenAuthority({
+    db,
+    serverName: config.serverName,
+    health,
+    badRow: (kid, problem) => log.warn('user-database-bad-row', { backend: db.description, table: 'oauth_key', row: `kid=${kid}`, problem, effect: 'skipped' }),
+  });
   return {
     store,
     realms,
     db,
     health,
+    tokens,
     reconfigure: async (next) => {
       await realms.reconfigure(next.realm, { maxBps: next.maxBps, userQuota: next.userQuota, totalQuota: next.totalQuota }, next);
       return createDatabaseCredentialStore({ ...staticStoreOptions(next), db, health, log, usersWithAuthSecret: next.databaseUsersWithAuthSecret });

@@ -3,10 +3,11 @@
  * the first byte (RFC 7983), decode STUN, look up the key for credentials (the store may be
  * asynchronous), and hand the result to the TURN core. Garbage is counted, never answered.
  */
-import { classifyPacket, decodeMessage, getAttributes, verifyMessageIntegrity } from '../stun/index.ts';
+import { classifyPacket, decodeMessage, getAttributes, verifyMessageIntegrity, verifyMessageIntegritySha256 } from '../stun/index.ts';
 import { getAttribute } from '../stun/index.ts';
 import { Attr, MessageClass, Method, type DecodedStunMessage } from '../stun/types.ts';
-import type { CredentialStore, KeyLookup } from '../auth/credential-store.ts';
+import type { ClientSource, CredentialStore, KeyLookup } from '../auth/credential-store.ts';
+import type { AccessTokenAuthority } from '../auth/oauth-credentials.ts';
 import type { PermissionHandler } from '../auth/hook-credential-store.ts';
 import { refusePeerByHook } from '../turn/peer-check.ts';
 import { carriesCredentials } from '../turn/authenticate.ts';
@@ -22,8 +23,12 @@ export interface Ingress {
   now: () => number;
   /** catches and counts what a fault in handling one input throws */
   guard: FaultGuard;
-  /** an embedding program's peer permission hook, awaited for CreatePermission and ChannelBind */
+  /** an embedding program's peer permission hook, awaited for CreatePermission, ChannelBind and Connect (RFC 6062) */
   permitPeer?: PermissionHandler;
+  /** `oauth`: opens the ACCESS-TOKEN of requests that carry one (RFC 7635) */
+  tokens?: AccessTokenAuthority;
+  /** the DTLS server (src/server/dtls-server.ts), when DTLS is on: takes DTLS datagrams from UDP transports */
+  dtls?: (transport: ClientTransport, ip: string, port: number, buf: Uint8Array) => void;
 }
 
 /**
@@ -42,6 +47,8 @@ export function ingestGuarded(ing: Ingress, site: FaultSite, transport: ClientTr
 export function ingest(ing: Ingress, transport: ClientTransport, ip: string, port: number, buf: Uint8Array): void {
   const first = buf.length > 0 ? buf[0] : 0xff;
   if (first >= 0x40 && first <= ing.core.options.maxChannelNumber >> 8) return ing.core.handleChannelData(transport, ip, port, buf, ing.now());
+  // RFC 7983 §7: 20-63 is DTLS; on a UDP transport it goes to the DTLS server when one runs.
+  if (first >= 20 && first <= 63 && ing.dtls !== undefined && transport.protocol === 'udp') return ing.dtls(transport, ip, port, buf);
   if (first > 0x03 || buf.length < 20) return ing.core.counters.drop(classifyPacket(buf) === 'stun' ? 'stun-too-short' : `not-turn-${classifyPacket(buf)}`);
   const decoded = decodeMessage(buf);
   if (!decoded.ok) {
@@ -50,7 +57,7 @@ export function ingest(ing: Ingress, transport: ClientTransport, ip: string, por
   }
   const msg = decoded.value;
   const permit = ing.permitPeer;
-  if (permit !== undefined && msg.class === MessageClass.Request && (msg.method === Method.CreatePermission || msg.method === Method.ChannelBind)) {
+  if (permit !== undefined && msg.class === MessageClass.Request && (msg.method === Method.CreatePermission || msg.method === Method.ChannelBind || msg.method === Method.Connect)) {
     return askPermissionHook(ing, permit, transport, ip, port, msg);
   }
   handleDecoded(ing, transport, ip, port, msg);
@@ -65,11 +72,9 @@ function handleDecoded(ing: Ingress, transport: ClientTransport, ip: string, por
   const pre = ing.core.precheckCredentials(transport, ip, port, msg, now);
   if (pre === 'skip') return ing.core.handleStun(transport, ip, port, msg, undefined, now);
   if (pre !== 'lookup') return ing.core.handleStun(transport, ip, port, msg, pre, now);
-  const username = getAttribute(msg, Attr.Username) as string;
-  const realm = getAttribute(msg, Attr.Realm) ?? '';
   let lookup: KeyLookup | Promise<KeyLookup>;
   try {
-    lookup = ing.store.lookup(username, realm, now, { ip, port, transport: transport.protocol });
+    lookup = askStore(ing, msg, now, { ip, port, transport: transport.protocol });
   } catch (err) {
     return lookupFailed(ing, err);
   }
@@ -88,8 +93,31 @@ function handleDecoded(ing: Ingress, transport: ClientTransport, ip: string, por
 }
 
 /**
+ * The key look-up for a request's credentials: an access token's MAC key (RFC 7635), the
+ * store's keys for USERNAME, or for the user a USERHASH names (RFC 8489 §14.4), which only
+ * stores that know their users' names can find.
+ */
+function askStore(ing: Ingress, msg: DecodedStunMessage, now: number, source: ClientSource): KeyLookup | Promise<KeyLookup> {
+  const username = getAttribute(msg, Attr.Username);
+  const realm = getAttribute(msg, Attr.Realm) ?? '';
+  const token = ing.tokens === undefined ? undefined : getAttribute(msg, Attr.AccessToken);
+  if (token !== undefined && username !== undefined) return ing.tokens!.lookup(username, token, realm, now);
+  if (username !== undefined) return ing.store.lookup(username, realm, now, source);
+  const userhash = getAttribute(msg, Attr.Userhash);
+  const named = userhash === undefined || ing.core.options.passwordAlgorithms !== true ? undefined : ing.store.resolveUserhash?.(userhash, realm);
+  if (named === undefined) return { keys: [], reason: 'unknown-user' };
+  const found = ing.store.lookup(named, realm, now, source);
+  return found instanceof Promise ? found.then((f) => ({ ...f, username: named })) : { ...found, username: named };
+}
+
+/** Whether `msg` carries a MESSAGE-INTEGRITY(-SHA256) that `key` verifies (the SHA-256 one when both are there). */
+function verifiesWith(msg: DecodedStunMessage, key: Uint8Array): boolean {
+  return msg.integritySha256Offset >= 0 ? verifyMessageIntegritySha256(msg, key) : verifyMessageIntegrity(msg, key);
+}
+
+/**
  * The embedding program's permission hook (the library API's `permissionHandler`), asked for
- * each XOR-PEER-ADDRESS of a CreatePermission or ChannelBind request before the core sees it;
+ * each XOR-PEER-ADDRESS of a CreatePermission, ChannelBind or Connect request before the core sees it;
  * the core answers 403 for a peer the hook refused (src/turn/peer-check.ts). Only a request
  * whose MESSAGE-INTEGRITY verifies with its allocation's key (or any, under `no-auth`) reaches
  * the hook: for any other, every peer counts as refused, and the core answers its 401, 437 or
@@ -101,7 +129,7 @@ function askPermissionHook(ing: Ingress, permit: PermissionHandler, transport: C
   let trusted = ing.core.options.noAuth;
   if (!trusted && carriesCredentials(msg)) {
     const pre = ing.core.precheckCredentials(transport, ip, port, msg, ing.now());
-    trusted = typeof pre === 'object' && pre.keys.some((key) => verifyMessageIntegrity(msg, key));
+    trusted = typeof pre === 'object' && pre.keys.some((key) => verifiesWith(msg, key));
   }
   if (!trusted) {
     for (const peer of peers) refusePeerByHook(peer);

@@ -14,6 +14,8 @@ export interface FramerOutput {
   frames: Uint8Array[];
   /** the stream does not start with a STUN or ChannelData message here: close the connection */
   garbage: boolean;
+  /** when `stopAfter` stopped the framing: the bytes after that frame, unframed (copied) */
+  rest?: Uint8Array;
 }
 
 /** The framing state of one connection. */
@@ -31,8 +33,12 @@ export class StreamFramer {
     return this.#pending.length;
   }
 
-  /** Takes the next chunk of the stream. Frames are views into the chunk (or into a joined copy). */
-  push(chunk: Uint8Array): FramerOutput {
+  /**
+   * Takes the next chunk of the stream. Frames are views into the chunk (or into a joined copy).
+   * With `stopAfter`, framing stops after the first frame it accepts and the bytes after it come
+   * back as `rest` (RFC 6062 §5.4: after a ConnectionBind the stream may stop being STUN).
+   */
+  push(chunk: Uint8Array, stopAfter?: (frame: Uint8Array) => boolean): FramerOutput {
     const frames: Uint8Array[] = [];
     if (this.#broken) return { frames, garbage: true };
     let buf = chunk;
@@ -51,8 +57,13 @@ export class StreamFramer {
         return { frames, garbage: true };
       }
       if (len === 0 || len > view.length) break;
-      frames.push(view.subarray(0, len));
+      const frame = view.subarray(0, len);
+      frames.push(frame);
       offset += len;
+      if (stopAfter !== undefined && stopAfter(frame)) {
+        this.#pending = new Uint8Array(0);
+        return { frames, garbage: false, rest: buf.slice(offset) };
+      }
     }
     this.#pending = offset >= buf.length ? new Uint8Array(0) : buf.slice(offset);
     return { frames, garbage: false };

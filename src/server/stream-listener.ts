@@ -11,6 +11,8 @@ import type { ClientTransport, TransportProtocol } from '../turn/five-tuple.ts';
 import { ingestGuarded, type Ingress } from './ingress.ts';
 import { nextTransportId } from './transport-ids.ts';
 import { StreamFramer } from './stream-framer.ts';
+import { httpFirstChunkCheck } from './http-on-turn-port.ts';
+import { BindHold, isConnectionBindError, isConnectionBindRequest, offerHandover } from './stream-handover.ts';
 
 /** Bytes queued toward a slow client before relayed data is dropped (coturn uses 32 KiB). */
 const MAX_BACKLOG = 256 * 1024;
@@ -24,10 +26,16 @@ export interface StreamListener {
   close(): Promise<void>;
 }
 
+/** A client address that stands instead of the socket's peer (a PROXY protocol header's source). */
+export interface StatedClient {
+  ip: string;
+  port: number;
+}
+
 /** Serves one accepted connection. */
-function serveConnection(ing: Ingress, socket: net.Socket, protocol: TransportProtocol, localIp: string, localPort: number): void {
-  const clientIp = socket.remoteAddress ?? '';
-  const clientPort = socket.remotePort ?? 0;
+function serveConnection(ing: Ingress, socket: net.Socket, protocol: TransportProtocol, localIp: string, localPort: number, client?: StatedClient): void {
+  const clientIp = client?.ip ?? socket.remoteAddress ?? '';
+  const clientPort = client?.port ?? socket.remotePort ?? 0;
   socket.setNoDelay(true);
   const transport: ClientTransport = {
     id: nextTransportId(),
@@ -37,18 +45,39 @@ function serveConnection(ing: Ingress, socket: net.Socket, protocol: TransportPr
     send(_ip, _port, data) {
       if (socket.writableLength > MAX_BACKLOG) return ing.core.counters.drop('stream-backlog-full');
       socket.write(data);
+      // RFC 6062 §5.4: a refused ConnectionBind leaves the connection a STUN one.
+      if (hold.holding && isConnectionBindError(data)) for (const held of hold.release()) onData(held);
     },
   };
   const framer = new StreamFramer(ing.core.options.maxChannelNumber);
-  socket.on('data', ing.guard.wrap('stream-ingress', (chunk: Buffer) => {
-    const { frames, garbage } = framer.push(chunk);
+  const hold = new BindHold();
+  const http = httpFirstChunkCheck(socket, protocol, ing.core.options);
+  const onData = ing.guard.wrap('stream-ingress', (chunk: Uint8Array) => {
+    if (http(chunk)) return;
+    if (hold.holding) {
+      if (!hold.add(chunk)) socket.destroy();
+      return;
+    }
+    const { frames, garbage, rest } = framer.push(chunk, isConnectionBindRequest);
+    if (rest !== undefined) hold.start(rest);
     // ChannelData over a stream is padded to 4 bytes; the decoder accepts the padding.
     for (const frame of frames) ingestGuarded(ing, 'stream-ingress', transport, clientIp, clientPort, frame);
     if (garbage) {
       ing.core.counters.drop('stream-garbage');
       socket.destroy();
     }
-  }));
+  });
+  socket.on('data', onData);
+  // RFC 6062 §5.4: the TCP relay takes the socket over once its ConnectionBind succeeded.
+  offerHandover(transport, () => {
+    if (!hold.holding || socket.destroyed) return undefined;
+    socket.off('data', onData);
+    socket.pause();
+    socket.setTimeout(0);
+    const held = hold.release();
+    if (held.length > 0) socket.unshift(Buffer.concat(held));
+    return socket;
+  });
   // A connection that never completes a frame (a half frame, an HTTP request on the TURN port)
   // must not hold a file descriptor forever; one with an allocation lives by its lifetime.
   socket.setTimeout(IDLE_WITHOUT_ALLOCATION_MS, ing.guard.wrap('stream-ingress', () => {
@@ -73,20 +102,20 @@ export interface TlsDetection {
   TLSSocket: typeof TLSSocket;
 }
 
-function serveDetecting(ing: Ingress, socket: net.Socket, tls: TlsDetection, localIp: string, localPort: number): void {
+function serveDetecting(ing: Ingress, socket: net.Socket, tls: TlsDetection, localIp: string, localPort: number, client?: StatedClient): void {
   let started = false;
   socket.once('data', ing.guard.wrap('stream-ingress', (first: Buffer) => {
     started = true;
     socket.pause();
     socket.unshift(first);
     if (first[0] !== 0x16) {
-      serveConnection(ing, socket, 'tcp', localIp, localPort);
+      serveConnection(ing, socket, 'tcp', localIp, localPort, client);
       // pause() made the stream explicitly paused; a new 'data' listener does not resume it.
       socket.resume();
       return;
     }
     const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: tls.context });
-    secure.once('secure', () => serveConnection(ing, secure, 'tls', localIp, localPort));
+    secure.once('secure', () => serveConnection(ing, secure, 'tls', localIp, localPort, client));
     secure.on('error', () => {
       ing.core.counters.drop('tls-handshake-failed');
       socket.destroy();
@@ -101,6 +130,17 @@ function serveDetecting(ing: Ingress, socket: net.Socket, tls: TlsDetection, loc
   socket.on('error', () => {
     if (!started) ing.core.counters.drop('stream-socket-error');
   });
+}
+
+/**
+ * Serves a plain TCP connection whose client is `client` (a PROXY protocol header said so),
+ * detecting TLS as the plain port does when `detectTls` is given. The socket is paused with
+ * any bytes after the header unshifted; this resumes it.
+ */
+export function serveStatedClient(ing: Ingress, socket: net.Socket, localIp: string, localPort: number, detectTls: TlsDetection | undefined, client: StatedClient): void {
+  if (detectTls) serveDetecting(ing, socket, detectTls, localIp, localPort, client);
+  else serveConnection(ing, socket, 'tcp', localIp, localPort, client);
+  socket.resume();
 }
 
 /**

@@ -18,14 +18,23 @@ import type { TurnCoreOptions } from '../turn/core-options.ts';
 import type { CoreOutput } from '../turn/core-output.ts';
 import type { Ingress } from './ingress.ts';
 import { resolveListeningIps, resolveRelayAddresses } from './addresses.ts';
+import { TcpRelay } from './tcp-relay.ts';
+import { resolveBackendEndpoints } from './backend-endpoints.ts';
 import { listenStream, type StreamListener } from './stream-listener.ts';
+import { listenProxied } from './proxy-listener.ts';
+import { altListeningPort, altTlsListeningPort, rfc5780Plan, rfc5780Unavailable } from './rfc5780-plan.ts';
+import type { ClientTransport } from '../turn/five-tuple.ts';
 import { createDataPlane } from '../dataplane/index.ts';
 import type { DataPlane, UdpListening } from '../dataplane/types.ts';
 import { tlsServerOptions } from './tls-context.ts';
+import { dtlsPorts, startDtls } from './dtls-setup.ts';
+import type { DtlsStats } from './dtls-server.ts';
 import { diffConfig, mergeLive, type ConfigChanges } from './config-diff.ts';
 import { AuthFailureLog, type RecentAuthFailure } from './auth-failure-log.ts';
 import { FaultGuard, type FaultSite } from '../log/fault-guard.ts';
 import { pooledRandom } from '../net/random-pool.ts';
+import { createTicketSealer } from './mobility-tickets.ts';
+import { alternateServersFrom, listenAuxServers, startAlternateHealth, type AlternateHealthSettings } from './load-balancing.ts';
 
 /** The product name and version in SOFTWARE and logs. */
 export const VERSION = '0.1.0';
@@ -36,6 +45,8 @@ export interface RunningTurnServer {
   readonly core: TurnCore;
   /** the data plane relaying for it (`js` or `native`) */
   readonly plane: DataPlane;
+  /** the DTLS server's counts, when DTLS is on */
+  readonly dtls: { stats(): DtlsStats } | undefined;
   /** what is listening, e.g. `udp 127.0.0.1:3478` */
   readonly listeners: { protocol: string; ip: string; port: number }[];
   /** relay addresses and what is advertised for them */
@@ -75,6 +86,8 @@ export interface StartOptions {
   store?: CredentialStore;
   /** an embedding program's peer permission hook (the library API's `permissionHandler`) */
   permitPeer?: PermissionHandler;
+  /** the alternate servers' health checker (tests shorten its interval; `intervalMs: 0` turns it off) */
+  alternateHealth?: AlternateHealthSettings;
 }
 
 /** Maps the coturn-style config onto the TURN core's own options. */
@@ -89,6 +102,10 @@ export function coreOptionsFrom(config: Config, relayFamilies: TurnCoreOptions['
     secureStun: config.secureStun,
     noAuth: config.noAuth,
     udpRelay: !config.noUdpRelay,
+    tcpRelay: !config.noTcpRelay,
+    allocationDefaultFamily: ({ ipv4: 'IPv4', ipv6: 'IPv6', keep: 'keep' } as const)[config.allocationDefaultAddressFamily],
+    acmeRedirect: config.acmeRedirect,
+    respondHttpUnsupported: config.respondHttpUnsupported,
     relayFamilies,
     defaultLifetime: 600,
     maxLifetime: config.maxAllocateLifetime,
@@ -107,6 +124,12 @@ export function coreOptionsFrom(config: Config, relayFamilies: TurnCoreOptions['
     checkOriginConsistency: config.checkOriginConsistency,
     restApiSeparator: config.restApiSeparator,
     maxChannelNumber: config.rfc5766ChannelNumbers ? 0x7fff : 0x4fff,
+    // RFC 8489 §9.2: SHA-256 and USERHASH offered to every client that reads the challenge.
+    passwordAlgorithms: !config.noAuth,
+    oauth: config.oauth && !config.noAuth,
+    oauthServerName: config.serverName,
+    rfc5780: rfc5780Plan(config),
+    mobility: config.mobility,
   };
 }
 
@@ -133,13 +156,23 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     throw err;
   }
   const authFailures = new AuthFailureLog(log, now);
+  const rfc5780 = rfc5780Plan(config) !== undefined;
+  const cannot5780 = rfc5780Unavailable(config);
+  if (cannot5780 !== undefined) log.warn('rfc5780-unavailable', { message: cannot5780 });
+  // RFC 5780 answers leave from a sibling listener: the UDP transports by address.
+  const udpByAddress = new Map<string, ClientTransport>();
   const eventListeners = new Set<(name: string, fields: Record<string, unknown>) => void>();
+  // RFC 6062: TCP allocations (unless `no-tcp-relay`), never reaching the user database.
+  const tcpRelay = config.noTcpRelay ? undefined : new TcpRelay({ relayAddresses, minPort: config.minPort, maxPort: config.maxPort, now, guard });
+  const backends = await resolveBackendEndpoints(config);
   const output: CoreOutput = {
+    tcp: tcpRelay,
     sendToPeer: (r, ip, port, data) => plane.sendToPeer(r, ip, port, data),
     openRelays: (a, req) => plane.openRelays(a, req),
     closeRelays: (a) => plane.closeRelays(a),
     upsert: (entry) => plane.upsert(entry),
     remove: (id) => plane.remove(id),
+    udpTransportAt: (ip, port) => udpByAddress.get(`${ip}|${port}`),
     event: (name, fields) => {
       if (name === 'auth-failed') authFailures.record(fields);
       else log.log(name === 'peer-denied' || name === 'request-refused' ? 'debug' : 'info', name, fields);
@@ -156,27 +189,42 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
         previousUntilMs: now() + (config.staleNonce > 0 ? config.staleNonce : 600) * 1000,
         // coturn's stale-nonce=0 means "never stale"; ten years is as good.
         staleNonceSeconds: config.staleNonce > 0 ? config.staleNonce : 315_360_000,
+        // RFC 8489 §9.2: the nonce cookie's feature bits say what the challenge offers.
+        passwordAlgorithms: !config.noAuth,
+        usernameAnonymity: !config.noAuth,
       }),
       policy: createPeerPolicy(config),
       realms: credentials.realms,
       output,
+      backends,
       randomBytes: pooledRandom(),
+      tickets: config.mobility ? createTicketSealer() : undefined,
+      alternates: alternateServersFrom(config),
     },
     now(),
   );
   countFault = (reason) => core.counters.drop(reason);
   const store = credentials.store;
-  const ingress: Ingress = { core, store, now, guard, permitPeer: opts.permitPeer };
+  const ingress: Ingress = { core, store, now, guard, permitPeer: opts.permitPeer, tokens: config.oauth ? credentials.tokens : undefined };
   plane.attach(core, ingress);
+  if (tcpRelay !== undefined) tcpRelay.core = core;
   const udp: UdpListening[] = [];
   const streams: StreamListener[] = [];
   const closeAll = async (): Promise<void> => {
     await Promise.all(streams.map((l) => l.close()));
     await plane.close();
+    await tcpRelay?.close();
     await credentials.close();
   };
   const tlsOptions = config.noTls ? undefined : tlsServerOptions(config.tls);
-  if (tlsOptions && !config.noDtls) log.warn('dtls-not-supported', { message: 'DTLS listeners are not supported yet; TLS is served on tls-listening-port' });
+  // DTLS (coturn's DTLS listeners): ingress hands it DTLS datagrams from every UDP listener.
+  let dtls: ReturnType<typeof startDtls>;
+  try {
+    dtls = startDtls(config, ingress, log);
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
   // Loaded only with a certificate: OpenSSL's TLS state costs memory a plain server never uses.
   const tls = tlsOptions ? await import('node:tls') : undefined;
   // One context for every connection of the plain port: building one parses the certificate and key.
@@ -195,28 +243,45 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   try {
     for (const { ip, optional } of resolveListeningIps(config)) {
       try {
-        if (!config.noUdp) udp.push(await plane.listenUdp(ip, config.listeningPort));
-        if (!config.noTcp) streams.push(await listenStream(ingress, ip, config.listeningPort, undefined, detectTls));
-        if (tls && tlsOptions) {
-          const tlsServer = tls.createServer(tlsOptions);
-          tlsServers.push(tlsServer);
-          // A client that fails its handshake is counted and forgotten.
-          tlsServer.on('tlsClientError', () => core.counters.drop('tls-handshake-failed'));
-          streams.push(await listenStream(ingress, ip, config.tlsListeningPort, tlsServer));
+        // RFC 5780 §6: the alternate ports listen too, on every listening IP.
+        for (const port of rfc5780 ? [config.listeningPort, altListeningPort(config)] : [config.listeningPort]) {
+          if (!config.noUdp) {
+            const listening = await plane.listenUdp(ip, port);
+            udp.push(listening);
+            if (listening.transports.length > 0) udpByAddress.set(`${ip}|${listening.localPort}`, listening.transports[0]);
+          }
+          if (!config.noTcp) streams.push(await listenStream(ingress, ip, port, undefined, detectTls));
         }
+        const tlsPorts = rfc5780 ? [config.tlsListeningPort, altTlsListeningPort(config)] : [config.tlsListeningPort];
+        if (tls && tlsOptions) {
+          for (const port of tlsPorts) {
+            const tlsServer = tls.createServer(tlsOptions);
+            tlsServers.push(tlsServer);
+            // A client that fails its handshake is counted and forgotten.
+            tlsServer.on('tlsClientError', () => core.counters.drop('tls-handshake-failed'));
+            streams.push(await listenStream(ingress, ip, port, tlsServer));
+          }
+        }
+        // coturn serves DTLS on UDP beside TLS on TCP at tls-listening-port (and the alternate).
+        for (const port of dtls && !config.noUdp ? dtlsPorts(config, rfc5780) : []) udp.push(await plane.listenUdp(ip, port));
+        if (config.tcpProxyPort > 0) streams.push(await listenProxied(ingress, ip, config.tcpProxyPort, { detectTls }));
       } catch (err) {
         if (!optional) throw err;
         log.warn('listen-skipped', { ip, reason: err instanceof Error ? err.message : String(err) });
       }
     }
+    await listenAuxServers(config, plane, ingress, detectTls, udp, streams);
   } catch (err) {
     await closeAll();
     throw err;
   }
+  const alternateHealth = startAlternateHealth(core.alternates, config, log, opts.alternateHealth);
   const timer = setInterval(guard.wrap('housekeeping', () => {
     const t = now();
     core.tick(t);
     plane.tick(t);
+    tcpRelay?.tick(t);
+    dtls?.tick(t);
   }), 1000);
   timer.unref();
   const listeners = [
@@ -226,9 +291,14 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   return {
     core,
     plane,
+    dtls,
     listeners,
     relays: relayAddresses.map((r) => ({ ip: r.ip, advertisedIp: r.advertisedIp })),
-    relayPorts: () => plane.relayPorts(),
+    relayPorts: () => {
+      const udp = plane.relayPorts();
+      const tcp = tcpRelay?.relayPorts();
+      return tcp === undefined ? udp : { inUse: udp.inUse + tcp.inUse, busy: udp.busy + tcp.busy, reserved: udp.reserved };
+    },
     db: credentials.db,
     dbHealth: credentials.health,
     async reload(next) {
@@ -255,6 +325,8 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     },
     close: async () => {
       clearInterval(timer);
+      alternateHealth?.stop();
+      dtls?.close();
       for (const alloc of core.allocations()) core.deleteAllocation(alloc, now(), 'shutdown');
       await closeAll();
     },

@@ -13,7 +13,7 @@ import type { TokenBucket } from './token-bucket.ts';
  */
 export interface RelayHandle {
   /** which data plane owns the socket */
-  readonly plane: 'js' | 'native' | 'test';
+  readonly plane: 'js' | 'native' | 'tcp' | 'test';
   /** unique within that plane */
   readonly id: number;
 }
@@ -83,14 +83,22 @@ export interface AllocationInit {
 /** RFC 8656 §2.2: the allocation of one 5-tuple. */
 export class Allocation {
   readonly id: number;
-  readonly transport: ClientTransport;
-  readonly clientIp: string;
-  readonly clientPort: number;
+  /** the client side of the 5-tuple; changed only by an RFC 8016 mobility move (`AllocationTable.move`) */
+  transport: ClientTransport;
+  clientIp: string;
+  clientPort: number;
   readonly username: string;
   readonly realm: string;
-  /** the long-term key that authenticated the Allocate; later requests must use it too */
-  readonly key: Uint8Array;
+  /**
+   * the long-term key that authenticated the Allocate; later requests must use it too (an
+   * access token's allocation takes the MAC key of each new token, RFC 7635 §6.2)
+   */
+  key: Uint8Array;
+  /** made with an access token (RFC 7635): later requests may bring new tokens */
+  oauth = false;
   state: AllocationState = 'opening';
+  /** REQUESTED-TRANSPORT: UDP (RFC 8656) or TCP (RFC 6062) relaying */
+  relayTransport: 'udp' | 'tcp' = 'udp';
   relays: RelayEndpoint[] = [];
   expiresAt: number;
   readonly createdAt: number;
@@ -120,6 +128,10 @@ export class Allocation {
   fingerprint = false;
   /** while `opening`: what the Allocate asked, to answer it once the relay sockets are bound */
   pendingAllocate: PendingAllocate | undefined;
+  /** RFC 8016: the Allocate asked for a MOBILITY-TICKET, so the allocation may move to another 5-tuple */
+  mobile = false;
+  /** RFC 8016: goes up at each move, so a ticket issued before it no longer opens the allocation */
+  mobilityGeneration = 0;
 
   constructor(init: AllocationInit) {
     this.id = init.id;

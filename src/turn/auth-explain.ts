@@ -57,5 +57,15 @@ export function explainAuthFailure(reason: AuthFailure, d: AuthFailureDetails, n
       return { words: `'${d.user ?? ''}' is no REST user name (expiry${d.separator}name)`, hint: `use-auth-secret is on: user names carry an expiry timestamp, separated by '${d.separator}'`, phrase: 'Unauthorized: REST user name needs an expiry timestamp' };
     case 'database-unavailable':
       return { words: 'the user database does not answer', hint: 'see the user-database-down log line; allocations made before keep working', phrase: 'Unauthorized: user database unavailable, try again' };
+    case 'password-algorithm-mismatch':
+      return { words: 'PASSWORD-ALGORITHM(S) missing or not the list this server offered', hint: 'RFC 8489 §9.2.4 bid-down protection: the client must echo PASSWORD-ALGORITHMS from the challenge unchanged, or an attacker altered it', phrase: 'Bad Request: PASSWORD-ALGORITHMS does not match the offer' };
+    case 'password-algorithm-unavailable':
+      return { words: `user '${d.user ?? ''}' chose SHA-256, but only an MD5 key is known for it`, hint: 'users from a database or user=name:0x… lines have MD5 keys only: the client should choose MD5', phrase: 'Unauthorized: SHA-256 not available for this user, use MD5' };
+    case 'oauth-unknown-kid':
+      return { words: `no oauth_key row for kid '${d.user ?? ''}'`, hint: 'add the key shared with the authorization server to the oauth_key table (docs/authentication.md)', phrase: 'Unauthorized: unknown access token key' };
+    case 'oauth-bad-token':
+      return { words: `the access token does not open with kid '${d.user ?? ''}'`, hint: 'another key, as_rs_alg or server-name than the authorization server used, or a broken token', phrase: 'Unauthorized: invalid access token' };
+    case 'oauth-token-expired':
+      return { words: `the access token or its key (kid '${d.user ?? ''}') is past its lifetime`, hint: 'the client needs a fresh token; check the clocks and the oauth_key row\'s timestamp and lifetime', phrase: 'Unauthorized: access token expired' };
   }
 }

@@ -13,6 +13,10 @@ import type { CoreCounters } from './counters.ts';
 import type { ClientTransport } from './five-tuple.ts';
 import type { RealmDirectory } from './realms.ts';
 import type { SourceBudgets } from './source-budgets.ts';
+import type { BackendEndpoints } from './backend-endpoints.ts';
+import type { TcpConnectionTable } from './tcp-connections.ts';
+import type { TicketSealer } from './mobility-ticket.ts';
+import type { AlternateServers } from './alternate-servers.ts';
 
 /** The narrow surface handlers work through. */
 export interface CoreContext {
@@ -24,6 +28,14 @@ export interface CoreContext {
   readonly output: CoreOutput;
   readonly allocations: AllocationTable;
   readonly budgets: SourceBudgets;
+  /** the server's own backends, never a peer (src/turn/backend-endpoints.ts) */
+  readonly backends: BackendEndpoints;
+  /** RFC 6062 peer data connections of TCP allocations */
+  readonly tcpConnections: TcpConnectionTable;
+  /** RFC 8016: seals and opens MOBILITY-TICKETs; undefined when the server has no mobility */
+  readonly tickets: TicketSealer | undefined;
+  /** RFC 8489 §10: where Allocates are redirected with 300 Try Alternate; undefined when nowhere */
+  readonly alternates: AlternateServers | undefined;
   /** random bytes (transaction ids of indications, reservation tokens) */
   random(n: number): Uint8Array;
   /**

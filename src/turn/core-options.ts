@@ -3,6 +3,7 @@
  * wiring builds it from the coturn-style `Config`.
  */
 import type { AddressFamily } from '../stun/types.ts';
+import type { Rfc5780Plan } from './rfc5780.ts';
 
 export interface TurnCoreOptions {
   realm: string;
@@ -22,6 +23,13 @@ export interface TurnCoreOptions {
   noAuth: boolean;
   /** `no-udp-relay` turns this off */
   udpRelay: boolean;
+  /** `no-tcp-relay` turns RFC 6062 TCP allocations off (false); they also need a TCP relay driver */
+  tcpRelay?: boolean;
+  /** `allocation-default-address-family`: the relay family of an Allocate that names none (RFC 8656 §7.2: IPv4); `keep`: the client's */
+  allocationDefaultFamily?: AddressFamily | 'keep';
+  /** `acme-redirect` and `respond-http-unsupported`: read by the stream listeners (server/http-on-turn-port.ts), never by the core */
+  acmeRedirect?: string;
+  respondHttpUnsupported?: boolean;
   /** families for which a relay address exists */
   relayFamilies: AddressFamily[];
   /** seconds (RFC 8656 §3.2: 600) */
@@ -52,6 +60,19 @@ export interface TurnCoreOptions {
   checkOriginConsistency: boolean;
   /** highest channel number accepted: 0x4FFF (RFC 8656) or 0x7FFF (RFC 5766, `rfc5766-channel-numbers`) */
   maxChannelNumber: number;
+  /**
+   * RFC 8489 §9.2: challenges carry PASSWORD-ALGORITHMS (MD5, SHA-256); requests may choose
+   * SHA-256 keys and name their user by USERHASH (the nonce service sets the matching bits)
+   */
+  passwordAlgorithms?: boolean;
+  /** `oauth`: RFC 7635 access tokens are accepted and challenges carry THIRD-PARTY-AUTHORIZATION */
+  oauth?: boolean;
+  /** `server-name`: the THIRD-PARTY-AUTHORIZATION value and the tokens' AAD; default the realm */
+  oauthServerName?: string;
+  /** `mobility`: RFC 8016 MOBILITY-TICKETs issued and honoured (405 Mobility Forbidden otherwise) */
+  mobility: boolean;
+  /** `rfc5780` with two listening IPs of a family: the addresses NAT behaviour discovery answers from */
+  rfc5780?: Rfc5780Plan;
 }
 
 /** Defaults matching coturn's (RFC 8656 lifetimes). */
@@ -82,6 +103,7 @@ export function defaultCoreOptions(): TurnCoreOptions {
     authenticatedSourceRateLimit: 1000,
     authenticatedSourceSeconds: 300,
     maxChannelNumber: 0x4fff,
+    mobility: false,
     checkOriginConsistency: false,
     restApiSeparator: ':',
   };

@@ -23,6 +23,10 @@ export class CoreCounters {
   /** 401 answers sent, and those the unauthenticated budget held back (coturn's turn_unauthenticated_401_*) */
   unauthenticated401Sent = 0;
   unauthenticated401Dropped = 0;
+  /** RFC 6062 peer data connections: established (Connect) or accepted (inbound), bound to a client connection, closed */
+  tcpConnectionsOpened = 0;
+  tcpConnectionsBound = 0;
+  tcpConnectionsClosed = 0;
   /** drop reason → count, of the core's own decisions */
   readonly #drops = new Map<DropReason, number>();
   /** counters kept elsewhere (a native data plane), by the names `snapshot` uses */
@@ -80,6 +84,9 @@ export class CoreCounters {
       bindingErrors: this.bindingErrors,
       unauthenticated401Sent: this.unauthenticated401Sent,
       unauthenticated401Dropped: this.unauthenticated401Dropped,
+      tcpConnectionsOpened: this.tcpConnectionsOpened,
+      tcpConnectionsBound: this.tcpConnectionsBound,
+      tcpConnectionsClosed: this.tcpConnectionsClosed,
     };
     for (const read of this.#sources) {
       for (const [k, v] of Object.entries(read())) if (!k.startsWith('drop.') && k in out) out[k] += v;

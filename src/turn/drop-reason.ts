@@ -21,11 +21,18 @@ export const AUTH_FAILURES = [
   'rest-milliseconds',
   'rest-malformed',
   'database-unavailable',
+  // RFC 8489 §9.2.4: PASSWORD-ALGORITHMS differs from the offer (400); SHA-256 chosen for a user with an MD5 key only (401)
+  'password-algorithm-mismatch',
+  'password-algorithm-unavailable',
+  // RFC 7635: no oauth_key row for the kid, a token that does not open, a token past its lifetime
+  'oauth-unknown-kid',
+  'oauth-bad-token',
+  'oauth-token-expired',
 ] as const;
 export type AuthFailure = (typeof AUTH_FAILURES)[number];
 
 /** The error codes a request is refused with after it authenticated (RFC 8656 §7–§12, §18.9). */
-export const REFUSAL_CODES = [400, 403, 420, 437, 440, 441, 442, 443, 486, 508] as const;
+export const REFUSAL_CODES = [400, 403, 405, 420, 437, 440, 441, 442, 443, 446, 447, 486, 508] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
 /** Single-word reasons, each counted where the decision is made. */
@@ -49,6 +56,15 @@ export const SIMPLE_DROP_REASONS = [
   'send-no-permission',
   'send-too-large-for-peer',
   'no-relay-for-family',
+  // peers (§9.1, RFC 6062 §5.2): the server's own user database
+  'peer-is-backend',
+  // RFC 6062 TCP relay: Connect failures, inbound peers refused, bind timeouts
+  'tcp-connect-failed',
+  'tcp-peer-no-permission',
+  'tcp-peer-denied',
+  'tcp-peer-duplicate',
+  'tcp-bind-timeout',
+  'send-on-tcp-allocation',
   // peer datagrams (§11.3, §12.6)
   'peer-data-inactive-allocation',
   'peer-data-no-permission',
@@ -70,6 +86,23 @@ export const SIMPLE_DROP_REASONS = [
   'stream-socket-error',
   'stream-server-error',
   'tls-handshake-failed',
+  // DTLS client transports (RFC 6347; src/server/dtls-server.ts)
+  'dtls-malformed',
+  'dtls-no-session',
+  'dtls-cookie-refused',
+  'dtls-half-open-limit',
+  'dtls-half-open-per-ip-limit',
+  'dtls-session-limit',
+  'dtls-handshake-failed',
+  'dtls-handshake-timeout',
+  'dtls-idle-timeout',
+  'dtls-closed-by-client',
+  'dtls-not-ready',
+  // RFC 5780: no listener at the address CHANGE-REQUEST picked
+  'rfc5780-no-listener',
+  // tcp-proxy-port connections without a valid PROXY protocol header, or too slow to send one
+  'proxy-header-invalid',
+  'proxy-header-timeout',
 ] as const;
 
 /** Why something was dropped or refused: the closed set. */

@@ -14,9 +14,21 @@ import type { RefusalCode } from './drop-reason.ts';
 import { answerError, type RequestContext } from './handle-request.ts';
 import { grantedLifetime } from './lifetime.ts';
 import { errorResponse, successResponse } from './responses.ts';
+import { allocateTicket, ticketAttribute } from './handle-mobility.ts';
 
-/** IANA protocol number of UDP in REQUESTED-TRANSPORT (RFC 8656 §18.7). */
+/** IANA protocol numbers in REQUESTED-TRANSPORT (RFC 8656 §18.7, RFC 6062 §6.1). */
 const UDP = 17;
+const TCP = 6;
+
+/** RFC 6062 §5.1: 0 when a TCP allocation may be made here, else the code that refuses it. */
+function tcpAllocationRefusal(core: CoreContext, ctx: RequestContext): 0 | 400 | 442 {
+  if (core.options.tcpRelay === false || core.output.tcp === undefined) return 442;
+  // Over UDP (or DTLS) a TCP allocation is a bad request; a stream control connection is required.
+  if (ctx.transport.protocol !== 'tcp' && ctx.transport.protocol !== 'tls') return 400;
+  const req = ctx.req;
+  if (getAttribute(req, Attr.DontFragment) !== undefined || getAttribute(req, Attr.EvenPort) !== undefined || getAttribute(req, Attr.ReservationToken) !== undefined) return 400;
+  return 0;
+}
 
 /** Which families to relay, or the error code that refuses the request. */
 function chooseFamilies(core: CoreContext, ctx: RequestContext): { families: AddressFamily[]; missing?: AddressFamily } | { code: RefusalCode } {
@@ -33,9 +45,15 @@ function chooseFamilies(core: CoreContext, ctx: RequestContext): { families: Add
     if (!available.includes('IPv4')) return { code: 440 };
     return available.includes('IPv6') ? { families: ['IPv4', 'IPv6'] } : { families: ['IPv4'], missing: 'IPv6' };
   }
-  const family = requested ?? 'IPv4';
+  const family = requested ?? defaultFamily(core.options.allocationDefaultFamily, ctx.ip);
   if (!available.includes(family)) return { code: 440 };
   return { families: [family] };
+}
+
+/** The family of an Allocate without REQUESTED-ADDRESS-FAMILY: IPv4 (RFC 8656 §7.2) unless configured otherwise. */
+function defaultFamily(configured: AddressFamily | 'keep' | undefined, clientIp: string): AddressFamily {
+  if (configured === 'keep') return clientIp.includes(':') ? 'IPv6' : 'IPv4';
+  return configured ?? 'IPv4';
 }
 
 /** RFC 8656 §7.2 steps after authentication. */
@@ -43,9 +61,14 @@ export function handleAllocate(core: CoreContext, ctx: RequestContext, origin = 
   const req = ctx.req;
   const transport = getAttribute(req, Attr.RequestedTransport);
   if (transport === undefined) return answerError(core, ctx, undefined, 400);
-  if (transport !== UDP || !core.options.udpRelay) return answerError(core, ctx, undefined, 442);
+  if (transport === TCP) {
+    const refusal = tcpAllocationRefusal(core, ctx);
+    if (refusal !== 0) return answerError(core, ctx, undefined, refusal);
+  } else if (transport !== UDP || !core.options.udpRelay) return answerError(core, ctx, undefined, 442);
   const choice = chooseFamilies(core, ctx);
   if ('code' in choice) return answerError(core, ctx, undefined, choice.code);
+  const mobility = allocateTicket(core, ctx);
+  if ('code' in mobility) return answerError(core, ctx, undefined, mobility.code);
   const opts = core.options;
   const limits = core.realms.limits(ctx.realm);
   if (
@@ -63,9 +86,13 @@ export function handleAllocate(core: CoreContext, ctx: RequestContext, origin = 
   alloc.allocateTransactionId = ctx.tid;
   alloc.origin = origin;
   alloc.fingerprint = req.hasFingerprint || opts.fingerprint;
+  alloc.oauth = ctx.oauth === true;
+  alloc.mobile = mobility.mobile;
   alloc.pendingAllocate = { request: req, key: ctx.key, lifetime, missingFamily: choice.missing };
   const evenPort = getAttribute(req, Attr.EvenPort);
-  core.output.openRelays(alloc, {
+  if (transport === TCP) alloc.relayTransport = 'tcp';
+  const relays = transport === TCP ? (core.output.tcp ?? core.output) : core.output;
+  relays.openRelays(alloc, {
     families: choice.families,
     evenPort: evenPort !== undefined,
     reserveNext: evenPort?.reserveNext ?? false,
@@ -80,7 +107,7 @@ export function finishAllocate(core: CoreContext, alloc: Allocation, relays: Ope
   alloc.pendingAllocate = undefined;
   if (p === undefined || core.allocations.find(alloc.transport, alloc.clientIp, alloc.clientPort) !== alloc) {
     // The allocation went away while its sockets were being bound.
-    core.output.closeRelays(alloc);
+    (alloc.relayTransport === 'tcp' ? (core.output.tcp ?? core.output) : core.output).closeRelays(alloc);
     return;
   }
   alloc.state = 'active';
@@ -95,6 +122,7 @@ export function finishAllocate(core: CoreContext, alloc: Allocation, relays: Ope
     attrs.push({ type: Attr.AddressErrorCode, value: { family: p.missingFamily, code: 440, reason: 'Address Family not Supported' } });
   }
   attrs.push({ type: Attr.XorMappedAddress, value: { family: alloc.clientIp.includes(':') ? 'IPv6' : 'IPv4', address: withoutZone(alloc.clientIp), port: alloc.clientPort } });
+  attrs.push(...ticketAttribute(core, alloc));
   const bytes = successResponse(p.request, core.options, attrs, { key: p.key });
   alloc.allocateResponse = bytes;
   core.counters.allocationsCreated++;

@@ -16,9 +16,12 @@ import { handleAllocate } from './handle-allocate.ts';
 import { handleChannelBind } from './handle-channel-bind.ts';
 import { handleCreatePermission } from './handle-create-permission.ts';
 import { handleRefresh } from './handle-refresh.ts';
+import { handleConnect, handleConnectionBind } from './handle-connect.ts';
 import { errorResponse } from './responses.ts';
 import { canonicalOrigin } from './realms.ts';
 import { explainAuthFailure } from './auth-explain.ts';
+import { handleMobilityRefresh } from './handle-mobility.ts';
+import { tryAlternate } from './try-alternate.ts';
 
 /** The authenticated context a method handler works in. */
 export interface RequestContext {
@@ -30,6 +33,8 @@ export interface RequestContext {
   realm: string;
   /** undefined with `no-auth` */
   key: Uint8Array | undefined;
+  /** the key is an access token's MAC key (RFC 7635) */
+  oauth?: boolean;
   /** hex transaction id, for answer caching */
   tid: string;
   now: number;
@@ -43,9 +48,12 @@ const ON_ALLOCATION: ReadonlyMap<number, { name: string; handle: AllocationMetho
   [Method.Refresh, { name: 'Refresh', handle: handleRefresh }],
   [Method.CreatePermission, { name: 'CreatePermission', handle: handleCreatePermission }],
   [Method.ChannelBind, { name: 'ChannelBind', handle: handleChannelBind }],
+  // RFC 6062 §5.2
+  [Method.Connect, { name: 'Connect', handle: handleConnect }],
 ]);
 
 function methodName(method: number): string {
+  if (method === Method.ConnectionBind) return 'ConnectionBind';
   return method === Method.Allocate ? 'Allocate' : (ON_ALLOCATION.get(method)?.name ?? String(method));
 }
 
@@ -68,10 +76,10 @@ export function answerError(core: CoreContext, ctx: RequestContext, alloc: Alloc
   answer(core, ctx, alloc, errorResponse(ctx.req, core.options, code, extra, { key: ctx.key }), false);
 }
 
-/** Entry point for Allocate, Refresh, CreatePermission and ChannelBind requests. */
+/** Entry point for Allocate, Refresh, CreatePermission, ChannelBind, Connect and ConnectionBind requests. */
 export function handleTurnRequest(core: CoreContext, transport: ClientTransport, ip: string, port: number, req: DecodedStunMessage, lookup: KeyLookup | undefined, now: number): void {
   const onAllocation = ON_ALLOCATION.get(req.method);
-  if ((req.method !== Method.Allocate && onAllocation === undefined) || core.options.stunOnly) {
+  if ((req.method !== Method.Allocate && req.method !== Method.ConnectionBind && onAllocation === undefined) || core.options.stunOnly) {
     return core.rejectUnauthenticated(transport, ip, port, req, 400, now);
   }
   const alloc = core.allocations.find(transport, ip, port);
@@ -85,13 +93,16 @@ export function handleTurnRequest(core: CoreContext, transport: ClientTransport,
     const cached = alloc.answers.get(tid);
     if (cached !== undefined) return transport.send(ip, port, cached);
   }
+  // RFC 8489 §10: coturn sends an Allocate on to an alternate server before authenticating it.
+  if (alloc === undefined && req.method === Method.Allocate && tryAlternate(core, transport, ip, port, req, now)) return;
   const origin = requestOrigin(req);
   let username = '';
   // RFC 8489 §9.2: the realm of the allocation, or the one the request's ORIGIN maps to.
   let realm = alloc?.realm ?? core.realms.realmOf(origin);
   let key: Uint8Array | undefined;
+  let oauth = false;
   if (!core.options.noAuth) {
-    const auth = authenticate(req, lookup, realm, core.nonces, ip, now);
+    const auth = authenticate(req, lookup, realm, core.nonces, ip, now, core.options);
     if (!auth.ok) {
       core.counters.drop(`auth-${auth.reason}`);
       if (auth.reason === 'no-credentials') return core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs);
@@ -102,25 +113,35 @@ export function handleTurnRequest(core: CoreContext, transport: ClientTransport,
       return core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs, why.phrase);
     }
     ({ username, realm, key } = auth);
+    oauth = auth.oauth === true;
     // The source proved it is there (it holds a key and got our nonce): it may get more answers.
     core.budgets.trust(ip, now);
   }
-  const ctx: RequestContext = { transport, ip, port, req, username, realm, key, tid, now };
+  const ctx: RequestContext = { transport, ip, port, req, username, realm, key, tid, now, oauth };
   const unknown = unknownComprehensionRequired(req);
   if (unknown.length > 0) return answerError(core, ctx, alloc, 420, [{ type: Attr.UnknownAttributes, value: unknown }]);
-  if (alloc !== undefined && !core.options.noAuth && (alloc.username !== username || alloc.realm !== realm)) {
+  if (alloc !== undefined && !core.options.noAuth && ((alloc.username !== username && !(alloc.oauth && oauth)) || alloc.realm !== realm)) {
     // RFC 8656 §5: the same 5-tuple must keep using the credentials that created the allocation.
     return answerError(core, ctx, undefined, 441);
   }
+  // RFC 7635 §6.2: a request on a token's allocation may bring a new token (coturn's client does
+  // on each Refresh, under any of its kids); its MAC key signs what follows.
+  if (alloc !== undefined && alloc.oauth && oauth && key !== undefined) alloc.key = key;
   if (alloc !== undefined && core.options.checkOriginConsistency && (origin ?? '') !== alloc.origin) {
     // coturn's check-origin-consistency: every request of a session carries the Allocate's ORIGIN.
     return answerError(core, ctx, undefined, 441, [], 'origin differs from the allocation\'s');
   }
+  // RFC 6062 §5.4: on a new connection, which holds no allocation.
+  if (req.method === Method.ConnectionBind) return handleConnectionBind(core, ctx, alloc);
   if (onAllocation === undefined) {
     if (alloc !== undefined) return answerError(core, ctx, undefined, 437);
     return handleAllocate(core, ctx, origin ?? '');
   }
+  // RFC 8016 §3.2: a Refresh with a MOBILITY-TICKET from a new 5-tuple moves an allocation here.
+  if (alloc === undefined && req.method === Method.Refresh && getAttribute(req, Attr.MobilityTicket) !== undefined) return handleMobilityRefresh(core, ctx);
   if (alloc === undefined || alloc.state !== 'active') return answerError(core, ctx, undefined, 437);
+  // RFC 6062 §5: a TCP allocation has no channels.
+  if (alloc.relayTransport === 'tcp' && req.method === Method.ChannelBind) return answerError(core, ctx, alloc, 400, [], 'channel-bind-on-tcp-allocation');
   onAllocation.handle(core, ctx, alloc);
 }
 

@@ -11,6 +11,8 @@ import type { CoreContext } from './core-context.ts';
 export function handleSend(core: CoreContext, transport: ClientTransport, ip: string, port: number, msg: DecodedStunMessage, now: number): void {
   const alloc = core.allocations.find(transport, ip, port);
   if (alloc === undefined || alloc.state !== 'active') return core.counters.drop('send-no-allocation');
+  // RFC 6062 §5: a TCP allocation relays over peer data connections, not Send indications.
+  if (alloc.relayTransport === 'tcp') return core.counters.drop('send-on-tcp-allocation');
   const peer = getAttribute(msg, Attr.XorPeerAddress);
   const data = getAttribute(msg, Attr.Data);
   if (peer === undefined || data === undefined) return core.counters.drop('send-malformed');

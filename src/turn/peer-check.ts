@@ -34,5 +34,12 @@ export function checkPeer(core: CoreContext, alloc: Allocation, peer: TransportA
     core.output.event('peer-denied', { id: alloc.id, user: alloc.username, peer: peer.address, reason: decision.reason });
     return 403;
   }
+  const backend = core.backends.refuses(peer.address, peer.port);
+  if (backend !== undefined) {
+    // A relay never reaches the server's own backends (src/turn/backend-endpoints.ts).
+    core.counters.drop('peer-is-backend');
+    core.output.event('peer-denied', { id: alloc.id, user: alloc.username, peer: `${peer.address}:${peer.port}`, reason: backend.what });
+    return 403;
+  }
   return 0;
 }

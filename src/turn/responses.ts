@@ -1,9 +1,9 @@
 /**
  * Building answers to STUN requests (RFC 8489 §6.3): success and error responses with the
- * attributes every answer shares — SOFTWARE when asked, MESSAGE-INTEGRITY when the request
- * was authenticated, FINGERPRINT when the client uses it or the server always adds it.
+ * attributes every answer shares — SOFTWARE when asked, MESSAGE-INTEGRITY (or -SHA256, as the
+ * request had) when the request was authenticated, FINGERPRINT when the client uses it or the server always adds it.
  */
-import { encodeMessage, getAttribute, reasonPhrase } from '../stun/index.ts';
+import { encodeMessage, getAttribute, reasonPhrase, type EncodeOptions } from '../stun/index.ts';
 import { Attr, MessageClass, type DecodedStunMessage, type StunAttribute } from '../stun/types.ts';
 import type { TurnCoreOptions } from './core-options.ts';
 
@@ -23,6 +23,16 @@ function wantsFingerprint(req: DecodedStunMessage, opts: TurnCoreOptions): boole
   return opts.fingerprint || req.hasFingerprint;
 }
 
+/**
+ * RFC 8489 §9.2.4: the answer carries the integrity attribute the request carried —
+ * MESSAGE-INTEGRITY-SHA256 for a request that had it, else MESSAGE-INTEGRITY.
+ */
+function sealOptions(req: DecodedStunMessage, opts: TurnCoreOptions, seal: AnswerSeal): EncodeOptions {
+  const fingerprint = wantsFingerprint(req, opts);
+  if (seal.key === undefined) return { fingerprint };
+  return req.integritySha256Offset >= 0 ? { integritySha256Key: seal.key, fingerprint } : { integrityKey: seal.key, fingerprint };
+}
+
 /** RFC 8489 §6.3.1: a success response carrying `attrs`. */
 export function successResponse(
   req: DecodedStunMessage,
@@ -32,7 +42,7 @@ export function successResponse(
 ): Buffer {
   return encodeMessage(
     { method: req.method, class: MessageClass.SuccessResponse, transactionId: req.transactionId, attributes: common(req, opts, attrs) },
-    { integrityKey: seal.key, fingerprint: wantsFingerprint(req, opts) },
+    sealOptions(req, opts, seal),
   );
 }
 
@@ -48,6 +58,6 @@ export function errorResponse(
   const attrs: StunAttribute[] = [{ type: Attr.ErrorCode, value: { code, reason: phrase } }, ...extra];
   return encodeMessage(
     { method: req.method, class: MessageClass.ErrorResponse, transactionId: req.transactionId, attributes: common(req, opts, attrs) },
-    { integrityKey: seal.key, fingerprint: wantsFingerprint(req, opts) },
+    sealOptions(req, opts, seal),
   );
 }

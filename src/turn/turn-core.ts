@@ -29,6 +29,12 @@ import { relayToClient } from './relay-to-client.ts';
 import { forwardingEntry } from './forwarding.ts';
 import { fixedRealms, type RealmDirectory } from './realms.ts';
 import { precheckCredentials, type PrecheckOutcome } from './auth-precheck.ts';
+import { NO_BACKEND_ENDPOINTS, type BackendEndpoints } from './backend-endpoints.ts';
+import { TcpConnectionTable } from './tcp-connections.ts';
+import { closeTcpRelays, forgetTcpConnections, sweepTcpConnections, tcpConnectionClosed, tcpPeerArrived, tcpPeerConnected } from './handle-connect.ts';
+import type { TicketSealer } from './mobility-ticket.ts';
+import { suspendMobile } from './handle-mobility.ts';
+import type { AlternateServers } from './alternate-servers.ts';
 
 /** Most source IPs whose unauthenticated budget (or recent authentication) is tracked at once. */
 const MAX_TRACKED_SOURCES = 100_000;
@@ -41,8 +47,14 @@ export interface TurnCoreDeps {
   /** realms beyond `options.realm` (a user database's); default: the one configured realm */
   realms?: RealmDirectory;
   output: CoreOutput;
+  /** the server's own backends, refused as peers; default none */
+  backends?: BackendEndpoints;
   /** fills a buffer with random bytes (reservation tokens); injected so tests are repeatable */
   randomBytes: (n: number) => Uint8Array;
+  /** RFC 8016: seals and opens MOBILITY-TICKETs (a MAC under a server secret); without it, no mobility */
+  tickets?: TicketSealer;
+  /** RFC 8489 §10: the alternate-server rotations, their health fed in by a driver */
+  alternates?: AlternateServers;
 }
 
 /** RFC 8656 server: allocation table, permissions, channels, quotas and auth decisions. */
@@ -84,7 +96,11 @@ export class TurnCore {
       output,
       allocations,
       budgets,
+      backends: deps.backends ?? NO_BACKEND_ENDPOINTS,
+      tcpConnections: new TcpConnectionTable(deps.randomBytes),
       random: deps.randomBytes,
+      tickets: deps.tickets,
+      alternates: deps.alternates,
       sendUnauthenticated(transport, ip, port, answer, now) {
         // Over TCP and TLS the handshake proved the source address, so no one can be reflected
         // at; those clients also never retransmit, so a dropped answer would hang them.
@@ -130,7 +146,8 @@ export class TurnCore {
       deleteAllocation(alloc, now, why) {
         if (!allocations.delete(alloc)) return;
         alloc.pendingAllocate = undefined;
-        if (alloc.state === 'active') {
+        forgetTcpConnections(ctx, alloc);
+        if (alloc.state === 'active' && alloc.relayTransport === 'udp') {
           const relayed = output.remove(alloc.id);
           if (relayed) {
             alloc.traffic.rxPackets += relayed.rxPackets;
@@ -140,7 +157,10 @@ export class TurnCore {
             alloc.traffic.dropped += relayed.dropped;
           }
         }
-        if (alloc.relays.length > 0) output.closeRelays(alloc);
+        if (alloc.relays.length > 0) {
+          if (alloc.relayTransport === 'tcp') closeTcpRelays(ctx, alloc);
+          else output.closeRelays(alloc);
+        }
         counters.allocationsDeleted++;
         output.event('allocation-deleted', {
           id: alloc.id,
@@ -151,7 +171,8 @@ export class TurnCore {
         });
       },
       publish(alloc, now) {
-        if (alloc.state === 'active') output.upsert(forwardingEntry(alloc, alloc.maxBps, now));
+        // A TCP allocation (RFC 6062) has no row: its bytes go through the TCP relay driver.
+        if (alloc.state === 'active' && alloc.relayTransport === 'udp') output.upsert(forwardingEntry(alloc, alloc.maxBps, now));
       },
     };
     return ctx;
@@ -167,6 +188,11 @@ export class TurnCore {
     Object.assign(this.options, options);
     const ctx = this.#ctx as { realms: RealmDirectory };
     ctx.realms = realms ?? fixedRealms(options.realm, { maxBps: options.maxBps, userQuota: options.userQuota, totalQuota: options.totalQuota }, policy);
+  }
+
+  /** The alternate-server rotations (RFC 8489 §10), when some are configured: a health checker reports into them. */
+  get alternates(): AlternateServers | undefined {
+    return this.#ctx.alternates;
   }
 
   /** Number of allocations (opening or active). */
@@ -269,10 +295,33 @@ export class TurnCore {
     failAllocate(this.#ctx, alloc, code, now);
   }
 
-  /** A stream transport (TCP/TLS connection) closed: its allocations go with it (RFC 8656 §3.1). */
+  /** RFC 6062 §5.2: a Connect's connection to its peer is established (or not); false: close it. */
+  tcpPeerConnected(connectionId: number, ok: boolean, now: number): boolean {
+    return tcpPeerConnected(this.#ctx, connectionId, ok, now);
+  }
+
+  /** RFC 6062 §5.3: a peer connected to a TCP relayed address; its CONNECTION-ID, or 0: close it. */
+  tcpPeerArrived(relay: RelayEndpoint, peerIp: string, peerPort: number, now: number): number {
+    return tcpPeerArrived(this.#ctx, relay, peerIp, peerPort, now);
+  }
+
+  /** A peer data connection closed, having relayed these many bytes each way. */
+  tcpConnectionClosed(connectionId: number, toPeer: number, toClient: number): void {
+    tcpConnectionClosed(this.#ctx, connectionId, toPeer, toClient);
+  }
+
+  /** Peer data connections (RFC 6062) being made, waiting for a ConnectionBind, or bound. */
+  get tcpConnectionCount(): number {
+    return this.#ctx.tcpConnections.size;
+  }
+
+  /**
+   * A stream transport (TCP/TLS connection) closed: its allocations go with it (RFC 8656 §3.1),
+   * but for mobile ones (RFC 8016), kept for their ticket to bring them back.
+   */
   transportClosed(transport: ClientTransport, now: number): void {
     for (const alloc of this.#allocations.all()) {
-      if (alloc.transport === transport) this.#ctx.deleteAllocation(alloc, now, 'transport-closed');
+      if (alloc.transport === transport && !suspendMobile(this.#ctx, alloc, now)) this.#ctx.deleteAllocation(alloc, now, 'transport-closed');
     }
   }
 
@@ -293,6 +342,7 @@ export class TurnCore {
       if (alloc.state === 'active' && alloc.expiresAt <= now) this.#ctx.deleteAllocation(alloc, now, 'expired');
       else if (expireAllocation(alloc, now)) this.#ctx.publish(alloc, now);
     }
+    sweepTcpConnections(this.#ctx, now);
     this.#budgets.sweep(now);
   }
 }

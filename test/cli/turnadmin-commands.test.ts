@@ -51,6 +51,7 @@ class MemoryDb implements UserDatabase {
       .filter((s) => realm === undefined || s.realm === realm).sort(byRealm((s) => s.value));
   }
   async peerRanges() { return { allowed: [], denied: [] }; }
+  async oauthKey() { return undefined; }
   async originRealm(origin: string) { return this.origins.get(origin); }
   async addOrigin(origin: string, realm: string) { this.origins.set(origin, realm); }
   async deleteOrigin(origin: string) { return this.origins.delete(origin); }

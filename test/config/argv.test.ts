@@ -103,14 +103,14 @@ test('--help takes no value', () => {
 
 test('unsupported and removed options on the command line', () => {
   try {
-    loadTurnserverConfig(['-n', '-z', '--CA-file', '/x.pem', '-J', 'mongodb://localhost/coturn'], { defaultConfigPaths: [] });
+    loadTurnserverConfig(['-n', '-z', '--relay-device', 'eth0', '-J', 'mongodb://localhost/coturn'], { defaultConfigPaths: [] });
     assert.fail('expected a refusal');
   } catch (error) {
     assert.ok(error instanceof ConfigError);
     assert.equal(error.code, ErrorCode.CONFIG_UNSUPPORTED);
     assert.deepEqual(error.problems, [
-      "command line: option '--CA-file' is not supported yet — DTLS and client certificates come later",
-      "command line: option '-J' is not supported yet — not supported: no MongoDB server can run where Turnpike is tested, so no MongoDB backend ships untested; move the users with turnadmin to SQLite, PostgreSQL, MySQL or Redis",
+      "command line: option '--relay-device' is not supported — Turnpike's sockets cannot be bound to a device (SO_BINDTODEVICE is not in its socket layer); list the device's addresses with relay-ip",
+      "command line: option '-J' is not supported — no MongoDB server can run where Turnpike is tested, so no MongoDB backend ships untested; move the users with turnadmin to SQLite, PostgreSQL, MySQL or Redis",
     ]);
   }
   assert.match(problems('-z', '--no-loopback-peers')[0], /^command line: option '--no-loopback-peers' was removed from coturn \(CVE-2020-26262\)/);
@@ -124,7 +124,8 @@ test('coturn aliases work: --db, --sql-userdb, --prod', () => {
 
 test('-K takes a value on the command line, as in coturn getopt string', () => {
   // Were -K a plain flag, 'x' would be a stray word; it is consumed and -K is reported alone.
-  assert.deepEqual(problems('-z', '-K', 'x'), ["command line: option '-K' is not supported yet — allocations default to IPv4 as RFC 8656 §7.2 requires"]);
+  assert.deepEqual(problems('-z', '-K', 'x'), ["command line: option '-K' has value 'x': expected a boolean: on/off, yes/no, true/false or 1/0"]);
+  assert.equal(load('-z', '-K', '1').config.allocationDefaultAddressFamily, 'keep');
 });
 
 test('every problem on a command line is listed, in order', () => {

@@ -32,7 +32,7 @@ test('--help lists every option, marks the ones not supported, and shows short f
   }
   assert.match(usage, /-p, --listening-port <port> +UDP and TCP listener port \(default 3478\)/);
   assert.match(usage, /--stale-nonce\[=<seconds>\]/);
-  assert.match(usage, /--CA-file <file> .*\[not supported yet\]/);
+  assert.match(usage, /--server-relay .*\[not supported\]/);
   assert.match(usage, /-o, --daemon .*\[accepted, ignored\]/);
-  assert.equal(OPTIONS.filter((o) => o.status === OptionStatus.Removed).length, 2);
+  assert.equal(OPTIONS.filter((o) => o.status === OptionStatus.Removed).length, 3);
 });

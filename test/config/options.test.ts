@@ -41,6 +41,51 @@ test("every long option in coturn 4.6's getopt table (aliases too) is in the tab
   assert.deepEqual(fixtureNames('coturn-4.6-long-options.txt').filter((name) => !findLongOption(name)), []);
 });
 
+test("every long option of coturn 4.17.1's getopt table is in the table", () => {
+  const names = fixtureNames('coturn-4.17-long-options.txt');
+  assert.ok(names.length > 140);
+  assert.deepEqual(names.filter((name) => !findLongOption(name)), []);
+});
+
+/** The long option names the installed `turnserver` (4.6.1) prints for `--help`; undefined without coturn. */
+function helpNames(): string[] | undefined {
+  try {
+    // coturn 4.6 does not know --help: it says so, prints its usage and exits non-zero.
+    execFileSync('turnserver', ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return undefined;
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string };
+    const out = `${failed.stdout ?? ''}${failed.stderr ?? ''}`;
+    if (!out.includes('--listening-port')) return undefined;
+    return [...new Set([...out.matchAll(/--([A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9])/g)].map((m) => m[1]))];
+  }
+}
+
+const help = helpNames();
+
+test("every long option the installed turnserver's --help prints is in the table", { skip: help === undefined && 'coturn is not installed' }, () => {
+  // 'no_dtls' is a misspelling of no-dtls in coturn's own help text; getopt never knew it.
+  const missing = (help ?? []).filter((name) => !findLongOption(name) && name !== 'no_dtls');
+  assert.deepEqual(missing, []);
+  assert.ok((help ?? []).length > 100);
+});
+
+test("coturn 4.6's --help names are all in the committed 4.6 list", { skip: help === undefined && 'coturn is not installed' }, () => {
+  const committed = new Set(fixtureNames('coturn-4.6-long-options.txt'));
+  assert.deepEqual((help ?? []).filter((name) => !committed.has(name) && !['help', 'no_dtls'].includes(name)), []);
+});
+
+test('only four options stop start-up as unsupported, each saying why', () => {
+  const unsupported = OPTIONS.filter((o) => o.status === OptionStatus.Unsupported);
+  assert.deepEqual(unsupported.map((o) => o.name).sort(), ['listening-device', 'mongo-userdb', 'relay-device', 'server-relay']);
+  for (const option of unsupported) assert.ok(!/later|yet/.test(option.note ?? ''), option.name);
+  const coturn = new Set([...fixtureNames('coturn-4.6-long-options.txt'), ...fixtureNames('coturn-4.17-long-options.txt')]);
+  const removed = OPTIONS.filter((o) => o.status === OptionStatus.Removed).map((o) => o.name);
+  // Removed rows are coturn's own history: no name coturn 4.17 still accepts.
+  assert.deepEqual(removed.filter((name) => fixtureNames('coturn-4.17-long-options.txt').includes(name)), []);
+  assert.ok(coturn.size > 150);
+});
+
 test("short letters are exactly coturn's getopt string, with the same need for a value", () => {
   const coturn = 'c:d:p:L:E:X:i:m:l:r:u:b:B:e:M:J:N:O:q:Q:s:C:K:A:vVofhznaS';
   const letters = [...coturn.matchAll(/([A-Za-z])(:?)/g)].map((m) => ({ letter: m[1], takesValue: m[2] === ':' }));
@@ -98,6 +143,12 @@ const SAMPLES: Record<string, string | undefined> = {
   'data-dir': '/tmp/d', 'web-admin': undefined, 'web-admin-ip': '127.0.0.2', 'web-admin-port': '8081',
   prometheus: undefined, 'prometheus-port': '9642', 'prometheus-address': '127.0.0.1', 'prometheus-path': '/m',
   'prometheus-username-labels': undefined, 'proc-user': 'turnpike', 'proc-group': 'turnpike',
+  'tcp-proxy-port': '5000', 'aux-server': '127.0.0.1:4000', 'udp-self-balance': undefined, 'alternate-server': '192.0.2.1',
+  'tls-alternate-server': '[2001:db8::1]:5349', dtls: 'off', oauth: undefined, rfc5780: undefined, mobility: undefined, 'CA-file': '/ca.pem',
+  'sock-buf-size': '65536', 'unauthorized-ratelimit': undefined, 'unauthorized-ratelimit-rps': '5', 'software-attribute': 'off',
+  'stun-backward-compatibility': 'off', 'rfc3489-compatibility': 'off', 'keep-address-family': undefined, 'allocation-default-address-family': 'ipv6',
+  'log-min-level': 'info', 'prometheus-tls': undefined, 'prometheus-cert': '/c.pem', 'prometheus-key': '/k.pem', 'acme-redirect': 'http://acme.example/',
+  cpus: '4', 'respond-http-unsupported': undefined,
 };
 
 /** What each option is tried next to: stun-only spares credentials, a few options need a companion. */
@@ -108,12 +159,15 @@ const CONTEXT: Record<string, string[]> = {
   'bps-capacity': ['--stun-only', '--max-bps=1'],
   cert: ['--stun-only', '--pkey=/k.pem', '--cert=/other.pem'],
   pkey: ['--stun-only', '--cert=/c.pem', '--pkey=/other.pem'],
+  'log-min-level': ['--stun-only', '-v'],
+  'prometheus-tls': ['--stun-only', '--cert=/c.pem', '--pkey=/k.pem'],
 };
 
 test('every supported option takes effect in the Config', () => {
   // no-cli is always in effect: Turnpike never has a telnet CLI.
   // no-tlsv1 and no-tlsv1_1 are always in effect: Node.js offers TLS 1.2 and 1.3 only.
-  const alwaysOn = new Set(['no-cli', 'no-tlsv1', 'no-tlsv1_1']);
+  // stateless-nonce, drop-invalid-packets, udp-recvmmsg and udp-gso describe what Turnpike always does.
+  const alwaysOn = new Set(['no-cli', 'no-tlsv1', 'no-tlsv1_1', 'stateless-nonce', 'drop-invalid-packets', 'udp-recvmmsg', 'udp-gso']);
   const supported = OPTIONS.filter((o) => o.status === OptionStatus.Supported && !o.cliOnly && !alwaysOn.has(o.name));
   assert.deepEqual(supported.map((o) => o.name).filter((n) => !(n in SAMPLES)), [], 'add a sample for each supported option');
   for (const option of supported) {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { cidrAsRange, ipFamily } from '../../src/config/ip-text.ts';
-import { bindAddress, bool, externalIp, integer, ipAddress, ipRange, logFile, singleCharacter, staticUser } from '../../src/config/values.ts';
+import { addressPort, bindAddress, bool, externalIp, integer, ipAddress, ipRange, logFile, logMinLevel, singleCharacter, staticUser } from '../../src/config/values.ts';
 import { editDistance, nearNames } from '../../src/config/suggest.ts';
 
 const value = <T>(parsed: { ok: true; value: T } | { ok: false }) => (parsed.ok ? parsed.value : undefined);
@@ -99,4 +99,27 @@ test("log-file: '-' means stdout; single characters; near names", () => {
   assert.deepEqual(nearNames('verbos', ['verbose', 'Verbose', 'realm']), ['verbose', 'Verbose']);
   assert.deepEqual(nearNames('allocation-default', ['allocation-default-address-family', 'realm']), ['allocation-default-address-family']);
   assert.deepEqual(nearNames('xy', ['xylophone']), []);
+});
+
+test("addresses with ports: 'IP', 'IPv4:PORT', '[IPv6]:PORT', a bare IPv6 address without port", () => {
+  assert.deepEqual(value(addressPort.parse('192.0.2.1')), { ip: '192.0.2.1', port: 0 });
+  assert.deepEqual(value(addressPort.parse('192.0.2.1:3479')), { ip: '192.0.2.1', port: 3479 });
+  assert.deepEqual(value(addressPort.parse('[2001:db8::1]:5349')), { ip: '2001:db8::1', port: 5349 });
+  assert.deepEqual(value(addressPort.parse('[2001:db8::1]')), { ip: '2001:db8::1', port: 0 });
+  assert.deepEqual(value(addressPort.parse('2001:db8::1')), { ip: '2001:db8::1', port: 0 });
+  assert.deepEqual(value(addressPort.parse(' 192.0.2.1:1 ')), { ip: '192.0.2.1', port: 1 });
+  for (const bad of ['', 'host.example', '192.0.2.1:', '192.0.2.1:65536', '192.0.2.1:x', '[192.0.2.1]:1', '[2001:db8::1]:', '[2001:db8::1', '1.2.3:4']) {
+    assert.equal(addressPort.parse(bad).ok, false, bad);
+  }
+  fc.assert(
+    fc.property(fc.ipV4(), fc.integer({ min: 1, max: 65535 }), (ip, port) => {
+      assert.deepEqual(value(addressPort.parse(`${ip}:${port}`)), { ip, port });
+    }),
+  );
+});
+
+test('log levels: coturn\'s four names, in any case', () => {
+  assert.equal(value(logMinLevel.parse('Warning')), 'warning');
+  assert.equal(value(logMinLevel.parse('DEBUG')), 'debug');
+  for (const bad of ['warn', 'trace', '']) assert.equal(logMinLevel.parse(bad).ok, false, bad);
 });

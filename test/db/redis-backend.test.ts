@@ -173,6 +173,14 @@ describe('Redis backend', { skip: skipRedis }, () => {
     assert.equal(await db.deleteAdminUser(skarling), false);
   });
 
+  test('oauth keys (RFC 7635): the hash turn/oauth/kid/<kid> as coturn writes it', async () => {
+    const db = open();
+    const kid = `north-${TAG}`;
+    await otherClient().hset(`turn/oauth/kid/${kid}`, 'ikm_key', 'MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEK', 'as_rs_alg', 'A128GCM', 'timestamp', '1700000000', 'lifetime', '3600', 'realm', 'north.gov');
+    assert.deepEqual(await db.oauthKey(kid), { kid, ikmKey: 'MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEK', timestamp: 1700000000, lifetime: 3600, asRsAlg: 'A128GCM', realm: 'north.gov' });
+    assert.equal(await db.oauthKey(`south-${TAG}`), undefined);
+  });
+
   test('no caching: what another client writes or deletes is seen on the next call', async () => {
     const db = open();
     const r = realm('live');

@@ -149,6 +149,14 @@ function suite(fx: BackendFixture): void {
       assert.equal(await db.deleteAdminUser('bea'), false);
     });
 
+    test('oauth keys (RFC 7635): a row as coturn writes it is read by kid; a missing kid is undefined', async () => {
+      await fx.raw("insert into oauth_key (kid,ikm_key,timestamp,lifetime,as_rs_alg,realm) values ('north','MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEK',1700000000,3600,'A256GCM','north.gov')");
+      await fx.raw("insert into oauth_key (kid,ikm_key) values ('bare','MTIzNDU2Nzg5MDEyMzQ1Ngo=')");
+      assert.deepEqual(await db.oauthKey('north'), { kid: 'north', ikmKey: 'MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEK', timestamp: 1700000000, lifetime: 3600, asRsAlg: 'A256GCM', realm: 'north.gov' });
+      assert.deepEqual(await db.oauthKey('bare'), { kid: 'bare', ikmKey: 'MTIzNDU2Nzg5MDEyMzQ1Ngo=', timestamp: 0, lifetime: 0, asRsAlg: '', realm: '' });
+      assert.equal(await db.oauthKey('south'), undefined);
+    });
+
     test('no caching: changes through a second connection show on the next call', async () => {
       const other = fx.open({ timeoutMs: 3000 });
       try {

@@ -35,6 +35,8 @@ import { RelayPortAllocator } from '../../src/turn/relay-port-allocator.ts';
 import { TurnCore } from '../../src/turn/turn-core.ts';
 import { FakeRelayDriver, FakeTransport, seededRandom, type RelayAddressSpec } from '../turn/fakes.ts';
 import type { RealmDirectory } from '../../src/turn/realms.ts';
+import type { TicketSealer } from '../../src/turn/mobility-ticket.ts';
+import type { AlternateServers } from '../../src/turn/alternate-servers.ts';
 
 export { FakeRelayDriver, FakeTransport, seededRandom, type PeerDatagram, type RelayAddressSpec, type SentDatagram } from '../turn/fakes.ts';
 
@@ -63,6 +65,10 @@ export interface HarnessOptions {
   realms?: RealmDirectory;
   /** the credential store; default: `users` in `core.realm` */
   store?: SyncCredentialStore;
+  /** RFC 8016 ticket sealer (with `core.mobility`) */
+  tickets?: TicketSealer;
+  /** RFC 8489 §10 alternate-server rotations */
+  alternates?: AlternateServers;
 }
 
 /** The default relay address of the bench (documentation prefix: nothing is bound). */
@@ -106,6 +112,8 @@ export class TurnHarness {
         output: this.driver,
         realms: opts.realms,
         randomBytes: random,
+        tickets: opts.tickets,
+        alternates: opts.alternates,
       },
       this.now,
     );

@@ -23,6 +23,8 @@ export interface JsDataPlaneOptions {
   maxPort: number;
   now: () => number;
   guard: FaultGuard;
+  /** `sock-buf-size`: UDP socket buffers in bytes; 0 keeps the defaults */
+  sockBufSize?: number;
 }
 
 /** See the module comment. */
@@ -34,11 +36,14 @@ export class JsDataPlane implements DataPlane {
   readonly #relays: RelaySockets;
   readonly #listeners: UdpListening[] = [];
   #ingress: Ingress | undefined;
+  readonly #sockBufSize: number;
 
   constructor(o: JsDataPlaneOptions) {
     this.#ports = new RelayPortAllocator(o.minPort, o.maxPort, pooledRandom());
     this.#addresses = o.relayAddresses;
     this.#relays = new RelaySockets(this.#ports, o.relayAddresses, o.now, o.guard);
+    this.#relays.sockBufSize = o.sockBufSize ?? 0;
+    this.#sockBufSize = o.sockBufSize ?? 0;
   }
 
   attach(core: TurnCore, ingress: Ingress): void {
@@ -47,7 +52,7 @@ export class JsDataPlane implements DataPlane {
   }
 
   async listenUdp(ip: string, port: number): Promise<UdpListening> {
-    const l = await listenUdp(this.#ingress!, ip, port);
+    const l = await listenUdp(this.#ingress!, ip, port, this.#sockBufSize);
     const listening: UdpListening = { localIp: l.localIp, localPort: l.localPort, transports: [l], close: () => l.close() };
     this.#listeners.push(listening);
     return listening;

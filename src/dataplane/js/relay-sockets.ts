@@ -10,7 +10,7 @@ import type { RelayPortAllocator } from '../../turn/relay-port-allocator.ts';
 import { abandonPlan, planRelays, roundRobin, type PlannedRelay, type RelayAddress } from '../../turn/relay-plan.ts';
 import type { TurnCore } from '../../turn/turn-core.ts';
 import type { FaultGuard } from '../../log/fault-guard.ts';
-import { ipLiteralLookup } from './udp-listener.ts';
+import { udpSocketOptions } from './udp-listener.ts';
 
 /** A relay socket of the `js` plane: the handle carries the socket itself. */
 export interface JsRelayHandle extends RelayHandle {
@@ -39,6 +39,8 @@ export class RelaySockets {
   /** sockets bound for ports held under a RESERVATION-TOKEN (hex), until claimed or expired */
   readonly #held = new Map<string, dgram.Socket>();
   core: TurnCore | undefined;
+  /** `sock-buf-size`: buffer size of each relay socket in bytes; 0 keeps the system's */
+  sockBufSize = 0;
 
   constructor(ports: RelayPortAllocator, addresses: RelayAddress[], now: () => number, guard: FaultGuard) {
     this.#ports = ports;
@@ -91,7 +93,7 @@ export class RelaySockets {
           return 'failed';
         }
       } else {
-        socket = await bindUdp(r.address.ip, r.port);
+        socket = await bindUdp(r.address.ip, r.port, this.sockBufSize);
       }
       if (socket === undefined) {
         undo();
@@ -101,7 +103,7 @@ export class RelaySockets {
       }
       opened.push({ family: r.address.family, ip: r.address.ip, port: r.port, advertisedIp: r.address.advertisedIp, handle: jsHandle(socket) });
       if (r.reservedPort !== undefined && token !== undefined) {
-        const next = await bindUdp(r.address.ip, r.reservedPort);
+        const next = await bindUdp(r.address.ip, r.reservedPort, this.sockBufSize);
         if (next === undefined) {
           undo();
           abandonPlan({ ok: true, relays, token }, this.#ports);
@@ -163,9 +165,8 @@ function closeQuietly(socket: dgram.Socket): void {
   }
 }
 
-function bindUdp(ip: string, port: number): Promise<dgram.Socket | undefined> {
-  const v6 = ip.includes(':');
-  const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, lookup: ipLiteralLookup as never });
+function bindUdp(ip: string, port: number, sockBufSize: number): Promise<dgram.Socket | undefined> {
+  const socket = dgram.createSocket(udpSocketOptions(ip, sockBufSize));
   return new Promise((resolve) => {
     const onError = (): void => {
       socket.close();

@@ -22,15 +22,26 @@ export function ipLiteralLookup(address: string, family: number | object, callba
   callback(null, address, typeof family === 'number' ? family : address.includes(':') ? 6 : 4);
 }
 
+/**
+ * The options of a server UDP socket: its family, and the buffer sizes `sock-buf-size` asks
+ * for (bytes; 0 keeps `fallback`, and a fallback of 0 keeps the system's default). Pure.
+ */
+export function udpSocketOptions(ip: string, sockBufSize: number, fallback = 0): dgram.SocketOptions {
+  const v6 = ip.includes(':');
+  const size = sockBufSize > 0 ? sockBufSize : fallback;
+  const buffers = size > 0 ? { recvBufferSize: size, sendBufferSize: size } : {};
+  return { type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, ...buffers, lookup: ipLiteralLookup as never };
+}
+
 /** A bound UDP listener. */
 export interface UdpListener extends ClientTransport {
   close(): Promise<void>;
 }
 
-/** Binds `ip:port` and feeds every datagram to ingress. */
-export async function listenUdp(ing: Ingress, ip: string, port: number): Promise<UdpListener> {
+/** Binds `ip:port` and feeds every datagram to ingress; `sockBufSize` (bytes) replaces the default buffer size. */
+export async function listenUdp(ing: Ingress, ip: string, port: number, sockBufSize = 0): Promise<UdpListener> {
   const v6 = ip.includes(':');
-  const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER, lookup: ipLiteralLookup as never });
+  const socket = dgram.createSocket(udpSocketOptions(ip, sockBufSize, SOCKET_BUFFER));
   await new Promise<void>((resolve, reject) => {
     socket.once('error', (err) => reject(new TurnpikeError(ErrorCode.LISTEN_FAILED, `cannot listen on UDP ${v6 ? `[${ip}]` : ip}:${port}: ${err.message}`, { cause: err })));
     socket.bind(port, ip, () => resolve());

@@ -264,10 +264,17 @@ export class NativeDataPlane implements DataPlane {
 
   upsert(entry: ForwardingEntry): void {
     const transport = this.#byTransportId.get(entry.transport.id);
-    if (transport === undefined) return; // a TCP or TLS client: the core relays for it
+    if (transport === undefined) {
+      // A TCP or TLS client: the core relays for it (RFC 8016: one may have moved there from UDP).
+      if (this.#rowThread.has(entry.id)) this.remove(entry.id);
+      return;
+    }
     const relayIds = entry.relays.map((r) => (r.handle.plane === 'native' ? r.handle.id : 0));
-    this.#addon.upsert(this.#plane, transport.thread, encodeRow(entry, transport.listenerId, relayIds));
-    this.#rowThread.set(entry.id, transport.thread);
+    // The row stays on the thread that owns its relay sockets: after an RFC 8016 move the new
+    // 5-tuple may arrive on another thread, whose datagrams the core then relays.
+    const thread = this.#rowThread.get(entry.id) ?? transport.thread;
+    this.#addon.upsert(this.#plane, thread, encodeRow(entry, transport.listenerId, relayIds));
+    this.#rowThread.set(entry.id, thread);
   }
 
   remove(allocationId: number): TrafficCounters | undefined {
