@@ -100,12 +100,12 @@ export const stunOptions: readonly OptionSpec[] = [
   flag({
     name: 'include-reason-string', area,
     meaning: 'detailed reason phrases in error responses instead of the standard ones (coturn 4.7+)',
-    status: S.Warn, note: 'ignored: error responses carry the standard reason phrase of their code (RFC 8489 §14.8); the log says why a request was refused',
+    status: S.Warn, note: 'ignored: error responses carry the standard reason phrase of their code (RFC 8489 §14.8), which leaks nothing about the server',
   }),
   flag({
     name: 'drop-invalid-packets', area, default: 'on',
     meaning: 'drop malformed packets early, unanswered (coturn 4.7+)',
-    status: S.Supported, note: 'always so: Turnpike never answers what does not decode as STUN or ChannelData, and counts it',
+    status: S.Supported, note: 'always so: packets that do not decode as STUN or ChannelData are dropped unanswered and counted',
   }),
   flag({
     name: 'drop-invalid-packets-log', area,

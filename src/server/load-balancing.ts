@@ -1,6 +1,7 @@
 /**
  * Server wiring for load balancing (RFC 8489 §10): the `alternate-server`,
- * `tls-alternate-server`, `aux-server` and `udp-self-balance` options become the TURN core's
+ * `tls-alternate-server`, `udp-alternate-server`, `tcp-alternate-server`, `aux-server` and
+ * `udp-self-balance` options become the TURN core's
  * rotations (`AlternateServers`), the aux servers' UDP and TCP listeners, and the health
  * checker that takes a silent alternate out of rotation (`alternate-health.ts`).
  */
@@ -34,9 +35,11 @@ export function auxAddresses(config: Config): AlternateTarget[] {
 export function alternateServersFrom(config: Config): AlternateServers | undefined {
   const plain = resolve(config.alternateServers, config.listeningPort);
   const tls = resolve(config.tlsAlternateServers, config.tlsListeningPort);
+  const udp = resolve(config.udpAlternateServers, config.listeningPort);
+  const tcp = resolve(config.tcpAlternateServers, config.listeningPort);
   const aux = config.udpSelfBalance ? auxAddresses(config) : [];
-  if (plain.length + tls.length + aux.length === 0) return undefined;
-  return new AlternateServers({ plain, tls, aux, udpSelfBalance: config.udpSelfBalance });
+  if (plain.length + tls.length + udp.length + tcp.length + aux.length === 0) return undefined;
+  return new AlternateServers({ plain, tls, udp, tcp, aux, udpSelfBalance: config.udpSelfBalance });
 }
 
 /** Opens the aux servers' UDP and TCP listeners (as the main ones, without RFC 5780 roles) into the caller's lists. */

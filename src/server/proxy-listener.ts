@@ -5,8 +5,7 @@
  * (XOR-MAPPED-ADDRESS, the allocation, logs, authentication-failure records). After the header
  * comes STUN/TURN over TCP, or TLS (first byte 0x16) as on the plain TCP port. A connection
  * without a valid header within the size cap (PROXY_V2_MAX_LENGTH) and the time limit is
- * counted and closed. Only
- * this port reads headers: on every other port a header is garbage.
+ * counted and closed. Only this port reads headers: on every other port a header is garbage.
  */
 import net from 'node:net';
 import { ErrorCode, TurnpikeError } from '../errors.ts';

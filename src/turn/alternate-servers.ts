@@ -1,13 +1,15 @@
 /**
  * Load balancing with ALTERNATE-SERVER (RFC 8489 §10, RFC 8656 §7.2): coturn's
- * `alternate-server`, `tls-alternate-server` and `udp-self-balance` (over the `aux-server`
- * addresses). An Allocate is sent on with 300 Try Alternate to the next server of a
- * round-robin rotation chosen by the client's transport, as coturn chooses it:
+ * `alternate-server`, `tls-alternate-server`, `udp-alternate-server`, `tcp-alternate-server`
+ * and `udp-self-balance` (over the `aux-server` addresses). An Allocate is sent on with 300 Try
+ * Alternate to the next server of a round-robin rotation chosen by the client's transport, as
+ * coturn chooses it (the first list that is not empty):
  *
- * - UDP: the aux servers when `udp-self-balance` is on, else the `alternate-server` list;
- * - TCP: the `alternate-server` list;
- * - TLS: the `tls-alternate-server` list, or the `alternate-server` list when that is empty;
- * - DTLS: the aux servers under `udp-self-balance`, else as TLS.
+ * - UDP: `udp-alternate-server`, the aux servers under `udp-self-balance`, `alternate-server`;
+ * - TCP: `tcp-alternate-server`, `alternate-server`;
+ * - TLS: `tls-alternate-server`, `alternate-server`;
+ * - DTLS: `udp-alternate-server`, the aux servers under `udp-self-balance`,
+ *   `tls-alternate-server`, `alternate-server`.
  *
  * A request that arrived on an address of the chosen list is served here (a server never sends
  * a client round in a circle), and only servers of the family of the address the request
@@ -30,6 +32,10 @@ export interface AlternateLists {
   plain: readonly AlternateTarget[];
   /** `tls-alternate-server` */
   tls: readonly AlternateTarget[];
+  /** `udp-alternate-server` (coturn 4.7+) */
+  udp?: readonly AlternateTarget[];
+  /** `tcp-alternate-server` (coturn 4.7+) */
+  tcp?: readonly AlternateTarget[];
   /** `aux-server`, used for UDP (and DTLS) clients when `udpSelfBalance` */
   aux: readonly AlternateTarget[];
   udpSelfBalance: boolean;
@@ -80,6 +86,8 @@ export class AlternateServers {
   readonly #plain: Rotation;
   readonly #tls: Rotation;
   readonly #aux: Rotation;
+  readonly #udp: Rotation;
+  readonly #tcp: Rotation;
   readonly #udpSelfBalance: boolean;
   /** `ip port` → the one member record shared by every rotation naming that address */
   readonly #byAddress = new Map<string, Member>();
@@ -88,6 +96,8 @@ export class AlternateServers {
     this.#plain = new Rotation(lists.plain.map((t) => this.#member(t)));
     this.#tls = new Rotation(lists.tls.map((t) => this.#member(t)));
     this.#aux = new Rotation(lists.aux.map((t) => this.#member(t)));
+    this.#udp = new Rotation((lists.udp ?? []).map((t) => this.#member(t)));
+    this.#tcp = new Rotation((lists.tcp ?? []).map((t) => this.#member(t)));
     this.#udpSelfBalance = lists.udpSelfBalance;
   }
 
@@ -108,10 +118,13 @@ export class AlternateServers {
 
   /** The rotation for a client transport (coturn's order), or undefined when none applies. */
   #rotationFor(protocol: TransportProtocol): Rotation | undefined {
-    const selfBalance = this.#udpSelfBalance && this.#aux.members.length > 0;
-    if ((protocol === 'udp' || protocol === 'dtls') && selfBalance) return this.#aux;
-    if ((protocol === 'tls' || protocol === 'dtls') && this.#tls.members.length > 0) return this.#tls;
-    return this.#plain.members.length > 0 ? this.#plain : undefined;
+    const datagram = protocol === 'udp' || protocol === 'dtls';
+    const order: Rotation[] = [];
+    if (datagram) order.push(this.#udp, ...(this.#udpSelfBalance ? [this.#aux] : []));
+    if (protocol === 'tcp') order.push(this.#tcp);
+    if (protocol === 'tls' || protocol === 'dtls') order.push(this.#tls);
+    order.push(this.#plain);
+    return order.find((r) => r.members.length > 0);
   }
 
   /**

@@ -38,8 +38,9 @@ export function handleBinding(core: CoreContext, transport: ClientTransport, ip:
   const unknown = unknownComprehensionRequired(req);
   const discovery = discoveryRequest(req);
   const other = opts.rfc5780 && otherAddress(opts.rfc5780, { ip: transport.localIp, port: transport.localPort });
-  // RFC 5780 §7.2: a server that does not do NAT behaviour discovery treats a CHANGE-REQUEST
-  // that asks for a change as an unknown attribute (an empty one is a plain Binding, §6.1).
+  // CHANGE-REQUEST is comprehension-required (0x0003): a server that does not do NAT behaviour
+  // discovery answers 420 when it asks for a change (RFC 8489 §7.3.1), which tells the client so.
+  // An empty one is a plain Binding, as coturn answers it: some clients always send one.
   if (!other && (discovery.change.changeIp || discovery.change.changePort)) unknown.push(Attr.ChangeRequest);
   if (unknown.length > 0) {
     core.counters.bindingErrors++;

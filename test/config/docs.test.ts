@@ -22,6 +22,8 @@ test('the configuration reference lists every option with its short form and sta
   assert.match(committed, /## File syntax/);
   assert.match(committed, /## Which file is read, and precedence/);
   assert.match(committed, /\*Turnpike only\.\*/);
+  assert.match(committed, /## coturn 4\.6 and coturn 4\.7\+ options/);
+  assert.match(committed, /## Short-term credentials\n\n[^#]*`st-cred-mech`[^#]*`lt-cred-mech`[^#]*`use-auth-secret`/);
 });
 
 test('--help lists every option, marks the ones not supported, and shows short forms', () => {

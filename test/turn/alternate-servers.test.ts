@@ -51,6 +51,14 @@ describe('AlternateServers: which server an Allocate is sent to', () => {
     assert.equal(alt.redirect('udp', B.ip, B.port), undefined);
   });
 
+  it('udp-alternate-server and tcp-alternate-server come first for their transports (coturn 4.7+)', () => {
+    const alt = new AlternateServers(lists({ plain: [A], tls: [T], udp: [B], tcp: [V6], aux: [A], udpSelfBalance: true }));
+    assert.deepEqual(alt.redirect('udp', '192.0.2.1', 3478), B);
+    assert.deepEqual(alt.redirect('dtls', '192.0.2.1', 5349), B);
+    assert.deepEqual(alt.redirect('tcp', '2001:db8::1', 3478), V6);
+    assert.deepEqual(alt.redirect('tls', '192.0.2.1', 5349), T);
+  });
+
   it('no redirection for a request that arrived on an address of the list (no circles)', () => {
     const alt = new AlternateServers(lists({ plain: [A, B] }));
     assert.equal(alt.redirect('udp', A.ip, A.port), undefined);
