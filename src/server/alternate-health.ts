@@ -1,8 +1,9 @@
 /**
  * Health of the alternate servers (beyond coturn, which redirects to a dead server as readily
- * as to a live one): every few seconds each server named by `alternate-server`, `aux-server`
- * (under `udp-self-balance`) or `tls-alternate-server` is asked a STUN Binding request (RFC
- * 8489 §6) — over UDP, or for TLS alternates a TCP connection to its port. A server that fails
+ * as to a live one): every few seconds each server named by `alternate-server`,
+ * `udp-alternate-server` or `aux-server` (under `udp-self-balance`) is asked a STUN Binding
+ * request (RFC 8489 §6) over UDP, and each `tls-alternate-server` or `tcp-alternate-server`
+ * is checked by a TCP connection to its port. A server that fails
  * `failuresToDown` probes in a row is reported down and leaves the rotation; one answer brings
  * it back. The rotation itself is the TURN core's state (`AlternateServers`); this driver only
  * reports into it. Probes and scheduling are injected, so tests drive rounds themselves.
@@ -17,7 +18,7 @@ import { Method, MessageClass } from '../stun/types.ts';
 export interface HealthTarget {
   ip: string;
   port: number;
-  /** `udp`: a Binding request over UDP; `tcp`: a TCP connection (TLS alternates) */
+  /** `udp`: a Binding request over UDP; `tcp`: a TCP connection (TLS and TCP alternates) */
   probe: 'udp' | 'tcp';
 }
 

@@ -53,8 +53,10 @@ export async function listenAuxServers(config: Config, plane: DataPlane, ingress
 /** Starts the health checker of `alternates` (undefined when there is nothing to watch or it is turned off). */
 export function startAlternateHealth(alternates: AlternateServers | undefined, config: Config, log: Logger, settings: AlternateHealthSettings = {}): AlternateHealth | undefined {
   if (alternates === undefined || settings.intervalMs === 0) return undefined;
-  const tlsPorts = new Set(resolve(config.tlsAlternateServers, config.tlsListeningPort).map((t) => `${t.ip} ${t.port}`));
-  const targets: HealthTarget[] = alternates.servers().map((s) => ({ ip: s.ip, port: s.port, probe: tlsPorts.has(`${s.ip} ${s.port}`) ? 'tcp' : 'udp' }));
+  // TLS and TCP alternates are asked over TCP; the others, which serve UDP clients, over UDP.
+  const streamOnly = [...resolve(config.tlsAlternateServers, config.tlsListeningPort), ...resolve(config.tcpAlternateServers, config.listeningPort)];
+  const byTcp = new Set(streamOnly.map((t) => `${t.ip} ${t.port}`));
+  const targets: HealthTarget[] = alternates.servers().map((s) => ({ ip: s.ip, port: s.port, probe: byTcp.has(`${s.ip} ${s.port}`) ? 'tcp' : 'udp' }));
   const health = new AlternateHealth({
     targets,
     intervalMs: settings.intervalMs,
