@@ -8,6 +8,8 @@
 //   node scripts/build-native.mjs --sanitize      AddressSanitizer + UndefinedBehaviorSanitizer
 //                                                 build in native/build-sanitize/
 //   node scripts/build-native.mjs --strict        fail on any warning (-Werror), for tests
+//   node scripts/build-native.mjs --no-dtls       without DTLS, as when libssl-dev is missing
+//   node scripts/build-native.mjs --out=DIR       into DIR instead of native/build
 //
 // DTLS is built in when OpenSSL's headers are there (libssl-dev); without them the addon still
 // builds, and says DTLS is unavailable and why.
@@ -24,6 +26,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sanitize = process.argv.includes('--sanitize');
 const strict = process.argv.includes('--strict') || sanitize;
 const quiet = process.argv.includes('--quiet');
+const noDtls = process.argv.includes('--no-dtls') || process.env.TURNPIKE_NATIVE_NO_DTLS === '1';
+/** --out=DIR builds elsewhere (a test's build without DTLS, say) and leaves native/build alone. */
+const outArg = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
 
 function say(line) {
   if (!quiet) process.stdout.write(`turnpike native data plane: ${line}\n`);
@@ -47,9 +52,9 @@ function headersDir() {
   }
 }
 
-/** Whether `cc` finds <openssl/ssl.h> (libssl-dev); TURNPIKE_NATIVE_NO_DTLS=1 builds without DTLS. */
+/** Whether `cc` finds <openssl/ssl.h> (libssl-dev); --no-dtls (or TURNPIKE_NATIVE_NO_DTLS=1) builds without DTLS. */
 function opensslHeaders(cc) {
-  if (process.env.TURNPIKE_NATIVE_NO_DTLS === '1') return false;
+  if (noDtls) return false;
   const r = spawnSync(cc, ['-E', '-x', 'c', '-'], { input: '#include <openssl/ssl.h>\n', stdio: ['pipe', 'ignore', 'ignore'] });
   return r.status === 0;
 }
@@ -72,10 +77,10 @@ function main() {
   // DTLS (native/src/dtls*.c) needs OpenSSL's headers; its symbols come from the node binary,
   // which carries OpenSSL and exports it, so nothing is linked (one OpenSSL in the process).
   const openssl = opensslHeaders(cc);
-  if (!openssl) say('building without DTLS: no OpenSSL headers (apt-get install libssl-dev, then build again).');
+  if (!openssl) say(noDtls ? 'building without DTLS (--no-dtls).' : 'building without DTLS: no OpenSSL headers (apt-get install libssl-dev, then build again).');
   const srcDir = path.join(root, 'native', 'src');
   const sources = readdirSync(srcDir).filter((f) => f.endsWith('.c')).map((f) => path.join(srcDir, f));
-  const outDir = path.join(root, 'native', sanitize ? 'build-sanitize' : 'build');
+  const outDir = outArg ? path.resolve(outArg) : path.join(root, 'native', sanitize ? 'build-sanitize' : 'build');
   mkdirSync(outDir, { recursive: true });
   const out = path.join(outDir, 'turnpike_dataplane.node');
   const flags = [

@@ -30,7 +30,8 @@ const SECRET_FIELDS: Record<string, ((c: MutableConfig) => void) | 'not-in-confi
   'redis-userdb': maskUserDb,
   // accepted with a warning and not kept in Config
   'mongo-userdb': 'not-in-config',
-  'redis-statsdb': 'not-in-config',
+  'redis-statsdb': (c) => { if (c.redisStatsDb !== undefined) c.redisStatsDb = MASK; },
+  'fleet-redis': (c) => { if (c.fleetRedis !== undefined) c.fleetRedis = MASK; },
   'cli-password': 'not-in-config',
 };
 

@@ -19,15 +19,16 @@ import { decodeOAuthToken, oauthKeyFromRow, oauthTimestampSeconds, type OAuthTok
 
 /** Answers for requests that carry an access token. */
 export interface AccessTokenAuthority {
-  /** The MAC key of `token`, sealed under `kid`'s key for this server, as a key look-up (at once for a kid seen before). */
-  lookup(kid: string, token: Uint8Array, realm: string, nowMs: number): KeyLookup | Promise<KeyLookup>;
+  /**
+   * The MAC key of `token`, sealed under `kid`'s key for `serverName` (the AAD: `server-name`,
+   * else the realm, as coturn does), as a key look-up (at once for a kid seen before).
+   */
+  lookup(kid: string, token: Uint8Array, serverName: string, nowMs: number): KeyLookup | Promise<KeyLookup>;
 }
 
 /** What the authority needs. */
 export interface AccessTokenAuthorityOptions {
   db: Pick<UserDatabase, 'oauthKey'>;
-  /** `server-name`; undefined: the request's realm, as coturn does */
-  serverName: string | undefined;
   /** the user database's link state: look-ups during an outage answer at once */
   health?: DatabaseHealth;
   /** a key row that cannot be used (bad as_rs_alg, short key), to be named in the log (once per kid) */
@@ -78,7 +79,7 @@ export function createAccessTokenAuthority(opts: AccessTokenAuthorityOptions): A
   }
 
   /** The token opened under the row, with coturn's checks (see the module comment). */
-  function open(kid: string, row: DbOAuthKey | undefined, token: Uint8Array, realm: string, nowMs: number): KeyLookup {
+  function open(kid: string, row: DbOAuthKey | undefined, token: Uint8Array, serverName: string, nowMs: number): KeyLookup {
     if (row === undefined) return { keys: [], reason: 'oauth-unknown-kid' };
     const nowSeconds = Math.floor(nowMs / 1000);
     if (row.lifetime > 0 && nowSeconds >= row.timestamp + row.lifetime + GRACE_SECONDS) return { keys: [], reason: 'oauth-token-expired' };
@@ -88,7 +89,7 @@ export function createAccessTokenAuthority(opts: AccessTokenAuthorityOptions): A
       reported.add(kid);
       return { keys: [], reason: 'oauth-unknown-kid' };
     }
-    const opened = decodeOAuthToken(opts.serverName || realm, key.key, token);
+    const opened = decodeOAuthToken(serverName, key.key, token);
     if (!opened.ok || !MAC_KEY_SIZES.has(opened.block.macKey.length)) return { keys: [], reason: 'oauth-bad-token' };
     if (!tokenIsCurrent(opened.block, nowSeconds)) return { keys: [], reason: 'oauth-token-expired' };
     const mac = opened.block.macKey;
@@ -98,16 +99,16 @@ export function createAccessTokenAuthority(opts: AccessTokenAuthorityOptions): A
   }
 
   return {
-    lookup(kid, token, realm, nowMs) {
+    lookup(kid, token, serverName, nowMs) {
       const k = kept.get(kid);
       if (k !== undefined) {
         if (nowMs - k.readAt >= ROW_FRESH_MS && !k.reading) {
           k.reading = true;
           read(kid, nowMs).then((r) => { if (r === FAILED) k.reading = false; }, () => { k.reading = false; });
         }
-        return open(kid, k.row, token, realm, nowMs);
+        return open(kid, k.row, token, serverName, nowMs);
       }
-      return read(kid, nowMs).then((row) => (row === FAILED ? { keys: [], reason: 'database-unavailable' } : open(kid, row, token, realm, nowMs)));
+      return read(kid, nowMs).then((row) => (row === FAILED ? { keys: [], reason: 'database-unavailable' } : open(kid, row, token, serverName, nowMs)));
     },
   };
 }

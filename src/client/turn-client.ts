@@ -39,7 +39,8 @@ export interface AuthCache {
 
 /** One allocation's client side. */
 export class TurnClient {
-  readonly conn: ServerConnection;
+  /** the path to the server; another one after an RFC 8016 move (`moveTo`) */
+  conn: ServerConnection;
   readonly #credentials: LongTermCredentials | undefined;
   readonly #cache: AuthCache | undefined;
   #auth: AuthState;
@@ -119,6 +120,17 @@ export class TurnClient {
   async channelBind(channel: number, peer: TransportAddress): Promise<TurnOutcome<void>> {
     const r = await this.exchange(Method.ChannelBind, channelBindAttributes(channel, peer));
     return r.ok ? { ok: true, value: undefined } : r;
+  }
+
+  /**
+   * RFC 8016 §3.2: moves the allocation to `conn` (a new socket or connection: a new 5-tuple)
+   * with a Refresh that carries `ticket`, sent from there. Resolves with the next ticket; the
+   * old connection is the caller's to close.
+   */
+  async moveTo(conn: ServerConnection, ticket: Uint8Array, lifetime = 600): Promise<TurnOutcome<Uint8Array | undefined>> {
+    this.conn = conn;
+    const r = await this.exchange(Method.Refresh, [...refreshAttributes(lifetime), { type: Attr.MobilityTicket, value: ticket }]);
+    return r.ok ? { ok: true, value: getAttribute(r.value, Attr.MobilityTicket) } : r;
   }
 
   /** Refresh (RFC 8656 §7.2); `lifetime` 0 deletes the allocation. */

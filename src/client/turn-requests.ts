@@ -159,6 +159,8 @@ export interface AllocateParams {
   dontFragment?: boolean;
   /** LIFETIME in seconds (§18.4) */
   lifetime?: number;
+  /** an empty MOBILITY-TICKET: ask for one, to move the allocation later (RFC 8016 §3.1) */
+  mobility?: boolean;
 }
 
 /** The attributes of an Allocate request for a UDP relay (RFC 8656 §7.1). */
@@ -172,6 +174,7 @@ export function allocateAttributes(p: AllocateParams): StunAttribute[] {
     if (p.family !== undefined) attrs.push({ type: Attr.RequestedAddressFamily, value: p.family });
   }
   if (p.dontFragment) attrs.push({ type: Attr.DontFragment, value: true });
+  if (p.mobility) attrs.push({ type: Attr.MobilityTicket, value: new Uint8Array(0) });
   return attrs;
 }
 
@@ -199,17 +202,21 @@ export interface AllocateResult {
   mapped: TransportAddress | undefined;
   lifetime: number;
   reservationToken: Uint8Array | undefined;
+  /** RFC 8016 §3.1: the ticket that moves the allocation to another 5-tuple, when asked for and granted */
+  mobilityTicket?: Uint8Array;
 }
 
 /** Reads an Allocate success response; undefined when it has no XOR-RELAYED-ADDRESS. */
 export function readAllocateSuccess(answer: StunMessage): AllocateResult | undefined {
   const relayed = getAttribute(answer, Attr.XorRelayedAddress);
   if (relayed === undefined) return undefined;
+  const ticket = getAttribute(answer, Attr.MobilityTicket);
   return {
     relayed,
     mapped: getAttribute(answer, Attr.XorMappedAddress),
     lifetime: getAttribute(answer, Attr.Lifetime) ?? 600,
     reservationToken: getAttribute(answer, Attr.ReservationToken),
+    ...(ticket === undefined ? {} : { mobilityTicket: ticket }),
   };
 }
 

@@ -48,7 +48,8 @@ export const databaseOptions: readonly OptionSpec[] = [
   }),
   valued({
     name: 'redis-statsdb', short: 'O', area, type: conn, secret: true,
-    meaning: 'Redis database that receives allocation status and traffic events',
-    status: S.Warn, note: 'ignored: Turnpike publishes no events to Redis; allocation status and traffic are in the prometheus metrics and the HTTP API',
+    meaning: "Redis database that receives allocation status and traffic events, in coturn's layout ('ip=… dbname=… password=… port=…', as redis-userdb)",
+    status: S.Supported, note: "keys 'turn/realm/<realm>/user/<name>/allocation/<id>/status' (with an expiry at the allocation's end, which coturn does not set) and the …/traffic, …/traffic/peer, …/total_traffic channels",
+    set: (t, v) => { t.config.redisStatsDb = v; },
   }),
 ];

@@ -109,4 +109,24 @@ export const turnpikeOptions: readonly OptionSpec[] = [
     meaning: 'key a client must present to use the HTTP API; repeat to allow several',
     status: S.Supported, set: (t, v) => { t.config.apiKeys.push(v); },
   }),
+  valued({
+    name: 'fleet-redis', area, turnpikeOnly, secret: true, type: text('<connection-string>', 'a connection string'),
+    meaning: "Redis (redis-userdb's connection string syntax) shared by a fleet of Turnpike servers: member registry with load and health, fleet-wide user-quota and total-quota, session commands from any member's admin API",
+    status: S.Supported, set: (t, v) => { t.config.fleetRedis = v; },
+  }),
+  valued({
+    name: 'fleet-member-name', area, turnpikeOnly, type: text('<name>', 'a non-empty name'), default: 'the host name and process id',
+    meaning: 'this server\'s name in the fleet: unique among the members',
+    status: S.Supported, set: (t, v) => { t.config.fleetMemberName = v; },
+  }),
+  valued({
+    name: 'fleet-advertise', area, turnpikeOnly, type: text('<ip:port>', 'an address and port'),
+    meaning: 'the TURN address this member is reached at, listed in the fleet registry for load balancing',
+    status: S.Supported, set: (t, v) => { t.config.fleetAdvertise = v; },
+  }),
+  valued({
+    name: 'fleet-heartbeat', area, turnpikeOnly, type: integer(1, 3600), default: '5',
+    meaning: 'seconds between a member\'s heartbeats; a member that misses three drops out of the fleet',
+    status: S.Supported, set: (t, v) => { t.config.fleetHeartbeat = v; },
+  }),
 ];

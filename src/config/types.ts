@@ -113,6 +113,16 @@ export interface Config {
    * PADDING): off unless `rfc5780` (coturn 4.7+) is given; `no-rfc5780` keeps it off.
    */
   rfc5780: boolean;
+  /** `redis-statsdb`: coturn's Redis connection string; allocation status and traffic published there (src/fleet/statsdb.ts) */
+  redisStatsDb: string | undefined;
+  /** `fleet-redis`: the Redis (connection string) where fleet members register, share quotas and take commands */
+  fleetRedis: string | undefined;
+  /** `fleet-member-name`: this member's unique name in the fleet; default hostname-pid */
+  fleetMemberName: string | undefined;
+  /** `fleet-advertise`: the `ip:port` clients of this member are sent to (listed in the registry) */
+  fleetAdvertise: string | undefined;
+  /** `fleet-heartbeat`: seconds between heartbeats; a member is gone after three missed ones */
+  fleetHeartbeat: number;
   /** `alternate-server` (repeated): Allocate over UDP/TCP answered 300 Try Alternate, round-robin */
   alternateServers: AddressPort[];
   /** `tls-alternate-server` (repeated): the same for TLS and DTLS clients */

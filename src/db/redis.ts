@@ -88,7 +88,8 @@ async function rows<V, R>(r: Redis, keys: string[] | Promise<string[]>, add: (p:
   });
 }
 
-function tlsOptions(info: RedisConnInfo): ConnectionOptions | undefined {
+/** Node TLS options for a connection string's `tls` keys (files read now). */
+export function tlsOptions(info: RedisConnInfo): ConnectionOptions | undefined {
   const t = info.tls;
   if (!t) return undefined;
   const o: ConnectionOptions = { rejectUnauthorized: t.verify };

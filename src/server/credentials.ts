@@ -25,7 +25,7 @@ export interface ServerCredentials {
   db: UserDatabase | undefined;
   /** the database link's state and round-trip counts (metrics), when a database is configured */
   health?: DatabaseHealth;
-  /** `oauth`: access tokens opened with the database's `oauth_key` rows (RFC 7635) */
+  /** access tokens opened with the database's `oauth_key` rows (RFC 7635), used while `oauth` is on */
   tokens?: AccessTokenAuthority;
   /**
    * A reload: a store for the new configuration's users, secrets and realm (the same user
@@ -68,7 +68,6 @@ export async function openServerCredentials(config: Config, log: Logger): Promis
   log.info('user-database', { backend: db.description, state: health.down ? 'unreachable, retrying' : 'connected' });
   const tokens = createAccessTokenAuthority({
     db,
-    serverName: config.serverName,
     health,
     badRow: (kid, problem) => log.warn('user-database-bad-row', { backend: db.description, table: 'oauth_key', row: `kid=${kid}`, problem, effect: 'skipped' }),
   });

@@ -25,7 +25,7 @@ export interface Ingress {
   guard: FaultGuard;
   /** an embedding program's peer permission hook, awaited for CreatePermission, ChannelBind and Connect (RFC 6062) */
   permitPeer?: PermissionHandler;
-  /** `oauth`: opens the ACCESS-TOKEN of requests that carry one (RFC 7635) */
+  /** opens the ACCESS-TOKEN of requests that carry one (RFC 7635), while the core's `oauth` option is on */
   tokens?: AccessTokenAuthority;
   /** the DTLS server (src/server/dtls-server.ts), when DTLS is on: takes DTLS datagrams from UDP transports */
   dtls?: (transport: ClientTransport, ip: string, port: number, buf: Uint8Array) => void;
@@ -100,8 +100,10 @@ function handleDecoded(ing: Ingress, transport: ClientTransport, ip: string, por
 function askStore(ing: Ingress, msg: DecodedStunMessage, now: number, source: ClientSource): KeyLookup | Promise<KeyLookup> {
   const username = getAttribute(msg, Attr.Username);
   const realm = getAttribute(msg, Attr.Realm) ?? '';
-  const token = ing.tokens === undefined ? undefined : getAttribute(msg, Attr.AccessToken);
-  if (token !== undefined && username !== undefined) return ing.tokens!.lookup(username, token, realm, now);
+  const tokens = ing.core.options.oauth === true ? ing.tokens : undefined;
+  const token = tokens === undefined ? undefined : getAttribute(msg, Attr.AccessToken);
+  // RFC 7635 §6.2: the token is sealed for this server's name (coturn: `server-name`, else the realm).
+  if (token !== undefined && username !== undefined) return tokens!.lookup(username, token, ing.core.options.oauthServerName || realm, now);
   if (username !== undefined) return ing.store.lookup(username, realm, now, source);
   const userhash = getAttribute(msg, Attr.Userhash);
   const named = userhash === undefined || ing.core.options.passwordAlgorithms !== true ? undefined : ing.store.resolveUserhash?.(userhash, realm);

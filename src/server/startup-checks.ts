@@ -18,6 +18,11 @@ export interface StartupWarning {
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 
+/** Linux answers for all of 127.0.0.0/8 on the loopback interface, though it lists only 127.0.0.1. */
+function isLocal(ip: string, local: Set<string>): boolean {
+  return local.has(ip) || (local.has('127.0.0.1') && /^127\.\d+\.\d+\.\d+$/.test(ip));
+}
+
 /** The machine's addresses (injected in tests). */
 export function localAddresses(): Set<string> {
   const all = new Set<string>();
@@ -29,7 +34,7 @@ export function localAddresses(): Set<string> {
 export function startupWarnings(config: Config, local: Set<string> = localAddresses()): StartupWarning[] {
   const out: StartupWarning[] = [];
   for (const ip of config.listeningIps) {
-    if (!WILDCARDS.has(ip) && !local.has(ip)) {
+    if (!WILDCARDS.has(ip) && !isLocal(ip, local)) {
       out.push({ option: 'listening-ip', message: `${ip} is not an address of this machine: binding it will fail (behind NAT, listen on the private address and give the public one as external-ip)` });
     }
   }

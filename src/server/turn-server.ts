@@ -126,7 +126,8 @@ export function coreOptionsFrom(config: Config, relayFamilies: TurnCoreOptions['
     maxChannelNumber: config.rfc5766ChannelNumbers ? 0x7fff : 0x4fff,
     // RFC 8489 §9.2: SHA-256 and USERHASH offered to every client that reads the challenge.
     passwordAlgorithms: !config.noAuth,
-    oauth: config.oauth && !config.noAuth,
+    // RFC 7635 keys live in the user database: without one there is nothing to open tokens with.
+    oauth: config.oauth && !config.noAuth && config.userDb !== undefined,
     oauthServerName: config.serverName,
     rfc5780: rfc5780Plan(config),
     mobility: config.mobility,
@@ -205,7 +206,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   );
   countFault = (reason) => core.counters.drop(reason);
   const store = credentials.store;
-  const ingress: Ingress = { core, store, now, guard, permitPeer: opts.permitPeer, tokens: config.oauth ? credentials.tokens : undefined };
+  const ingress: Ingress = { core, store, now, guard, permitPeer: opts.permitPeer, tokens: credentials.tokens };
   plane.attach(core, ingress);
   if (tcpRelay !== undefined) tcpRelay.core = core;
   const udp: UdpListening[] = [];

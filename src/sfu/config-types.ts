@@ -70,6 +70,24 @@ export interface SfuTurnConfig {
   };
 }
 
+/**
+ * `[cluster]` (Turnpike addition): several SFU nodes sharing one Redis. Each room lives on one
+ * node, recorded in Redis under a lease; a client that reaches another node has its signalling
+ * relayed to the room's node (docs/sfu.md, "Several nodes"). Off while `redis` is unset.
+ */
+export interface SfuClusterConfig {
+  /** `redis`: "host:port" or a `redis://` / `rediss://` URL; undefined = single node */
+  readonly redis: string | undefined;
+  /** `nodeid`: this node's name, unique in the cluster; undefined = "<hostname>-<pid>" */
+  readonly nodeId: string | undefined;
+  /** `address`: this node's signalling URL as clients reach it (recorded for operators) */
+  readonly address: string | undefined;
+  /** `leasettl`, seconds: how long a room outlives its node's last lease renewal */
+  readonly leaseTtl: number;
+  /** `keyprefix`: prefix of every Redis key and channel the cluster uses */
+  readonly keyPrefix: string;
+}
+
 /** The whole parsed `config.toml`. */
 export interface SfuConfig {
   readonly sfu: { readonly ballast: number; readonly withStats: boolean };
@@ -77,6 +95,7 @@ export interface SfuConfig {
   readonly webrtc: SfuWebrtcConfig;
   readonly turn: SfuTurnConfig;
   readonly log: { readonly v: number; readonly level: string | undefined };
+  readonly cluster: SfuClusterConfig;
 }
 
 /** A partial override of {@link SfuConfig}, one level of nesting deep per section. */

@@ -9,6 +9,7 @@ import { parse, TomlError } from 'smol-toml';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 import { TableReader, checkHostPort, checkIp, type ConfigSource } from './config-reader.ts';
 import type {
+  SfuClusterConfig,
   SfuConfig,
   SfuConfigOverrides,
   SfuIceServer,
@@ -57,6 +58,7 @@ export function defaultSfuConfig(): SfuConfig {
       auth: { credentials: parseCredentials('pion=ion,pion2=ion2') ?? [], secret: undefined },
     },
     log: { v: 1, level: undefined },
+    cluster: { redis: undefined, nodeId: undefined, address: undefined, leaseTtl: 10, keyPrefix: 'turnpike:sfu:' },
   };
 }
 
@@ -68,6 +70,7 @@ export function withOverrides(base: SfuConfig, over: SfuConfigOverrides): SfuCon
     webrtc: { ...base.webrtc, ...over.webrtc },
     turn: { ...base.turn, ...over.turn },
     log: { ...base.log, ...over.log },
+    cluster: { ...base.cluster, ...over.cluster },
   };
 }
 
@@ -173,6 +176,27 @@ function readTurn(t: TableReader, d: SfuTurnConfig): SfuTurnConfig {
   return r;
 }
 
+/** `[cluster]`: a Turnpike addition (several nodes over one Redis); absent means one node. */
+function readCluster(t: TableReader, d: SfuClusterConfig): SfuClusterConfig {
+  const redis = t.string('redis', d.redis);
+  if (redis !== undefined && !/^rediss?:\/\/\S+$/.test(redis) && checkHostPort(redis)) {
+    t.fail('redis', `expected "host:port" or a redis:// URL, got "${redis}"`);
+  }
+  const nodeId = t.string('nodeid', d.nodeId);
+  if (nodeId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(nodeId)) {
+    t.fail('nodeid', `expected 1 to 64 letters, digits, ".", "_" or "-", got "${nodeId}"`);
+  }
+  const c: SfuClusterConfig = {
+    redis,
+    nodeId,
+    address: t.string('address', d.address),
+    leaseTtl: t.number('leasettl', d.leaseTtl, 1, 300),
+    keyPrefix: t.string('keyprefix', d.keyPrefix),
+  };
+  t.finish();
+  return c;
+}
+
 /** Parses the text of an ion-sfu `config.toml`; throws `TurnpikeError` (CONFIG_INVALID). */
 export function parseSfuConfig(text: string, file = 'config.toml'): SfuConfig {
   let doc: Record<string, unknown>;
@@ -195,6 +219,7 @@ export function parseSfuConfig(text: string, file = 'config.toml'): SfuConfig {
   const logT = root.table('log');
   const log = { v: logT.int('v', d.log.v, 0, 10), level: logT.string('level', d.log.level) };
   logT.finish();
+  const cluster = readCluster(root.table('cluster'), d.cluster);
   root.finish();
   if (turn.enabled && turn.portRange && webrtc.portRange) {
     const [a, b] = turn.portRange;
@@ -203,7 +228,7 @@ export function parseSfuConfig(text: string, file = 'config.toml'): SfuConfig {
       root.table('turn').fail('portrange', `must not overlap [webrtc] portrange [${c}, ${e}]`);
     }
   }
-  return { sfu, router, webrtc, turn, log };
+  return { sfu, router, webrtc, turn, log, cluster };
 }
 
 /** Reads and parses a config file. */

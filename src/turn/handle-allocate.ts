@@ -132,7 +132,10 @@ export function finishAllocate(core: CoreContext, alloc: Allocation, relays: Ope
   core.output.event('allocation-created', {
     id: alloc.id,
     user: alloc.username,
+    realm: alloc.realm,
     client: `${alloc.clientIp}:${alloc.clientPort}`,
+    // the server's address the client talks to (coturn's redis-statsdb `local=`)
+    local: `${alloc.transport.localIp.includes(':') ? `[${alloc.transport.localIp}]` : alloc.transport.localIp}:${alloc.transport.localPort}`,
     protocol: alloc.transport.protocol,
     relay: alloc.relays.map((r) => `${r.advertisedIp}:${r.port}`).join(','),
     lifetime: p.lifetime,
@@ -142,12 +145,16 @@ export function finishAllocate(core: CoreContext, alloc: Allocation, relays: Ope
   alloc.transport.send(alloc.clientIp, alloc.clientPort, bytes);
 }
 
-/** No relay socket could be bound: the quota is given back and the client told why. */
-export function failAllocate(core: CoreContext, alloc: Allocation, code: 440 | 508, now: number): void {
+/**
+ * No relay socket could be bound (440, 508), or a driver's gate refused the allocation (486: a
+ * fleet-wide quota, counted outside this process): the quota is given back and the client told why.
+ */
+export function failAllocate(core: CoreContext, alloc: Allocation, code: 440 | 486 | 508, now: number): void {
   const p = alloc.pendingAllocate;
-  core.deleteAllocation(alloc, now, 'relay-failed');
+  core.deleteAllocation(alloc, now, code === 486 ? 'quota-exceeded' : 'relay-failed');
   if (p === undefined) return;
   if (code === 508) core.output.event('relay-ports-exhausted', { client: `${alloc.clientIp}:${alloc.clientPort}` });
+  if (code === 486) core.output.event('quota-exceeded', { user: alloc.username, client: `${alloc.clientIp}:${alloc.clientPort}`, scope: 'fleet' });
   core.counters.errorResponses++;
   alloc.transport.send(alloc.clientIp, alloc.clientPort, errorResponse(p.request, core.options, code, [], { key: p.key }));
 }

@@ -3,7 +3,8 @@
  * ticket in its answers, and a Refresh carrying that ticket from another 5-tuple moves the
  * allocation there — same relayed addresses, permissions and channels; the old 5-tuple finds
  * nothing any more. A ticket opens one move: the move advances the allocation's generation,
- * so the ticket that made it (or any older one) is refused afterwards.
+ * so the ticket that made it (or any older one) is refused afterwards. A mobile allocation
+ * whose TCP or TLS connection closes waits, detached, for its ticket.
  *
  * Error codes: 405 Mobility Forbidden when the server has no mobility (RFC 8016 §3.1), 400 for
  * a non-empty ticket in an Allocate, 437 Allocation Mismatch for a ticket that names no live
@@ -32,8 +33,8 @@ function openTicket(core: CoreContext, ticket: Uint8Array): TicketBody | undefin
 }
 
 /**
- * RFC 8016 §3.1: an Allocate's MOBILITY-TICKET, checked. Undefined when the request may go
- * on (with `mobile` telling whether it asked for mobility), or the code that refuses it.
+ * RFC 8016 §3.1: an Allocate's MOBILITY-TICKET, checked: whether the request asked for
+ * mobility, or the code that refuses it.
  */
 export function allocateTicket(core: CoreContext, ctx: RequestContext): { mobile: boolean } | { code: RefusalCode } {
   const ticket = getAttribute(ctx.req, Attr.MobilityTicket);

@@ -290,8 +290,8 @@ export class TurnCore {
     finishAllocate(this.#ctx, alloc, relays, now, reservationToken);
   }
 
-  /** The driver could not bind relay sockets (RFC 8656 §7.2: 508 when the port range is exhausted). */
-  relaysFailed(alloc: Allocation, code: 440 | 508, now: number): void {
+  /** The driver could not bind relay sockets (RFC 8656 §7.2: 508 when the port range is exhausted), or refused them (486: a fleet quota). */
+  relaysFailed(alloc: Allocation, code: 440 | 486 | 508, now: number): void {
     failAllocate(this.#ctx, alloc, code, now);
   }
 

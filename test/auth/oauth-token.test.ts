@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeOAuthToken, encodeOAuthToken, oauthKeyFromRow, oauthTimestamp, oauthTimestampSeconds, type OAuthKey } from '../../src/auth/oauth-token.ts';
-import { createAccessTokenAuthority, tokenIsCurrent } from '../../src/auth/oauth-credentials.ts';
+import { createAccessTokenAuthority, ROW_FRESH_MS, tokenIsCurrent } from '../../src/auth/oauth-credentials.ts';
 import type { DbOAuthKey } from '../../src/db/types.ts';
 
 /** RFC 7635 Appendix B: the sample's values. */
@@ -92,20 +92,38 @@ test('the authority opens a token under its kid, with the row and token lifetime
     ['broken', row({ kid: 'broken', asRsAlg: 'ROT13' })],
   ]);
   const bad: string[] = [];
-  const authority = createAccessTokenAuthority({ db: { oauthKey: async (kid) => rows.get(kid) }, serverName: SERVER_NAME, badRow: (kid) => bad.push(kid) });
+  const authority = createAccessTokenAuthority({ db: { oauthKey: async (kid) => rows.get(kid) }, badRow: (kid) => bad.push(kid) });
   const now = 1_700_000_000_000;
   const seal = (kid: string, over: { lifetime?: number; seconds?: number; macKey?: Buffer; serverName?: string } = {}): Buffer =>
     encodeOAuthToken(over.serverName ?? SERVER_NAME, keyOf(rows.get(kid)!), { macKey: over.macKey ?? MAC_KEY, timestamp: oauthTimestamp(over.seconds ?? now / 1000), lifetime: over.lifetime ?? 600 }, NONCE);
-  const good = await authority.lookup(KID, seal(KID), 'any-realm', now);
+  const good = await authority.lookup(KID, seal(KID), SERVER_NAME, now);
   assert.deepEqual(good, { keys: [new Uint8Array(MAC_KEY), new Uint8Array(MAC_KEY.subarray(0, 16))], username: KID, oauth: true });
   assert.equal((await authority.lookup('nobody', seal(KID), 'r', now)).reason, 'oauth-unknown-kid');
-  assert.equal((await authority.lookup(KID, seal(KID, { seconds: now / 1000 - 700 }), 'r', now)).reason, 'oauth-token-expired');
-  assert.equal((await authority.lookup(KID, seal(KID, { serverName: 'elsewhere' }), 'r', now)).reason, 'oauth-bad-token');
-  assert.equal((await authority.lookup(KID, seal(KID, { macKey: Buffer.alloc(17) }), 'r', now)).reason, 'oauth-bad-token');
-  assert.equal((await authority.lookup('old', seal('old'), 'r', now)).reason, 'oauth-token-expired');
+  assert.equal((await authority.lookup(KID, seal(KID, { seconds: now / 1000 - 700 }), SERVER_NAME, now)).reason, 'oauth-token-expired');
+  assert.equal((await authority.lookup(KID, seal(KID, { serverName: 'elsewhere' }), SERVER_NAME, now)).reason, 'oauth-bad-token');
+  assert.equal((await authority.lookup(KID, seal(KID, { macKey: Buffer.alloc(17) }), SERVER_NAME, now)).reason, 'oauth-bad-token');
+  assert.equal((await authority.lookup('old', seal('old'), SERVER_NAME, now)).reason, 'oauth-token-expired');
   assert.equal((await authority.lookup('broken', Buffer.alloc(64), 'r', now)).reason, 'oauth-unknown-kid');
   assert.deepEqual(bad, ['broken']);
-  // Without server-name the realm is the AAD, as in coturn.
-  const byRealm = createAccessTokenAuthority({ db: { oauthKey: async (kid) => rows.get(kid) }, serverName: undefined });
-  assert.equal((await byRealm.lookup(KID, seal(KID, { serverName: 'north.gov' }), 'north.gov', now)).oauth, true);
+  assert.equal((await authority.lookup(KID, seal(KID, { serverName: 'north.gov' }), 'north.gov', now)).oauth, true);
+});
+
+test('a kid seen before is answered at once; its row is read again in the background once a minute old', async () => {
+  const rows = new Map<string, DbOAuthKey>([[KID, row()]]);
+  let reads = 0;
+  const authority = createAccessTokenAuthority({ db: { oauthKey: async (kid) => (reads++, rows.get(kid)) } });
+  const now = 1_700_000_000_000;
+  const sealed = encodeOAuthToken(SERVER_NAME, keyOf(row()), { macKey: MAC_KEY, timestamp: oauthTimestamp(now / 1000), lifetime: 0 }, NONCE);
+  const first = authority.lookup(KID, sealed, SERVER_NAME, now);
+  assert.ok(first instanceof Promise, 'the first look-up reads the database');
+  assert.equal((await first).oauth, true);
+  const second = authority.lookup(KID, sealed, SERVER_NAME, now + 1000);
+  assert.ok(!(second instanceof Promise) && second.oauth === true, 'the second is answered at once');
+  assert.equal(reads, 1);
+  rows.delete(KID);
+  const stale = authority.lookup(KID, sealed, SERVER_NAME, now + ROW_FRESH_MS);
+  assert.ok(!(stale instanceof Promise) && stale.oauth === true, 'the kept row answers while it is read again');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(reads, 2);
+  assert.equal((await authority.lookup(KID, sealed, SERVER_NAME, now + ROW_FRESH_MS + 1)).reason, 'oauth-unknown-kid', 'the deletion is seen');
 });

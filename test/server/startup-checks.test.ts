@@ -18,6 +18,10 @@ test('a listening-ip the machine lacks', () => {
   assert.deepEqual(options('--listening-ip=203.0.113.1'), ['listening-ip']);
 });
 
+test('every 127/8 address is local on the loopback interface (RFC 5780 test set-ups use 127.0.0.2)', () => {
+  assert.deepEqual(options('--listening-ip=127.0.0.1', '--listening-ip=127.0.0.2'), []);
+});
+
 test('a public external-ip without relay-ip or /PRIVATE', () => {
   assert.deepEqual(options('--external-ip=203.0.113.1'), ['external-ip']);
   assert.deepEqual(options('--external-ip=203.0.113.1', '--relay-ip=10.0.0.5'), []);
