@@ -1,0 +1,156 @@
+/**
+ * The fleet's member registry on `fleet-redis`. Each member writes a heartbeat key every
+ * `fleet-heartbeat` seconds, `turnpike/fleet/member/<name>`, a JSON `MemberRecord` with its
+ * load and health, that expires after three heartbeats: a member that stops or dies drops
+ * out of `list()` within that time; one that stops cleanly deletes its key at once.
+ *
+ * Each member also takes a session-id prefix (100-999) from the counter
+ * `turnpike/fleet/session-prefix`, so coturn-style session ids (src/fleet/statsdb-format.ts)
+ * are unique across the fleet and name the member that owns a session.
+ *
+ * Load balancing hook: `leastLoaded()` is the healthy member with the most free relay ports
+ * relative to its range (then the fewest allocations); a rotation of ALTERNATE-SERVER
+ * addresses (src/server/load-balancing.ts) can ask it for the `advertise` address to send a
+ * client to.
+ */
+import { hostname } from 'node:os';
+import { randomInt } from 'node:crypto';
+import type { Logger } from '../log/logger.ts';
+import type { FleetHost, MemberLoad } from './host.ts';
+import type { RedisLink } from './redis-link.ts';
+
+export const MEMBER_PREFIX = 'turnpike/fleet/member/';
+const PREFIX_COUNTER = 'turnpike/fleet/session-prefix';
+/** A heartbeat key lives this many heartbeats. */
+export const MISSED_HEARTBEATS = 3;
+
+/** What a member says about itself. */
+export interface MemberRecord {
+  name: string;
+  /** `fleet-advertise`: where clients reach it, or '' */
+  advertise: string;
+  /** its session-id prefix */
+  prefix: number;
+  /** the software and version */
+  software: string;
+  startedAt: number;
+  heartbeatAt: number;
+  /** seconds between heartbeats */
+  heartbeat: number;
+  load: MemberLoad;
+  health: { ok: boolean; database: 'up' | 'down' | 'none' };
+}
+
+/** The default member name: host name and process id. */
+export function defaultMemberName(): string {
+  return `${hostname()}-${process.pid}`;
+}
+
+/** Takes a session-id prefix from the fleet counter; a random one when Redis does not answer. */
+export async function takeSessionPrefix(link: RedisLink | undefined): Promise<number> {
+  if (link?.up()) {
+    try {
+      return 100 + ((await link.redis.incr(PREFIX_COUNTER)) - 1) % 900;
+    } catch { /* below */ }
+  }
+  return randomInt(100, 1000);
+}
+
+/** Every live member, sorted by name (SCAN, then one MGET). */
+export async function listMembers(link: RedisLink): Promise<MemberRecord[]> {
+  const keys = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, batch] = await link.redis.scan(cursor, 'MATCH', `${MEMBER_PREFIX}*`, 'COUNT', 1000);
+    for (const k of batch) keys.add(k);
+    cursor = next;
+  } while (cursor !== '0');
+  if (keys.size === 0) return [];
+  const values = await link.redis.mget(...keys);
+  const out: MemberRecord[] = [];
+  for (const v of values) {
+    if (v === null) continue;
+    try {
+      out.push(JSON.parse(v) as MemberRecord);
+    } catch { /* not a member record */ }
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The healthy member with the most free relay ports relative to its range, then the fewest allocations. */
+export function leastLoaded(members: readonly MemberRecord[]): MemberRecord | undefined {
+  const free = (m: MemberRecord): number => (m.load.relayPortsTotal > 0 ? 1 - m.load.relayPortsInUse / m.load.relayPortsTotal : 1);
+  return members.filter((m) => m.health.ok)
+    .sort((a, b) => free(b) - free(a) || a.load.allocations - b.load.allocations || (a.name < b.name ? -1 : 1))[0];
+}
+
+/** This process's membership. */
+export interface Membership {
+  readonly name: string;
+  readonly prefix: number;
+  /** the record last written */
+  record(): MemberRecord;
+  /** Writes a heartbeat now (the timer does it every `heartbeat` seconds). */
+  beat(): Promise<void>;
+  /** Stops the heartbeats and deletes the key. */
+  close(): Promise<void>;
+}
+
+/** What a membership is made of. */
+export interface MembershipOptions {
+  name: string;
+  advertise: string;
+  prefix: number;
+  software: string;
+  heartbeatSeconds: number;
+  now: () => number;
+}
+
+/** Joins the fleet: the first heartbeat now, then one every `heartbeatSeconds`. */
+export async function joinFleet(link: RedisLink, host: FleetHost, opts: MembershipOptions, log: Logger): Promise<Membership> {
+  const key = `${MEMBER_PREFIX}${opts.name}`;
+  const startedAt = opts.now();
+  let cpuAt = process.hrtime.bigint();
+  let cpuUsed = process.cpuUsage();
+  const cpu = (): number => {
+    const at = process.hrtime.bigint();
+    const used = process.cpuUsage();
+    const wall = Number(at - cpuAt) / 1000;
+    const share = wall > 0 ? (used.user + used.system - cpuUsed.user - cpuUsed.system) / wall : 0;
+    cpuAt = at;
+    cpuUsed = used;
+    return Math.round(share * 1000) / 1000;
+  };
+  const record = (): MemberRecord => ({
+    name: opts.name, advertise: opts.advertise, prefix: opts.prefix, software: opts.software,
+    startedAt, heartbeatAt: opts.now(), heartbeat: opts.heartbeatSeconds,
+    load: { ...host.load(), cpu: cpu() },
+    health: { ok: host.healthy(), database: host.healthy() ? 'up' : 'down' },
+  });
+  let last = record();
+  let closed = false;
+  const beat = async (): Promise<void> => {
+    last = record();
+    if (!link.up()) return;
+    try {
+      await link.redis.set(key, JSON.stringify(last), 'PX', opts.heartbeatSeconds * 1000 * MISSED_HEARTBEATS);
+    } catch (e) {
+      log.debug('fleet.heartbeat_failed', { error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+  await beat();
+  const timer = setInterval(() => { if (!closed) void beat(); }, opts.heartbeatSeconds * 1000);
+  timer.unref();
+  log.info('fleet.joined', { member: opts.name, prefix: opts.prefix, advertise: opts.advertise || undefined, redis: link.description });
+  return {
+    name: opts.name,
+    prefix: opts.prefix,
+    record: () => last,
+    beat,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      if (link.up()) await link.redis.del(key).catch(() => 0);
+    },
+  };
+}
