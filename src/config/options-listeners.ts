@@ -8,7 +8,7 @@ import { addressPort, bindAddress, externalIp, integer, port, text } from './val
 
 const area = Area.Listeners;
 const relayPort = integer(0, 65535, '<port>');
-const perTransport = 'stored, but not used yet: redirection follows alternate-server (UDP, TCP) and tls-alternate-server (TLS, DTLS); list the servers there';
+const perTransport = 'as coturn 4.7+: when given, this list is used for its transport ahead of alternate-server, round-robin, with the same health checks';
 const oneSocketEach = 'ignored: every allocation has its own relay port from min-port..max-port, as RFC 8656 §7.2 describes';
 
 /** Listener, relay-address and transport options. */
@@ -32,13 +32,13 @@ export const listenerOptions: readonly OptionSpec[] = [
   valued({
     name: 'alt-listening-port', area, type: port, default: '0 (listening-port + 1)',
     meaning: 'second port for RFC 5780 NAT behaviour discovery (CHANGE-REQUEST)',
-    status: S.Supported, note: 'stored for RFC 5780 discovery',
+    status: S.Supported, note: 'the second port of RFC 5780 discovery, listened on when rfc5780 is on and two listening IPs of one family are given',
     set: (t, v) => { t.config.altListeningPort = v; },
   }),
   valued({
     name: 'alt-tls-listening-port', area, type: port, default: '0 (tls-listening-port + 1)',
     meaning: 'second TLS/DTLS port for RFC 5780 discovery',
-    status: S.Supported, note: 'stored for RFC 5780 discovery',
+    status: S.Supported, note: 'the second port of RFC 5780 discovery, listened on when rfc5780 is on and two listening IPs of one family are given',
     set: (t, v) => { t.config.altTlsListeningPort = v; },
   }),
   valued({
@@ -78,13 +78,13 @@ export const listenerOptions: readonly OptionSpec[] = [
   valued({
     name: 'udp-alternate-server', area, type: addressPort, repeatable: true,
     meaning: 'redirect UDP/DTLS Allocate requests to these servers, instead of alternate-server and udp-self-balance (coturn 4.7+)',
-    status: S.Warn, note: perTransport,
+    status: S.Supported, note: perTransport,
     set: (t, v) => { t.config.udpAlternateServers.push(v); },
   }),
   valued({
     name: 'tcp-alternate-server', area, type: addressPort, repeatable: true,
     meaning: 'redirect TCP Allocate requests to these servers, instead of alternate-server (coturn 4.7+)',
-    status: S.Warn, note: perTransport,
+    status: S.Supported, note: perTransport,
     set: (t, v) => { t.config.tcpAlternateServers.push(v); },
   }),
   valued({

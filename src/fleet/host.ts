@@ -29,6 +29,6 @@ export interface FleetHost {
   kill(id: number, why: string): boolean;
   /** Allocations and relay ports now (the CPU share is the registry's to measure). */
   load(): Omit<MemberLoad, 'cpu'>;
-  /** Whether the user database (when there is one) answers. */
-  healthy(): boolean;
+  /** Whether the user database answers ('none': there is none). */
+  database(): 'up' | 'down' | 'none';
 }

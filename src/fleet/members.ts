@@ -84,6 +84,11 @@ export function leastLoaded(members: readonly MemberRecord[]): MemberRecord | un
     .sort((a, b) => free(b) - free(a) || a.load.allocations - b.load.allocations || (a.name < b.name ? -1 : 1))[0];
 }
 
+/** A member is healthy unless its user database is down (new authentications would fail there). */
+function health(database: 'up' | 'down' | 'none'): MemberRecord['health'] {
+  return { ok: database !== 'down', database };
+}
+
 /** This process's membership. */
 export interface Membership {
   readonly name: string;
@@ -125,7 +130,7 @@ export async function joinFleet(link: RedisLink, host: FleetHost, opts: Membersh
     name: opts.name, advertise: opts.advertise, prefix: opts.prefix, software: opts.software,
     startedAt, heartbeatAt: opts.now(), heartbeat: opts.heartbeatSeconds,
     load: { ...host.load(), cpu: cpu() },
-    health: { ok: host.healthy(), database: host.healthy() ? 'up' : 'down' },
+    health: health(host.database()),
   });
   let last = record();
   let closed = false;

@@ -3,6 +3,7 @@
  * JSON-RPC WebSocket endpoint (`/ws`) through the server's `upgrade(path, handler)` and runs the
  * rooms and media behind it. `runSfu` in `src/cli/sfu.ts` is the standalone server.
  */
+import { startCluster, type ClusterStats, type SfuCluster } from './cluster/index.ts';
 import type { SfuConfig } from './config-types.ts';
 import { Sfu, type RoomStats } from './room/sfu.ts';
 import type { SignalLimits } from './signal/connection.ts';
@@ -33,6 +34,8 @@ export interface AttachSfuOptions {
 /** Signalling and media figures. */
 export interface SfuStats extends RoomStats {
   readonly signal: SignalStats;
+  /** with `[cluster]`: rooms owned here, clients relayed out and in */
+  readonly cluster?: ClusterStats;
 }
 
 /** The attached SFU: figures, and shutdown. */
@@ -53,13 +56,17 @@ export function attachSfu(opts: AttachSfuOptions): SfuHandle {
       log,
     );
   const sfu = new Sfu(opts.config, transports, log);
-  const endpoint = attachSignalEndpoint({ upgrade: opts.upgrade, rooms: sfu, path: opts.path, limits: opts.limits, log });
+  // With [cluster], rooms are placed on nodes over Redis; the local rooms never learn of it.
+  const cluster: SfuCluster | undefined = opts.config.cluster.redis !== undefined ? startCluster(opts.config.cluster, sfu, log) : undefined;
+  const rooms = cluster?.rooms ?? sfu;
+  const endpoint = attachSignalEndpoint({ upgrade: opts.upgrade, rooms, path: opts.path, limits: opts.limits, log });
   let closed: Promise<void> | undefined;
   return {
-    stats: () => ({ ...sfu.stats(), signal: endpoint.stats() }),
+    stats: () => ({ ...sfu.stats(), signal: endpoint.stats(), ...(cluster ? { cluster: cluster.stats() } : {}) }),
     close: () => {
       closed ??= (async () => {
         await endpoint.close();
+        await cluster?.close();
         sfu.close();
       })();
       return closed;

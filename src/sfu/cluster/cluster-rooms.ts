@@ -21,6 +21,8 @@ type JoinOutcome = Outcome<{ peer: PeerHandle; answer: string }>;
 interface OwnedRoom {
   readonly members: Set<{ readonly peer: PeerHandle; readonly sink: EndingSink }>;
   pending: number;
+  /** whether this node claimed the lease (else the entry only counts joins asking about it) */
+  held: boolean;
 }
 
 /** Cluster figures. */
@@ -81,7 +83,8 @@ export class ClusterRooms implements RoomService {
     const deadline = Date.now() + this.#o.leases.ttlMs * 2 + 5000;
     let relayed: RelayedPeer | undefined;
     for (;;) {
-      if (this.#closing || relayed?.closed) return { ok: false, error: 'server shutting down' };
+      if (this.#closing) return { ok: false, error: 'server shutting down' };
+      if (relayed?.closed) return { ok: false, error: "the room's node is gone" };
       const here = await this.#joinHere(params, sink);
       if (!('owner' in here)) return here;
       if (here.owner !== undefined) {
@@ -89,7 +92,10 @@ export class ClusterRooms implements RoomService {
         relayed.owner = here.owner;
         this.#relayed.set(relayed.ref, relayed);
         const r = await relayed.call('join', params);
-        if (r.kind === 'ok') return { ok: true, value: { peer: relayed, answer: r.sdp ?? '' } };
+        if (r.kind === 'ok') {
+          relayed.joined = true;
+          return { ok: true, value: { peer: relayed, answer: r.sdp ?? '' } };
+        }
         if (r.kind === 'error') {
           this.#relayed.delete(relayed.ref);
           return { ok: false, error: r.error };
@@ -124,7 +130,7 @@ export class ClusterRooms implements RoomService {
   async #joinHere(params: JoinParams, sink: EndingSink): Promise<JoinOutcome | { owner: string | undefined }> {
     const sid = params.sid;
     let room = this.#owned.get(sid);
-    if (!room) this.#owned.set(sid, (room = { members: new Set(), pending: 0 }));
+    if (!room) this.#owned.set(sid, (room = { members: new Set(), pending: 0, held: false }));
     room.pending++;
     try {
       let owner: string | undefined;
@@ -134,6 +140,7 @@ export class ClusterRooms implements RoomService {
         return { ok: false, error: `cluster unavailable: ${(err as Error).message}` };
       }
       if (owner !== this.#o.node) return { owner };
+      room.held = true;
       const r = await this.#o.local.join(params, sink);
       if (!r.ok) return r;
       return { ok: true, value: { peer: this.#track(sid, room, r.value.peer, sink), answer: r.value.answer } };
@@ -163,6 +170,7 @@ export class ClusterRooms implements RoomService {
   #settle(sid: string, room: OwnedRoom): void {
     if (room.members.size > 0 || room.pending > 0 || this.#owned.get(sid) !== room) return;
     this.#owned.delete(sid);
+    if (!room.held) return;
     const p = this.#o.leases.release(sid).catch((err: unknown) => this.#o.log.warn('sfu.cluster.release_failed', { room: sid, error: String(err) }));
     this.#releases.add(p);
     void p.finally(() => this.#releases.delete(p));
@@ -186,12 +194,14 @@ export class ClusterRooms implements RoomService {
    */
   async sweep(): Promise<void> {
     for (const [sid, room] of [...this.#owned]) {
-      if (room.members.size === 0 && room.pending === 0) continue;
+      if (!room.held) continue;
       if (!(await this.#o.leases.renew(sid)) && this.#owned.get(sid) === room) this.#endRoom(sid, 'the room moved to another node');
     }
     await this.#host.sweep();
     const owners = new Map<string, string | undefined>();
     for (const peer of [...this.#relayed.values()]) {
+      // A join still in flight retries by itself until the dead owner's lease runs out.
+      if (!peer.joined) continue;
       if (!owners.has(peer.room)) owners.set(peer.room, await this.#o.leases.owner(peer.room));
       if (owners.get(peer.room) !== peer.owner) peer.end("the room's node is gone");
     }
@@ -209,7 +219,7 @@ export class ClusterRooms implements RoomService {
     for (const [sid, room] of [...this.#owned]) {
       for (const m of [...room.members]) m.peer.close();
       this.#owned.delete(sid);
-      this.#releases.add(this.#o.leases.release(sid).catch(() => {}));
+      if (room.held) this.#releases.add(this.#o.leases.release(sid).catch(() => {}));
     }
     await Promise.all(this.#releases);
   }

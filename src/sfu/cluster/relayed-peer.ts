@@ -34,6 +34,8 @@ export class RelayedPeer implements PeerHandle {
   readonly #bus: RelayBus;
   readonly #sink: EndingSink;
   readonly #pending = new Map<number, (r: CallResult) => void>();
+  /** set once the owner accepted the join */
+  joined = false;
   #owner: string;
   #nextReq = 1;
   #closed = false;

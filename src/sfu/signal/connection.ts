@@ -50,6 +50,14 @@ export interface SignalConnectionOptions {
   readonly onFault?: (err: unknown) => void;
 }
 
+/**
+ * The sink a connection hands the room service: it can also end the connection (WebSocket close
+ * 1012, "service restart"), so that the client reconnects, e.g. when its room's node is gone.
+ */
+export interface EndableSignalSink extends SignalSink {
+  end(reason: string): void;
+}
+
 /** Candidates kept from before a join completes. */
 const MAX_EARLY_CANDIDATES = 50;
 
@@ -181,9 +189,12 @@ export class SignalConnection {
   async #join(params: ClientParams['join'], id: RpcId | null): Promise<void> {
     if (this.#peer || this.#joining) return this.#error(id, { code: RpcErrorCode.sfu, message: SfuErrorText.alreadyJoined });
     this.#joining = true;
-    const sink: SignalSink = {
+    const sink: EndableSignalSink = {
       offer: (sdp) => this.#send(encodeNotification('offer', offerNotification(sdp).params)),
       trickle: (target, candidate) => this.#send(encodeNotification('trickle', trickleNotification(target, candidate).params)),
+      end: (reason) => {
+        if (!this.#closed) this.#o.close(1012, reason.slice(0, 120));
+      },
     };
     const r = await this.#o.rooms.join(params, sink);
     this.#joining = false;

@@ -1,0 +1,57 @@
+/**
+ * The DTLS record-header scan (native/src/dtls-record.c, what checks a datagram before
+ * OpenSSL sees it) under libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer, for
+ * `TURNPIKE_FUZZ_SECONDS` (default 8). Seeds: an epoch-0 ClientHello record followed by an
+ * application-data record, and a DTLS 1.0 alert. Skipped without clang and its fuzzer runtime.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const SECONDS = Number(process.env.TURNPIKE_FUZZ_SECONDS ?? 8);
+
+function fuzzerRuntime(): string | undefined {
+  if (spawnSync('clang', ['--version'], { stdio: 'ignore' }).status !== 0) return 'clang is not installed (apt-get install clang libclang-rt-dev)';
+  const probe = path.join(mkdtempSync(path.join(tmpdir(), 'tp-fuzz-probe-')), 'p');
+  writeFileSync(`${probe}.c`, 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n');
+  const r = spawnSync('clang', ['-fsanitize=fuzzer', `${probe}.c`, '-o', probe], { encoding: 'utf8' });
+  return r.status === 0 ? undefined : "clang's fuzzer runtime is missing (apt-get install libclang-rt-dev)";
+}
+
+const missing = process.platform === 'linux' ? fuzzerRuntime() : 'libFuzzer targets are built on Linux';
+
+/** A DTLS record (RFC 6347 §4.1) around `fragment`. */
+function record(type: number, version: number, epoch: number, fragment: Buffer): Buffer {
+  const h = Buffer.alloc(13);
+  h[0] = type;
+  h.writeUInt16BE(version, 1);
+  h.writeUInt16BE(epoch, 3);
+  h.writeUInt16BE(fragment.length, 11);
+  return Buffer.concat([h, fragment]);
+}
+
+describe('libFuzzer target of the DTLS record scan', { skip: missing ?? false }, () => {
+  it(`fuzz_dtls_record: ${SECONDS} s under ASan and UBSan, no crash`, { timeout: (SECONDS + 60) * 1000 }, () => {
+    const outDir = path.join(root, 'native', 'build-fuzz');
+    mkdirSync(outDir, { recursive: true });
+    const bin = path.join(outDir, 'fuzz_dtls_record');
+    execFileSync('clang', [
+      '-g', '-O1', '-fsanitize=fuzzer,address,undefined', '-fno-sanitize-recover=undefined', '-D_GNU_SOURCE',
+      `-I${path.join(root, 'native', 'src')}`, path.join(root, 'native', 'fuzz', 'fuzz_dtls_record.c'), path.join(root, 'native', 'src', 'dtls-record.c'), '-o', bin,
+    ]);
+    const corpus = mkdtempSync(path.join(tmpdir(), 'fuzz_dtls_record-'));
+    const hello = Buffer.concat([Buffer.from([1, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 40]), Buffer.alloc(40, 0xaa)]);
+    writeFileSync(path.join(corpus, 'seed-0'), Buffer.concat([record(22, 0xfefd, 0, hello), record(23, 0xfefd, 1, Buffer.alloc(48, 7))]));
+    writeFileSync(path.join(corpus, 'seed-1'), record(21, 0xfeff, 0, Buffer.from([2, 40])));
+    const r = spawnSync(bin, [`-max_total_time=${SECONDS}`, '-rss_limit_mb=1024', '-timeout=10', '-print_final_stats=1', corpus], { encoding: 'utf8', cwd: corpus });
+    rmSync(corpus, { recursive: true, force: true });
+    const runs = /stat::number_of_executed_units:\s*(\d+)/.exec(r.stderr)?.[1];
+    process.stdout.write(`# fuzz_dtls_record: ${runs ?? '?'} inputs in ${SECONDS} s\n`);
+    assert.equal(r.status, 0, r.stderr.slice(-4000));
+  });
+});
