@@ -17,7 +17,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, runTool, type Command, type ToolResult, type TrackedChild, type TrackOptions } from './children.ts';
+import { launch, runTool, type Command, type Readiness, type ToolResult, type TrackedChild, type TrackOptions } from './children.ts';
 import { answersBinding, echoes } from './ready.ts';
 
 /** Where Debian installs coturn's server and utilities. */
@@ -97,6 +97,10 @@ export interface TurnServerLaunch extends TrackOptions {
   nodeArgs?: string[];
   /** a `--pidfile` among the options, removed once the server has stopped (coturn leaves it behind) */
   pidFile?: string;
+  /** runs the command elsewhere, e.g. in a network namespace (netns.ts: `host.command`) */
+  via?: (cmd: Command) => Command;
+  /** when it serves; default: it answers a Binding request on host:port from 127.0.0.1 */
+  ready?: Readiness;
 }
 
 /** Starts a TURN server with coturn's `options` and resolves once it answers a Binding request. */
@@ -106,7 +110,8 @@ export async function launchTurnServer(kind: ServerKind, options: string[], how:
   };
   let child: TrackedChild;
   try {
-    child = await launch(turnserverCommand(kind, options, how.nodeArgs), answersBinding(how.port, how.host), how);
+    const command = turnserverCommand(kind, options, how.nodeArgs);
+    child = await launch(how.via?.(command) ?? command, how.ready ?? answersBinding(how.port, how.host), how);
   } catch (err) {
     removePidFile();
     throw err;

@@ -4,14 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages the tests drive: coturn's turnutils_*, Chromium, a C compiler for the native
-# data plane, and clang for its libFuzzer targets.
+# System packages the tests drive: coturn's turnutils_*, Chromium, a C compiler and OpenSSL's
+# headers for the native data plane and its DTLS engine, and clang for its libFuzzer targets.
 need=()
 command -v turnutils_uclient >/dev/null 2>&1 || need+=(coturn)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 command -v clang >/dev/null 2>&1 || need+=(clang)
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need+=(libclang-rt-dev)
+# OpenSSL's headers: the native addon's DTLS engine is built against them (the DTLS tests need it).
+[ -f /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${need[*]} with apt-get ..."

@@ -128,7 +128,7 @@ int tp_dtls_verify_cookie(SSL *ssl, const unsigned char *cookie, unsigned int le
 void tp_dtls_throw_ssl(napi_env env, const char *what) {
   char msg[400];
   unsigned long e = ERR_get_error();
-  char reason[256] = "unknown error";
+  char reason[256] = "OpenSSL does not accept it";
   if (e) ERR_error_string_n(e, reason, sizeof reason);
   ERR_clear_error();
   snprintf(msg, sizeof msg, "%s: %s", what, reason);

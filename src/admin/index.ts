@@ -22,6 +22,7 @@ import type { AdminContext } from './api-common.ts';
 import { AuthFailureRing } from './auth-failures.ts';
 import { registerDatabaseRoutes } from './routes-db.ts';
 import { registerLiveRoutes } from './routes-live.ts';
+import { registerFleetRoutes } from './routes-fleet.ts';
 import { SessionSampler } from './sessions-view.ts';
 
 /** The page's files. */
@@ -76,6 +77,7 @@ export async function startAdmin(config: Config, server: RunningTurnServer, log:
   });
   registerLiveRoutes(web, ctx);
   registerDatabaseRoutes(web, ctx);
+  registerFleetRoutes(web, ctx);
   web.static('/', ADMIN_PAGE_DIR);
   try {
     const { url } = await web.listen();

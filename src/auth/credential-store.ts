@@ -22,6 +22,11 @@ export interface KeyLookup {
   username?: string;
   /** The key is the MAC key of an access token (RFC 7635 §6.2), not one derived from a password. */
   oauth?: boolean;
+  /**
+   * With `oauth`: the realm of the token's `oauth_key` row, when the row names one. The
+   * allocation then belongs to that realm (its quotas, limits and peer ranges), as coturn does.
+   */
+  realm?: string;
   reason?: 'unknown-user' | 'rest-expired' | 'rest-milliseconds' | 'rest-malformed' | 'database-unavailable' | 'oauth-unknown-kid' | 'oauth-bad-token' | 'oauth-token-expired';
 }
 

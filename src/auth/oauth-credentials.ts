@@ -1,7 +1,8 @@
 /**
  * Third-party authorization (RFC 7635) on the server side: a request carrying ACCESS-TOKEN and
  * a kid in USERNAME is authenticated with the token's MAC key, once the token opens under the
- * kid's `oauth_key` row and neither the row nor the token is past its lifetime. The checks are
+ * kid's `oauth_key` row and neither the row nor the token is past its lifetime; a row that names
+ * a realm puts the allocation in that realm. The checks are
  * coturn's (userdb.c `get_user_key`): five seconds of grace on both lifetimes, a lifetime of 0
  * meaning no limit, the server name (`server-name`, else the realm) as the token's AAD.
  *
@@ -95,7 +96,8 @@ export function createAccessTokenAuthority(opts: AccessTokenAuthorityOptions): A
     const mac = opened.block.macKey;
     // coturn signs and checks MESSAGE-INTEGRITY with the first 16 bytes of a 20-byte mac_key
     // (its HMAC-SHA1 keys are MD5-sized); RFC 7635 §6.2 means the whole key. Both are tried.
-    return { keys: mac.length === 20 ? [mac, mac.subarray(0, 16)] : [mac], username: kid, oauth: true };
+    const keys = mac.length === 20 ? [mac, mac.subarray(0, 16)] : [mac];
+    return { keys, username: kid, oauth: true, ...(row.realm !== '' ? { realm: row.realm } : {}) };
   }
 
   return {

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { TurnpikeError, ErrorCode } from '../errors.ts';
-import { loadSfuConfig } from '../sfu/config.ts';
+import { loadSfuConfig, withOverrides, type SfuClusterConfig } from '../sfu/config.ts';
 import { startSfuServer } from '../sfu/http-server.ts';
 import { startSfuMetrics, type SfuMetricsServer } from '../sfu/metrics.ts';
 import type { SfuLog } from '../sfu/signal/ws-endpoint.ts';
@@ -29,6 +29,10 @@ export function sfuUsage(): string {
     '  -key FILE           TLS private key (PEM)',
     '  -m ADDR             metrics address, [host]:port (default: :8100)',
     '  -v LEVEL            log verbosity (0 info, 1 debug); -v alone means 1',
+    '  --cluster-redis ADDR  join a cluster of SFU nodes over Redis (host:port or redis:// URL)',
+    '  --node-id ID        this node\'s name in the cluster (default: hostname-pid)',
+    '  --advertise URL     this node\'s signalling URL, recorded in Redis',
+    '  --lease-ttl SECONDS how long a dead node keeps its rooms (default 10)',
     '  -h, --help          this text',
   ].join('\n');
 }
@@ -44,6 +48,8 @@ export interface SfuArgs {
   readonly key: string | undefined;
   readonly verbose: number;
   readonly help: boolean;
+  /** `[cluster]` values given on the command line (they win over the file's) */
+  readonly cluster?: Partial<SfuClusterConfig>;
 }
 
 function usageError(msg: string): never {
@@ -66,6 +72,7 @@ export function parseSfuArgs(argv: readonly string[]): SfuArgs {
   let key: string | undefined;
   let verbose = 0;
   let help = false;
+  const cluster: { -readonly [K in keyof SfuClusterConfig]?: SfuClusterConfig[K] } = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.indexOf('=');
@@ -83,10 +90,19 @@ export function parseSfuArgs(argv: readonly string[]): SfuArgs {
     else if (flag === 'm') metricsAddr = value();
     else if (flag === 'v') verbose = eq > 0 || /^\d+$/.test(argv[i + 1] ?? '') ? Number(value()) : 1;
     else if (flag === 'h' || flag === 'help') help = true;
+    else if (flag === 'cluster-redis') cluster.redis = value();
+    else if (flag === 'node-id') cluster.nodeId = value();
+    else if (flag === 'advertise') cluster.address = value();
+    else if (flag === 'lease-ttl') {
+      const v = value();
+      cluster.leaseTtl = Number(v);
+      if (!/^\d+(\.\d+)?$/.test(v) || cluster.leaseTtl < 1 || cluster.leaseTtl > 300) usageError(`${arg}: expected seconds from 1 to 300, got "${v}"`);
+    }
     else usageError(`unknown option ${arg}`);
   }
   if ((cert === undefined) !== (key === undefined)) usageError('-cert and -key go together');
-  return { config, ...parseListenAddress(addr), metrics: parseListenAddress(metricsAddr, '-m'), cert, key, verbose, help };
+  if (cluster.nodeId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(cluster.nodeId)) usageError(`--node-id: expected letters, digits, ".", "_" or "-", got "${cluster.nodeId}"`);
+  return { config, ...parseListenAddress(addr), metrics: parseListenAddress(metricsAddr, '-m'), cert, key, verbose, help, ...(Object.keys(cluster).length > 0 ? { cluster } : {}) };
 }
 
 function consoleLog(verbose: number): SfuLog {
@@ -111,7 +127,7 @@ export async function runSfu(argv: string[], opts: { signal?: AbortSignal; onLis
       process.stdout.write(sfuUsage() + '\n');
       return 0;
     }
-    const config = await loadSfuConfig(args.config);
+    const config = withOverrides(await loadSfuConfig(args.config), { cluster: args.cluster ?? {} });
     const tls = args.cert && args.key ? { cert: await readFile(args.cert), key: await readFile(args.key) } : undefined;
     const log = consoleLog(args.verbose);
     server = await startSfuServer({ config, host: args.host, port: args.port, tls, log });

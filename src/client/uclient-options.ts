@@ -61,6 +61,10 @@ export interface UclientOptions {
   rfc5766Channels: boolean;
   /** `--fail-on-loss`: exit non-zero when any message is lost */
   failOnLoss: boolean;
+  /** `--sha256`: PASSWORD-ALGORITHM SHA-256 and MESSAGE-INTEGRITY-SHA256 when the server offers them (RFC 8489 §9.2.3) */
+  sha256: boolean;
+  /** `--userhash`: name the user by USERHASH when the server's nonce offers username anonymity (RFC 8489 §9.2.3) */
+  userhash: boolean;
 }
 
 /** The result of parsing: options to run, or a request for the usage text. */
@@ -103,6 +107,8 @@ Turnpike's options:
   --rfc5766-channels  bind channel numbers 0x5000-0x7FFF (RFC 5766 only; RFC 8656 servers refuse)
   --json              print a JSON summary instead of the text report
   --fail-on-loss      exit with 1 when a message is lost (always 1 when an allocation fails)
+  --sha256            choose SHA-256 when the server offers PASSWORD-ALGORITHMS (RFC 8489)
+  --userhash          send USERHASH instead of USERNAME when the server offers it (RFC 8489)
   -h, --help          this text
 
 Example:
@@ -136,6 +142,8 @@ const OPTION_TABLE = {
   'rfc5766-channels': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   'fail-on-loss': { type: 'boolean', default: false },
+  sha256: { type: 'boolean', default: false },
+  userhash: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -173,6 +181,7 @@ export function parseUclientArgs(argv: readonly string[]): ParsedUclientArgs {
   if (v['ipv6-relay'] && v['ipv4-relay']) throw usageError('-x (IPv6 relay) and -X (IPv4 relay) exclude each other');
   if (v.password !== undefined && v.secret !== undefined) throw usageError('give -w PASSWORD or -W SECRET, not both');
   if (v.password !== undefined && v.user === undefined) throw usageError('-w needs a user name (-u)');
+  if ((v.sha256 || v.userhash) && v.user === undefined && v.secret === undefined) throw usageError('--sha256 and --userhash need credentials (-u, or -W)');
   const clientToClient = v['client-to-client'];
   if (!clientToClient && v['peer-ip'] === undefined) throw usageError('give the echo peer with -e PEER-IP (or use -y for client to client)');
   // The peer goes into XOR-PEER-ADDRESS, which has no room for a zone id; the local address is bound here.
@@ -211,6 +220,8 @@ export function parseUclientArgs(argv: readonly string[]): ParsedUclientArgs {
       json: v.json,
       rfc5766Channels: v['rfc5766-channels'],
       failOnLoss: v['fail-on-loss'],
+      sha256: v.sha256,
+      userhash: v.userhash,
     },
   };
 }

@@ -73,9 +73,10 @@ async function resolveServer(o: UclientOptions): Promise<ServerEndpoint> {
 }
 
 function credentialsFor(o: UclientOptions, wallNow: number): LongTermCredentials | undefined {
-  if (o.secret !== undefined) return restCredentials(o.secret, o.user, o.separator, wallNow);
-  if (o.user !== undefined) return { username: o.user, password: o.password ?? '' };
-  return undefined;
+  const base = o.secret !== undefined ? restCredentials(o.secret, o.user, o.separator, wallNow) : o.user !== undefined ? { username: o.user, password: o.password ?? '' } : undefined;
+  if (base === undefined) return undefined;
+  // RFC 8489 §9.2.3: each is used only when the server's challenge offers it.
+  return { ...base, ...(o.sha256 ? { passwordAlgorithm: 'sha256' as const } : {}), ...(o.userhash ? { userhash: true } : {}) };
 }
 
 /** A run in progress: its options, its clients, its failures. */

@@ -1,7 +1,7 @@
 /**
  * The transport addresses of the server's own backends, found at start-up: the user database
- * a `psql-userdb`, `mysql-userdb` or `redis-userdb` option names (host names resolved to every
- * address they have). The TURN core refuses them as peers (src/turn/backend-endpoints.ts)
+ * a `psql-userdb`, `mysql-userdb` or `redis-userdb` option names, and the Redis servers of
+ * `redis-statsdb` and `fleet-redis` (host names resolved to every address they have). The TURN core refuses them as peers (src/turn/backend-endpoints.ts)
  * unless `allowed-peer-ip` names the address. A SQLite file or a Unix socket has no address.
  */
 import { lookup } from 'node:dns/promises';
@@ -16,9 +16,42 @@ import { createIpRangeSet } from '../net/ip-range-set.ts';
 import { parseIpWords, wordsToValue } from '../net/ip.ts';
 import { createBackendEndpoints, type BackendEndpoint, type BackendEndpoints } from '../turn/backend-endpoints.ts';
 
-/** Host names and ports the user database option names, before resolution. */
-export function backendTargets(config: Pick<Config, 'userDb'>): { host: string; port: number; what: string }[] {
-  const db = config.userDb;
+/** A backend's host name (or address) and port, before resolution, and the option naming it. */
+export interface BackendTarget {
+  host: string;
+  port: number;
+  what: string;
+}
+
+/** The options that name backends; the Redis ones may be left out. */
+export type BackendConfig = Pick<Config, 'userDb'> & Partial<Pick<Config, 'redisStatsDb' | 'fleetRedis'>>;
+
+/**
+ * Host names and ports the backend options name, before resolution. A connection string that
+ * does not parse names nothing here: opening its database reports it.
+ */
+export function backendTargets(config: BackendConfig): BackendTarget[] {
+  const targets = attempt(() => userDbTargets(config.userDb));
+  for (const [what, conninfo] of [['redis-statsdb', config.redisStatsDb], ['fleet-redis', config.fleetRedis]] as const) {
+    if (conninfo === undefined) continue;
+    targets.push(...attempt(() => {
+      const info = parseRedisConnInfo(conninfo);
+      return [{ host: info.host, port: info.port, what }];
+    }));
+  }
+  return targets;
+}
+
+function attempt(targets: () => BackendTarget[]): BackendTarget[] {
+  try {
+    return targets();
+  } catch {
+    return [];
+  }
+}
+
+/** The user database's host names and ports (none for SQLite or a Unix socket). */
+function userDbTargets(db: Config['userDb']): BackendTarget[] {
   if (db === undefined) return [];
   switch (db.kind) {
     case 'postgresql': {
@@ -50,19 +83,10 @@ async function addressesOf(host: string): Promise<string[]> {
   }
 }
 
-/**
- * Resolves the backends of `config` and builds the set the core refuses. A connection string
- * that does not parse names nothing here: opening the database reports it.
- */
-export async function resolveBackendEndpoints(config: Pick<Config, 'userDb' | 'allowedPeerIps'>): Promise<BackendEndpoints> {
-  let targets: ReturnType<typeof backendTargets>;
-  try {
-    targets = backendTargets(config);
-  } catch {
-    targets = [];
-  }
+/** Resolves the backends of `config` and builds the set the core refuses. */
+export async function resolveBackendEndpoints(config: BackendConfig & Pick<Config, 'allowedPeerIps'>): Promise<BackendEndpoints> {
   const endpoints: BackendEndpoint[] = [];
-  for (const t of targets) {
+  for (const t of backendTargets(config)) {
     for (const ip of await addressesOf(t.host)) endpoints.push({ ip, port: t.port, what: t.what });
   }
   return createBackendEndpoints(endpoints, allowedBy(config.allowedPeerIps));

@@ -15,7 +15,8 @@ import type { ClientTransport } from '../turn/five-tuple.ts';
 import type { DropReason } from '../turn/drop-reason.ts';
 import { ingestGuarded, type Ingress } from './ingress.ts';
 import { nextTransportId } from './transport-ids.ts';
-import { DTLS_SECRET_BYTES, type DtlsEngine, type DtlsSessionHandle } from './dtls-engine.ts';
+import type { TlsOptions } from '../config/types.ts';
+import { DTLS_SECRET_BYTES, loadDtlsEngine, type DtlsEngine, type DtlsSessionHandle } from './dtls-engine.ts';
 
 /** Limits and timers of the DTLS server. */
 export interface DtlsLimits {
@@ -67,7 +68,7 @@ interface Session {
 
 /** See the module comment. */
 export class DtlsServer {
-  readonly #engine: DtlsEngine;
+  #engine: DtlsEngine;
   readonly #ing: Ingress;
   readonly #limits: DtlsLimits;
   readonly #random: (n: number) => Uint8Array;
@@ -130,7 +131,12 @@ export class DtlsServer {
       protocol: 'dtls',
       localIp: under.localIp,
       localPort: under.localPort,
-      send: (_ip, _port, data) => this.#sendAll(under, ip, port, a.dtlsWrite(handle, data)),
+      send: (_ip, _port, data) => {
+        const out = a.dtlsWrite(handle, data);
+        // Nothing comes out of a session whose handshake is not done, or that has ended.
+        if (out.length === 0) return this.#drop('dtls-not-ready');
+        this.#sendAll(under, ip, port, out);
+      },
     };
   }
 
@@ -198,6 +204,19 @@ export class DtlsServer {
   rotateSecret(now: number): void {
     this.#engine.addon.dtlsSetSecret(this.#engine.context, this.#random(DTLS_SECRET_BYTES));
     this.#rotatedAt = now;
+  }
+
+  /**
+   * A context for new certificates (a reload): made now, so that OpenSSL's refusal throws
+   * (`TurnpikeError` CONFIG_INVALID) before anything changed; the function returned puts it in
+   * use for new sessions (sessions up keep theirs). Undefined when `tls` names no certificate.
+   */
+  prepareCertificates(tls: TlsOptions): (() => void) | undefined {
+    const loaded = loadDtlsEngine(tls, this.#random(DTLS_SECRET_BYTES));
+    if (!loaded.ok) return undefined;
+    return () => {
+      this.#engine = loaded.engine;
+    };
   }
 
   stats(): DtlsStats {

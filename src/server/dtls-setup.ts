@@ -24,6 +24,11 @@ export function dtlsWanted(config: Pick<Config, 'noDtls' | 'tls'>): boolean {
  */
 export function startDtls(config: Config, ing: Ingress, log: Logger, limits: Partial<DtlsLimits> = {}): DtlsServer | undefined {
   if (!dtlsWanted(config)) return undefined;
+  if (config.tls.minVersion === 'TLSv1.3') {
+    // coturn's no-tlsv1_2 leaves DTLS 1.0 for DTLS; Turnpike refuses DTLS 1.0, and OpenSSL has no DTLS 1.3.
+    log.warn('dtls-unavailable', { reason: 'no-tlsv1_2 leaves no DTLS version: DTLS 1.0 is refused and there is no DTLS 1.3', message: 'DTLS listeners are not started (set no-dtls to silence this)' });
+    return undefined;
+  }
   const loaded = loadDtlsEngine(config.tls, randomBytes(DTLS_SECRET_BYTES));
   if (!loaded.ok) {
     log.warn('dtls-unavailable', { reason: loaded.reason, message: 'DTLS listeners are not started (set no-dtls to silence this)' });
@@ -35,6 +40,7 @@ export function startDtls(config: Config, ing: Ingress, log: Logger, limits: Par
     ...limits,
   });
   ing.dtls = (transport, ip, port, buf) => server.handle(transport, ip, port, buf);
+  log.info('dtls', { versions: 'DTLS 1.2', clientCertificates: config.tls.caFile !== undefined });
   return server;
 }
 

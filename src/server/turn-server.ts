@@ -35,6 +35,7 @@ import { FaultGuard, type FaultSite } from '../log/fault-guard.ts';
 import { pooledRandom } from '../net/random-pool.ts';
 import { createTicketSealer } from './mobility-tickets.ts';
 import { alternateServersFrom, listenAuxServers, startAlternateHealth, type AlternateHealthSettings } from './load-balancing.ts';
+import type { Fleet, FleetHost } from '../fleet/index.ts';
 
 /** The product name and version in SOFTWARE and logs. */
 export const VERSION = '0.1.0';
@@ -57,6 +58,8 @@ export interface RunningTurnServer {
   readonly db: UserDatabase | undefined;
   /** the user database link's health and round-trip counts (metrics), when a database is configured */
   readonly dbHealth: DatabaseHealth | undefined;
+  /** `redis-statsdb` and `fleet-redis` services (src/fleet/), when either is configured */
+  readonly fleet: Fleet | undefined;
   /**
    * Subscribes to the core's events (`allocation-created`, `allocation-deleted`, `auth-failed`,
    * `request-refused`, …) as they happen; returns the unsubscribe function. Listeners must not throw.
@@ -134,6 +137,30 @@ export function coreOptionsFrom(config: Config, relayFamilies: TurnCoreOptions['
   };
 }
 
+/** The running server as the fleet services see it (src/fleet/host.ts). */
+function fleetHost(core: TurnCore, plane: DataPlane, health: DatabaseHealth | undefined,
+  listeners: Set<(name: string, fields: Record<string, unknown>) => void>, config: Config, relayIps: number, now: () => number): FleetHost {
+  return {
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    allocations: () => core.allocations(),
+    traffic(alloc) {
+      const t = alloc.traffic;
+      const p = plane.traffic?.(alloc.id);
+      return p === undefined ? { ...t } : { rxPackets: t.rxPackets + p.rxPackets, rxBytes: t.rxBytes + p.rxBytes, txPackets: t.txPackets + p.txPackets, txBytes: t.txBytes + p.txBytes, dropped: t.dropped + p.dropped };
+    },
+    kill(id, why) {
+      const alloc = core.allocations().find((a) => a.id === id);
+      if (alloc !== undefined) core.deleteAllocation(alloc, now(), why);
+      return alloc !== undefined;
+    },
+    load: () => ({ allocations: core.allocationCount, relayPortsInUse: plane.relayPorts().inUse, relayPortsTotal: (config.maxPort - config.minPort + 1) * relayIps }),
+    database: () => (health === undefined ? 'none' : health.down ? 'down' : 'up'),
+  };
+}
+
 /** Starts listeners and the relay for `config`. Throws TurnpikeError LISTEN_FAILED when a socket cannot be bound. */
 export async function startTurnServer(config: Config, opts: StartOptions): Promise<RunningTurnServer> {
   const log = opts.logger;
@@ -156,6 +183,15 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     await credentials.close();
     throw err;
   }
+  // redis-statsdb and fleet-redis: loaded only when configured (ioredis is not small).
+  let fleet: Fleet | undefined;
+  try {
+    if (config.redisStatsDb !== undefined || config.fleetRedis !== undefined) fleet = await (await import('../fleet/index.ts')).openFleet(config, log);
+  } catch (err) {
+    await plane.close();
+    await credentials.close();
+    throw err;
+  }
   const authFailures = new AuthFailureLog(log, now);
   const rfc5780 = rfc5780Plan(config) !== undefined;
   const cannot5780 = rfc5780Unavailable(config);
@@ -169,7 +205,10 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   const output: CoreOutput = {
     tcp: tcpRelay,
     sendToPeer: (r, ip, port, data) => plane.sendToPeer(r, ip, port, data),
-    openRelays: (a, req) => plane.openRelays(a, req),
+    // A fleet's quotas are checked in Redis while the Allocate waits for its sockets (src/fleet/quota.ts).
+    openRelays: (a, req) => fleet === undefined
+      ? plane.openRelays(a, req)
+      : fleet.gate(a, a.pendingAllocate?.lifetime ?? 0, core.limitsOf(a.realm), () => plane.openRelays(a, req), () => core.relaysFailed(a, 486, now())),
     closeRelays: (a) => plane.closeRelays(a),
     upsert: (entry) => plane.upsert(entry),
     remove: (id) => plane.remove(id),
@@ -216,6 +255,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     await plane.close();
     await tcpRelay?.close();
     await credentials.close();
+    await fleet?.close();
   };
   const tlsOptions = config.noTls ? undefined : tlsServerOptions(config.tls);
   // DTLS (coturn's DTLS listeners): ingress hands it DTLS datagrams from every UDP listener.
@@ -234,12 +274,15 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   let current = config;
   /** New certificates into every TLS listener; nothing changes when they cannot be read. */
   const applyCertificates = (tlsConfig: Config['tls']): void => {
-    if (!tls || !detectTls) return;
+    // DTLS's context is made first, put in use last: a certificate that cannot be used changes nothing.
+    const useDtls = dtls?.prepareCertificates(tlsConfig);
+    if (!tls || !detectTls) return useDtls?.();
     const next = tlsServerOptions(tlsConfig);
     if (next === undefined) return;
     const context = tls.createSecureContext(next);
     for (const s of tlsServers) s.setSecureContext(next);
     detectTls.context = context;
+    useDtls?.();
   };
   try {
     for (const { ip, optional } of resolveListeningIps(config)) {
@@ -285,6 +328,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     dtls?.tick(t);
   }), 1000);
   timer.unref();
+  if (fleet !== undefined) await fleet.attach(fleetHost(core, plane, credentials.health, eventListeners, config, relayAddresses.length, now), SOFTWARE, now);
   const listeners = [
     ...udp.map((l) => ({ protocol: 'udp', ip: l.localIp, port: l.localPort })),
     ...streams.map((l) => ({ protocol: l.protocol, ip: l.localIp, port: l.localPort })),
@@ -302,6 +346,7 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     },
     db: credentials.db,
     dbHealth: credentials.health,
+    fleet,
     async reload(next) {
       const changes = diffConfig(current, next);
       const merged = mergeLive(current, next);

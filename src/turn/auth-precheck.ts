@@ -29,7 +29,8 @@ export function precheckCredentials(core: CoreContext, transport: ClientTranspor
   if ((username === undefined && userhash === undefined) || realm === undefined || nonce === undefined) return 'skip';
   const alloc = core.allocations.find(transport, ip, port);
   const expectedRealm = alloc?.realm ?? core.realms.realmOf(requestOrigin(msg));
-  if (realm !== expectedRealm) return 'skip';
+  // A token's allocation takes any REALM: it may live in its key's realm (handle-request.ts).
+  if (realm !== expectedRealm && alloc?.oauth !== true) return 'skip';
   if (core.nonces.check(nonce, ip, now) !== 'valid') return 'skip';
   // RFC 7635 §6.2: a new access token is opened, not checked against the allocation's key.
   if (core.options.oauth === true && getAttribute(msg, Attr.AccessToken) !== undefined) return 'lookup';

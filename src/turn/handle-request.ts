@@ -96,27 +96,11 @@ export function handleTurnRequest(core: CoreContext, transport: ClientTransport,
   // RFC 8489 §10: coturn sends an Allocate on to an alternate server before authenticating it.
   if (alloc === undefined && req.method === Method.Allocate && tryAlternate(core, transport, ip, port, req, now)) return;
   const origin = requestOrigin(req);
-  let username = '';
-  // RFC 8489 §9.2: the realm of the allocation, or the one the request's ORIGIN maps to.
-  let realm = alloc?.realm ?? core.realms.realmOf(origin);
-  let key: Uint8Array | undefined;
-  let oauth = false;
-  if (!core.options.noAuth) {
-    const auth = authenticate(req, lookup, realm, core.nonces, ip, now, core.options);
-    if (!auth.ok) {
-      core.counters.drop(`auth-${auth.reason}`);
-      if (auth.reason === 'no-credentials') return core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs);
-      const user = lookupName(req);
-      const sentRealm = getAttribute(req, Attr.Realm);
-      const why = explainAuthFailure(auth.reason, { user, sentRealm, expectedRealm: realm, separator: core.options.restApiSeparator }, now);
-      core.output.event('auth-failed', { client: `${ip}:${port}`, reason: auth.reason, user, realm: sentRealm, why: why.words, hint: why.hint });
-      return core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs, why.phrase);
-    }
-    ({ username, realm, key } = auth);
-    oauth = auth.oauth === true;
-    // The source proved it is there (it holds a key and got our nonce): it may get more answers.
-    core.budgets.trust(ip, now);
-  }
+  const who = core.options.noAuth
+    ? { username: '', realm: alloc?.realm ?? core.realms.realmOf(origin), key: undefined, oauth: false }
+    : authenticateRequest(core, transport, ip, port, req, lookup, alloc, origin, now);
+  if (who === undefined) return;
+  const { username, realm, key, oauth } = who;
   const ctx: RequestContext = { transport, ip, port, req, username, realm, key, tid, now, oauth };
   const unknown = unknownComprehensionRequired(req);
   if (unknown.length > 0) return answerError(core, ctx, alloc, 420, [{ type: Attr.UnknownAttributes, value: unknown }]);
@@ -143,6 +127,35 @@ export function handleTurnRequest(core: CoreContext, transport: ClientTransport,
   // RFC 6062 §5: a TCP allocation has no channels.
   if (alloc.relayTransport === 'tcp' && req.method === Method.ChannelBind) return answerError(core, ctx, alloc, 400, [], 'channel-bind-on-tcp-allocation');
   onAllocation.handle(core, ctx, alloc);
+}
+
+/** Who a request proved to be (RFC 8489 §9.2.4); undefined when it did not, and was answered. */
+function authenticateRequest(
+  core: CoreContext, transport: ClientTransport, ip: string, port: number, req: DecodedStunMessage,
+  lookup: KeyLookup | undefined, alloc: Allocation | undefined, origin: string | undefined, now: number,
+): { username: string; realm: string; key: Uint8Array; oauth: boolean } | undefined {
+  // RFC 8489 §9.2: the realm of the allocation, or the one the request's ORIGIN maps to.
+  const realm = alloc?.realm ?? core.realms.realmOf(origin);
+  // A token's allocation may live in its key's realm (below) while the client keeps naming the
+  // realm it was challenged with; a MAC key does not depend on the realm, so coturn takes any.
+  const expected = alloc?.oauth === true ? (getAttribute(req, Attr.Realm) ?? realm) : realm;
+  const auth = authenticate(req, lookup, expected, core.nonces, ip, now, core.options);
+  if (!auth.ok) {
+    core.counters.drop(`auth-${auth.reason}`);
+    if (auth.reason === 'no-credentials') return void core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs);
+    const user = lookupName(req);
+    const sentRealm = getAttribute(req, Attr.Realm);
+    const why = explainAuthFailure(auth.reason, { user, sentRealm, expectedRealm: expected, separator: core.options.restApiSeparator }, now);
+    core.output.event('auth-failed', { client: `${ip}:${port}`, reason: auth.reason, user, realm: sentRealm, why: why.words, hint: why.hint });
+    return void core.rejectUnauthenticated(transport, ip, port, req, auth.code, now, auth.attrs, why.phrase);
+  }
+  // The source proved it is there (it holds a key and got our nonce): it may get more answers.
+  core.budgets.trust(ip, now);
+  if (auth.oauth !== true) return { username: auth.username, realm: auth.realm, key: auth.key, oauth: false };
+  // As coturn: a token whose oauth_key row names a realm puts its allocation in that realm (its
+  // quotas, limits and peer ranges); a later token whose row names none leaves it where it is.
+  const tokenRealm = auth.tokenRealm ?? (alloc?.oauth === true ? alloc.realm : auth.realm);
+  return { username: auth.username, realm: tokenRealm, key: auth.key, oauth: true };
 }
 
 /** The request's ORIGIN attribute in canonical form (coturn compares origins that way), if any. */

@@ -27,7 +27,7 @@ import { finishAllocate, failAllocate } from './handle-allocate.ts';
 import { expireAllocation } from './expiry.ts';
 import { relayToClient } from './relay-to-client.ts';
 import { forwardingEntry } from './forwarding.ts';
-import { fixedRealms, type RealmDirectory } from './realms.ts';
+import { fixedRealms, type RealmDirectory, type RealmLimits } from './realms.ts';
 import { precheckCredentials, type PrecheckOutcome } from './auth-precheck.ts';
 import { NO_BACKEND_ENDPOINTS, type BackendEndpoints } from './backend-endpoints.ts';
 import { TcpConnectionTable } from './tcp-connections.ts';
@@ -193,6 +193,11 @@ export class TurnCore {
   /** The alternate-server rotations (RFC 8489 §10), when some are configured: a health checker reports into them. */
   get alternates(): AlternateServers | undefined {
     return this.#ctx.alternates;
+  }
+
+  /** What `realm` allows now (`user-quota`, `total-quota`, `max-bps`): a driver's gate reads the quotas. */
+  limitsOf(realm: string): RealmLimits {
+    return this.#ctx.realms.limits(realm);
   }
 
   /** Number of allocations (opening or active). */

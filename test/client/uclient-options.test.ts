@@ -53,6 +53,15 @@ test("Turnpike's long options", () => {
   assert.deepEqual([o.concurrency, o.durationSeconds, o.window, o.json, o.failOnLoss, o.rfc5766Channels], [20, 5, 4, true, true, true]);
 });
 
+test('--sha256 and --userhash (RFC 8489 §9.2.3) are off by default and need credentials', () => {
+  const o = options('--sha256 --userhash -u ling -w ling1234 -e 127.0.0.1 h'.split(' '));
+  assert.deepEqual([o.sha256, o.userhash], [true, true]);
+  const d = options(['-e', '127.0.0.1', 'h']);
+  assert.deepEqual([d.sha256, d.userhash], [false, false]);
+  assert.equal(options('--sha256 -W north -e 127.0.0.1 h'.split(' ')).sha256, true);
+  usageError(['--userhash', '-e', '::1', 'h'], /--userhash need credentials/);
+});
+
 test('-h asks for the usage text', () => {
   assert.deepEqual(parseUclientArgs(['-h']), { help: true });
   assert.deepEqual(parseUclientArgs(['--help', 'x']), { help: true });

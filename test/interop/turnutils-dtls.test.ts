@@ -6,7 +6,7 @@
  * s_client -dtls`, sends a STUN Binding request through its session and reads the answer.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freeUdpTcpPort } from '../../harness/ports.ts';
@@ -15,9 +15,9 @@ import { decodeMessage, encodeMessage, getAttribute } from '../../src/stun/index
 import { Attr, MessageClass, Method } from '../../src/stun/types.ts';
 import { startTurnpike, startTurnutilsPeer, turnutilsMissing } from './processes.ts';
 import { assertRelayed } from './uclient-output.ts';
+import { opensslMissing } from '../server/dtls-wire.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../http/fixtures/${name}`, import.meta.url));
-const opensslMissing = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0 ? false : 'the openssl command is not installed';
 
 /** `openssl s_client -dtls` to `port`: one Binding request through the session, its answer back. */
 function bindingOverSClient(port: number): Promise<Uint8Array> {
@@ -40,7 +40,7 @@ function bindingOverSClient(port: number): Promise<Uint8Array> {
   });
 }
 
-describe('turnutils_uclient -S over UDP (DTLS) against turnpike turnserver', { skip: turnutilsMissing }, () => {
+describe('turnutils_uclient -S over UDP (DTLS) against turnpike turnserver', { skip: turnutilsMissing || opensslMissing }, () => {
   let server: Launched;
   let peer: Launched;
   let tlsPort: number;
@@ -73,7 +73,7 @@ describe('turnutils_uclient -S over UDP (DTLS) against turnpike turnserver', { s
     assertRelayed(r, 'all', server.output);
   });
 
-  test('openssl s_client -dtls completes a handshake; a Binding request through it is answered', { skip: opensslMissing }, async () => {
+  test('openssl s_client -dtls completes a handshake; a Binding request through it is answered', async () => {
     for (const port of [server.port, tlsPort]) {
       const answer = decodeMessage(await bindingOverSClient(port));
       assert.ok(answer.ok);

@@ -7,13 +7,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DatabaseSync } from 'node:sqlite';
 import { coturnMissing, runCoturn, type Launched } from '../../harness/servers.ts';
-import { schemaStatements } from '../../src/db/sql-statements.ts';
+import { writeOAuthDb, type OAuthDb } from '../helpers/oauth-db.ts';
 import { decodeOAuthToken, encodeOAuthToken, oauthKeyFromRow, oauthTimestamp, type OAuthKey } from '../../src/auth/oauth-token.ts';
 import { startTurnpike, startTurnutilsPeer, turnutilsMissing } from './processes.ts';
 import { assertRelayed } from './uclient-output.ts';
@@ -69,24 +65,18 @@ describe('turnutils_oauth and Turnpike seal and open each other\'s tokens', { sk
 });
 
 describe('turnutils_uclient -J against turnpike turnserver --oauth', { skip: turnutilsMissing }, () => {
-  let dir: string;
+  let db: OAuthDb;
   let server: Launched;
   let peer: Launched;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'turnpike-oauth-'));
-    const file = join(dir, 'turndb');
-    const db = new DatabaseSync(file);
-    for (const statement of schemaStatements('sqlite')) db.exec(statement);
-    const insert = db.prepare('insert into oauth_key (kid,ikm_key,timestamp,lifetime,as_rs_alg,realm) values (?,?,0,0,?,\'\')');
-    for (const k of UCLIENT_KEYS) insert.run(k.kid, k.ikmKey, k.asRsAlg);
-    db.close();
-    server = await startTurnpike({ relayPorts: 40, extraArgs: [`--userdb=${file}`, '--oauth', `--server-name=${SERVER_NAME}`] });
+    db = writeOAuthDb(UCLIENT_KEYS);
+    server = await startTurnpike({ relayPorts: 40, extraArgs: [`--userdb=${db.file}`, '--oauth', `--server-name=${SERVER_NAME}`] });
     peer = await startTurnutilsPeer(['127.0.0.1']);
   });
   after(async () => {
     await peer?.stop();
     await server?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    db?.remove();
   });
 
   test('4 clients × 50 messages with access tokens, all echoed; the tokens\' kids own the allocations', async () => {

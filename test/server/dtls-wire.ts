@@ -8,12 +8,20 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { longTermKey } from '../../src/auth/long-term-key.ts';
+import { loadAddon } from '../../src/dataplane/native/addon.ts';
 import { decodeMessage, encodeMessage, getAttribute, streamFrameLength } from '../../src/stun/index.ts';
 import { Attr, MessageClass, type DecodedStunMessage, type StunAttribute } from '../../src/stun/types.ts';
 import { eventually, HOST } from './wire.ts';
 
-/** Why the DTLS tests cannot run here, or false. */
-export const opensslMissing: string | false = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0 ? false : 'the openssl command is not installed';
+/** Why the DTLS tests cannot run here (no DTLS engine in the addon, no openssl command), or false. */
+export const opensslMissing: string | false = engineMissing() ?? (spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0 ? false : 'the openssl command is not installed');
+
+function engineMissing(): string | undefined {
+  const loaded = loadAddon();
+  if (!loaded.ok) return `no native addon: ${loaded.reason}`;
+  const addon = loaded.addon as unknown as { dtlsContext?: unknown; dtlsUnavailable?: string };
+  return typeof addon.dtlsContext === 'function' ? undefined : (addon.dtlsUnavailable ?? 'the native addon has no DTLS engine');
+}
 
 /** Every socket a test opened, for `closeOpened` after a suite (a failed test leaves its own). */
 const opened: dgram.Socket[] = [];
@@ -102,10 +110,11 @@ export class SClientTurnClient {
   readonly username: string;
   readonly password: string;
 
-  constructor(port: number, username = 'alice', password = 'secret') {
+  /** `extra`: more s_client arguments (a client certificate, say) */
+  constructor(port: number, extra: string[] = [], username = 'alice', password = 'secret') {
     this.username = username;
     this.password = password;
-    this.child = spawn('openssl', ['s_client', '-dtls', '-quiet', '-no_ign_eof', '-connect', `${HOST}:${port}`]);
+    this.child = spawn('openssl', ['s_client', '-dtls', '-quiet', '-no_ign_eof', ...extra, '-connect', `${HOST}:${port}`]);
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
     this.child.stdout.on('data', (chunk: Buffer) => {
       this.#pending = Buffer.concat([this.#pending, chunk]);

@@ -9,12 +9,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DatabaseSync } from 'node:sqlite';
-import { schemaStatements } from '../../src/db/sql-statements.ts';
+import { writeOAuthDb, type OAuthDb } from '../helpers/oauth-db.ts';
 import { encodeOAuthToken, oauthKeyFromRow, oauthTimestamp, type OAuthKey } from '../../src/auth/oauth-token.ts';
 import { decodeMessage, encodeMessage, getAttribute, verifyMessageIntegrity, verifyMessageIntegritySha256 } from '../../src/stun/index.ts';
 import { Attr, MessageClass, Method, type DecodedStunMessage, type StunAttribute } from '../../src/stun/types.ts';
@@ -22,8 +18,11 @@ import { EchoPeer, HOST, peerAt, REALM, startServer, type TestServer } from './w
 
 const SERVER_NAME = 'turn.example.org';
 const ROWS = [
-  { kid: 'north', ikm: Buffer.alloc(32, 0x11), alg: 'A256GCM' },
-  { kid: 'union', ikm: Buffer.alloc(16, 0x22), alg: 'A128GCM' },
+  { kid: 'north', ikm: Buffer.alloc(32, 0x11), alg: 'A256GCM', realm: '' },
+  { kid: 'union', ikm: Buffer.alloc(16, 0x22), alg: 'A128GCM', realm: '' },
+  // coturn's oauth_key.realm: the allocations of this kid's tokens belong to that realm.
+  { kid: 'west', ikm: Buffer.alloc(32, 0x33), alg: 'A256GCM', realm: 'west.example' },
+  { kid: 'east', ikm: Buffer.alloc(32, 0x44), alg: 'A256GCM', realm: 'east.example' },
 ];
 
 function keyOf(kid: string): OAuthKey {
@@ -90,24 +89,21 @@ const ALLOCATE: StunAttribute[] = [{ type: Attr.RequestedTransport, value: 17 }]
 const codeOf = (m: DecodedStunMessage): number => (m.class === MessageClass.SuccessResponse ? 200 : (getAttribute(m, Attr.ErrorCode)?.code ?? 0));
 
 describe('third-party authorization (RFC 7635) on a running server', () => {
-  let dir: string;
+  let db: OAuthDb;
   let srv: TestServer;
   let peer: EchoPeer;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'turnpike-oauth-'));
-    const file = join(dir, 'turndb');
-    const db = new DatabaseSync(file);
-    for (const statement of schemaStatements('sqlite')) db.exec(statement);
-    const insert = db.prepare('insert into oauth_key (kid,ikm_key,timestamp,lifetime,as_rs_alg,realm) values (?,?,0,0,?,\'\')');
-    for (const r of ROWS) insert.run(r.kid, r.ikm.toString('base64'), r.alg);
-    db.close();
-    srv = await startServer(['--userdb', file, '--oauth', '--server-name', SERVER_NAME, '--allow-loopback-peers']);
+    db = writeOAuthDb(
+      ROWS.map((r) => ({ kid: r.kid, ikmKey: r.ikm.toString('base64'), asRsAlg: r.alg, realm: r.realm })),
+      [{ realm: 'west.example', opt: 'user-quota', value: 1 }],
+    );
+    srv = await startServer(['--userdb', db.file, '--oauth', '--server-name', SERVER_NAME, '--allow-loopback-peers']);
     peer = await new EchoPeer().start();
   });
   after(async () => {
     await peer?.close();
     await srv?.server.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    db?.remove();
   });
 
   test('the 401 names the server in THIRD-PARTY-AUTHORIZATION', async () => {
@@ -153,6 +149,31 @@ describe('third-party authorization (RFC 7635) on a running server', () => {
       assert.equal(codeOf(await c.request(Method.Refresh, [{ type: Attr.Lifetime, value: 0 }], { kid: 'union', key: mac, sha256: true })), 200);
     } finally {
       await c.close();
+    }
+  });
+
+  test("a key row naming a realm puts the allocation in that realm, under that realm's user-quota; the client keeps its own REALM", async () => {
+    const [c, other] = await Promise.all([new Client(srv.port).open(), new Client(srv.port).open()]);
+    try {
+      await Promise.all([c.request(Method.Allocate, ALLOCATE), other.request(Method.Allocate, ALLOCATE)]);
+      const mac = randomBytes(20);
+      assert.equal(codeOf(await c.request(Method.Allocate, ALLOCATE, { kid: 'west', key: mac, token: token('west', mac) })), 200);
+      const alloc = srv.server.core.allocations().find((a) => a.username === 'west');
+      assert.equal(alloc?.realm, 'west.example');
+      // Signed with the same key and the REALM the 401 named, as every client does.
+      assert.equal(codeOf(await c.request(Method.CreatePermission, [{ type: Attr.XorPeerAddress, value: peerAt(peer.port) }], { kid: 'west', key: mac })), 200);
+      // west.example allows one allocation per user (turn_realm_option), the server's own realm any number.
+      const mac2 = randomBytes(20);
+      assert.equal(codeOf(await other.request(Method.Allocate, ALLOCATE, { kid: 'west', key: mac2, token: token('west', mac2) })), 486);
+      // A new token whose row names no realm leaves the allocation where it is; one naming another realm is refused.
+      const mac3 = randomBytes(20);
+      assert.equal(codeOf(await c.request(Method.Refresh, [{ type: Attr.Lifetime, value: 600 }], { kid: 'north', key: mac3, token: token('north', mac3) })), 200);
+      assert.equal(alloc?.realm, 'west.example');
+      const mac4 = randomBytes(20);
+      assert.equal(codeOf(await c.request(Method.Refresh, [{ type: Attr.Lifetime, value: 600 }], { kid: 'east', key: mac4, token: token('east', mac4) })), 441);
+      assert.equal(codeOf(await c.request(Method.Refresh, [{ type: Attr.Lifetime, value: 0 }], { kid: 'north', key: mac3 })), 200);
+    } finally {
+      await Promise.all([c.close(), other.close()]);
     }
   });
 

@@ -37,4 +37,20 @@ describe('backend endpoints', () => {
     assert.deepEqual(backendTargets({ userDb: undefined }), []);
   });
 
+  it('come from redis-statsdb and fleet-redis too, beside the user database; a string that does not parse names nothing', async () => {
+    const config = {
+      userDb: { kind: 'postgresql' as const, connection: 'host=10.0.0.5 dbname=coturn' },
+      redisStatsDb: 'ip=10.0.0.7 port=6380 dbname=0',
+      fleetRedis: 'ip=10.0.0.8',
+    };
+    assert.deepEqual(backendTargets(config), [
+      { host: '10.0.0.5', port: 5432, what: 'psql-userdb' },
+      { host: '10.0.0.7', port: 6380, what: 'redis-statsdb' },
+      { host: '10.0.0.8', port: 6379, what: 'fleet-redis' },
+    ]);
+    assert.deepEqual(backendTargets({ ...config, redisStatsDb: 'port=notaport' }).map((t) => t.what), ['psql-userdb', 'fleet-redis']);
+    const refused = await resolveBackendEndpoints({ userDb: undefined, redisStatsDb: 'ip=::ffff:127.0.0.1 port=6381', allowedPeerIps: [] });
+    assert.equal(refused.refuses('127.0.0.1', 6381)?.what, 'redis-statsdb');
+  });
+
 });

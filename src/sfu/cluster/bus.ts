@@ -25,6 +25,7 @@ export class RedisBus implements RelayBus {
   readonly #keys: ClusterKeys;
   readonly #log: SfuLog;
   #handler: (msg: RelayMessage) => void = () => {};
+  #channel: string | undefined;
 
   constructor(cmd: Redis, sub: Redis, keys: ClusterKeys, log: SfuLog) {
     this.#cmd = cmd;
@@ -33,17 +34,22 @@ export class RedisBus implements RelayBus {
     this.#log = log;
   }
 
-  /** Subscribes to this node's channel; resolves once subscribed. */
+  /**
+   * Subscribes to this node's channel; resolves once subscribed. Called again after a failure
+   * (Redis was down), it subscribes again; ioredis renews the subscription after reconnects.
+   */
   async listen(node: string, handler: (msg: RelayMessage) => void): Promise<void> {
     this.#handler = handler;
-    const channel = this.#keys.channel(node);
-    this.#sub.on('message', (ch: string, text: string) => {
-      if (ch !== channel) return;
-      // One message per turn: a reply's continuation (e.g. sending the join answer to the
-      // client) runs before a notification published right after it is delivered.
-      setImmediate(() => this.#deliver(text));
-    });
-    await this.#sub.subscribe(channel);
+    if (this.#channel === undefined) {
+      const channel = (this.#channel = this.#keys.channel(node));
+      this.#sub.on('message', (ch: string, text: string) => {
+        if (ch !== channel) return;
+        // One message per turn: a reply's continuation (e.g. sending the join answer to the
+        // client) runs before a notification published right after it is delivered.
+        setImmediate(() => this.#deliver(text));
+      });
+    }
+    await this.#sub.subscribe(this.#channel);
   }
 
   #deliver(text: string): void {

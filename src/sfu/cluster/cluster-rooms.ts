@@ -42,7 +42,7 @@ export interface ClusterRoomsOptions {
   readonly leases: RoomLeases;
   readonly bus: RelayBus;
   /** resolves once this node hears its channel */
-  readonly ready: Promise<void>;
+  readonly ready: () => Promise<void>;
   readonly log: SfuLog;
 }
 
@@ -75,7 +75,7 @@ export class ClusterRooms implements RoomService {
 
   async join(params: JoinParams, sink: SignalSink): Promise<JoinOutcome> {
     try {
-      await this.#o.ready;
+      await this.#o.ready();
     } catch (err) {
       return { ok: false, error: `cluster unavailable: ${(err as Error).message}` };
     }
@@ -100,7 +100,7 @@ export class ClusterRooms implements RoomService {
           this.#relayed.delete(relayed.ref);
           return { ok: false, error: r.error };
         }
-        if (r.kind === 'moved') continue;
+        // 'moved' (the lease changed hands) or 'gone' (the owner died): look again shortly.
       }
       if (Date.now() > deadline) {
         if (relayed) this.#relayed.delete(relayed.ref);
@@ -112,18 +112,8 @@ export class ClusterRooms implements RoomService {
 
   #newRelayed(params: JoinParams, owner: string, sink: SignalSink): RelayedPeer {
     const ref = randomUUID();
-    const peer = new RelayedPeer({ ref, room: params.sid, id: params.uid || ref, owner, node: this.#o.node, bus: this.#o.bus, sink });
-    const close = peer.close.bind(peer);
-    const end = peer.end.bind(peer);
-    peer.close = () => {
-      this.#relayed.delete(ref);
-      close();
-    };
-    peer.end = (reason) => {
-      this.#relayed.delete(ref);
-      end(reason);
-    };
-    return peer;
+    const forget = () => this.#relayed.delete(ref);
+    return new RelayedPeer({ ref, room: params.sid, id: params.uid || ref, owner, node: this.#o.node, bus: this.#o.bus, sink, forget });
   }
 
   /** Joins the local rooms if this node owns (or now claims) the room; else names the owner. */
@@ -193,10 +183,12 @@ export class ClusterRooms implements RoomService {
    * sessions whose entry node died, and disconnect clients whose room's node is gone.
    */
   async sweep(): Promise<void> {
-    for (const [sid, room] of [...this.#owned]) {
-      if (!room.held) continue;
-      if (!(await this.#o.leases.renew(sid)) && this.#owned.get(sid) === room) this.#endRoom(sid, 'the room moved to another node');
-    }
+    // Renewals go out together (ioredis pipelines them on one connection).
+    const held = [...this.#owned].filter(([, room]) => room.held);
+    const renewed = await Promise.all(held.map(([sid]) => this.#o.leases.renew(sid)));
+    held.forEach(([sid, room], i) => {
+      if (!renewed[i] && this.#owned.get(sid) === room) this.#endRoom(sid, 'the room moved to another node');
+    });
     await this.#host.sweep();
     const owners = new Map<string, string | undefined>();
     for (const peer of [...this.#relayed.values()]) {

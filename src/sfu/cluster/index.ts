@@ -51,8 +51,14 @@ export function startCluster(config: SfuClusterConfig, local: RoomService, log: 
   const leases = new RoomLeases(cmd, keys, node, ttlMs);
   const bus = new RedisBus(cmd, sub, keys, log);
   let rooms: ClusterRooms | undefined;
-  const ready = bus.listen(node, (msg) => rooms?.receive(msg));
-  ready.catch((err: unknown) => log.error('sfu.cluster.listen_failed', { node, error: String(err) }));
+  let listening: Promise<void> | undefined;
+  // Joins wait for the subscription; if Redis was unreachable, the next join tries again.
+  const ready = (): Promise<void> =>
+    (listening ??= bus.listen(node, (msg) => rooms?.receive(msg)).catch((err: unknown) => {
+      listening = undefined;
+      log.error('sfu.cluster.listen_failed', { node, error: String(err) });
+      throw err;
+    }));
   rooms = new ClusterRooms({ node, local, leases, bus, ready, log });
   const cluster = rooms;
 
@@ -66,7 +72,7 @@ export function startCluster(config: SfuClusterConfig, local: RoomService, log: 
       .finally(() => (sweeping = false));
   }, ttlMs / 3);
   timer.unref();
-  void ready.then(announce).catch(() => {});
+  void ready().then(announce).catch(() => {});
   log.info('sfu.cluster.joined', { node, redis: address.replace(/\/\/[^@/]*@/, '//***@'), leaseTtl: config.leaseTtl });
 
   let closed: Promise<void> | undefined;

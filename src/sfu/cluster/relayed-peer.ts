@@ -33,6 +33,7 @@ export class RelayedPeer implements PeerHandle {
   readonly #node: string;
   readonly #bus: RelayBus;
   readonly #sink: EndingSink;
+  readonly #forget: () => void;
   readonly #pending = new Map<number, (r: CallResult) => void>();
   /** set once the owner accepted the join */
   joined = false;
@@ -40,7 +41,8 @@ export class RelayedPeer implements PeerHandle {
   #nextReq = 1;
   #closed = false;
 
-  constructor(o: { ref: RelayRef; room: string; id: string; owner: string; node: string; bus: RelayBus; sink: EndingSink }) {
+  /** `forget` runs once the session is over (left or ended), to drop it from its node's table. */
+  constructor(o: { ref: RelayRef; room: string; id: string; owner: string; node: string; bus: RelayBus; sink: EndingSink; forget: () => void }) {
     this.ref = o.ref;
     this.room = o.room;
     this.id = o.id;
@@ -48,6 +50,7 @@ export class RelayedPeer implements PeerHandle {
     this.#node = o.node;
     this.#bus = o.bus;
     this.#sink = o.sink;
+    this.#forget = o.forget;
   }
 
   /** The node the calls go to. */
@@ -123,6 +126,7 @@ export class RelayedPeer implements PeerHandle {
 
   /** The client left: the owner closes its peer. */
   close(): void {
+    this.#forget();
     if (this.#closed) return;
     this.#closed = true;
     this.#failPending('closed');
@@ -131,6 +135,7 @@ export class RelayedPeer implements PeerHandle {
 
   /** The owner is gone or ended the session: the client is disconnected so that it reconnects. */
   end(reason: string): void {
+    this.#forget();
     if (this.#closed) return;
     this.#closed = true;
     this.#failPending(reason);
