@@ -17,6 +17,8 @@ COPY package.json package-lock.json ./
 # plane is built below with the image's gcc against node-api-headers (no node-gyp, no network).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && rm -rf node_modules/node node_modules/.bin/node
+# OpenSSL's headers for DTLS: the addon calls the OpenSSL that Node itself exports (no -lssl).
+RUN apt-get update && apt-get install -y --no-install-recommends libssl-dev && rm -rf /var/lib/apt/lists/*
 COPY scripts/build-native.mjs scripts/
 COPY native/src native/src
 RUN node scripts/build-native.mjs --strict && test -f native/build/turnpike_dataplane.node
