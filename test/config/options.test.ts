@@ -148,7 +148,7 @@ const SAMPLES: Record<string, string | undefined> = {
   'sock-buf-size': '65536', 'unauthorized-ratelimit': undefined, 'unauthorized-ratelimit-rps': '5', 'software-attribute': 'off',
   'stun-backward-compatibility': 'off', 'rfc3489-compatibility': 'off', 'keep-address-family': undefined, 'allocation-default-address-family': 'ipv6',
   'log-min-level': 'info', 'prometheus-tls': undefined, 'prometheus-cert': '/c.pem', 'prometheus-key': '/k.pem', 'acme-redirect': 'http://acme.example/',
-  cpus: '4', 'respond-http-unsupported': undefined,
+  cpus: '4', 'respond-http-unsupported': undefined, 'udp-alternate-server': '192.0.2.2:3478', 'tcp-alternate-server': '192.0.2.3',
 };
 
 /** What each option is tried next to: stun-only spares credentials, a few options need a companion. */

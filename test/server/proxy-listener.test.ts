@@ -72,7 +72,7 @@ function destination(port: number): ProxyAddress {
   return { family: 'IPv4', ip: HOST, port };
 }
 
-describe('tcp-proxy-port', () => {
+describe('tcp-proxy-port (no coturn utility writes PROXY headers: Turnpike\'s encoder does)', () => {
   let server: RunningTurnServer;
   let port: number;
   let proxyPort: number;

@@ -46,7 +46,7 @@ function allocateRequest(attrs: StunAttribute[], key?: Uint8Array): Uint8Array {
   return encodeMessage({ method: Method.Allocate, class: MessageClass.Request, transactionId: randomBytes(12), attributes: [...ALLOCATE, ...attrs] }, { integrityKey: key });
 }
 
-describe('RFC 8489 SHA-256 and USERHASH against a running server', () => {
+describe('RFC 8489 SHA-256 and USERHASH against a running server (with Turnpike\'s client: coturn\'s have no PASSWORD-ALGORITHMS or USERHASH)', () => {
   let srv: TestServer;
   let rest: TestServer;
   let peer: EchoPeer;
