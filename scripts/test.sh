@@ -14,6 +14,9 @@ command -v clang >/dev/null 2>&1 || need+=(clang)
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need+=(libclang-rt-dev)
 # OpenSSL's headers: the native addon's DTLS engine is built against them (the DTLS tests need it).
 [ -f /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
+# The fleet tests' hosts are network namespaces (ip netns); the Kubernetes manifests are read by PyYAML.
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+python3 -c 'import yaml' >/dev/null 2>&1 || need+=(python3-yaml)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${need[*]} with apt-get ..."

@@ -4,7 +4,7 @@
  */
 
 import { Area, flag, OptionStatus as S, valued, type OptionSpec } from './option-spec.ts';
-import { bindAddress, integer, oneOf, port, text } from './values.ts';
+import { addressPort, bindAddress, integer, oneOf, port, text } from './values.ts';
 
 const area = Area.Turnpike;
 const turnpikeOnly = true;
@@ -120,9 +120,13 @@ export const turnpikeOptions: readonly OptionSpec[] = [
     status: S.Supported, set: (t, v) => { t.config.fleetMemberName = v; },
   }),
   valued({
-    name: 'fleet-advertise', area, turnpikeOnly, type: text('<ip:port>', 'an address and port'),
-    meaning: 'the TURN address this member is reached at, listed in the fleet registry for load balancing',
-    status: S.Supported, set: (t, v) => { t.config.fleetAdvertise = v; },
+    name: 'fleet-advertise', area, turnpikeOnly, type: addressPort,
+    meaning: 'the TURN address this member is reached at (a port, or listening-port), listed in the fleet registry for load balancing',
+    status: S.Supported,
+    set: (t, v) => {
+      const ip = v.ip.includes(':') ? `[${v.ip}]` : v.ip;
+      t.config.fleetAdvertise = v.port === 0 ? ip : `${ip}:${v.port}`;
+    },
   }),
   valued({
     name: 'fleet-heartbeat', area, turnpikeOnly, type: integer(1, 3600), default: '5',

@@ -49,6 +49,13 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
+/** `fleet-advertise` with its port (`listening-port` when it gives none), or ''. */
+function advertised(config: Config): string {
+  const a = config.fleetAdvertise;
+  if (a === undefined) return '';
+  return /\]$|^[^:]*$/.test(a) ? `${a}:${config.listeningPort}` : a;
+}
+
 /** Opens the fleet connections `config` names; undefined when it names none. */
 export async function openFleet(config: Config, log: Logger): Promise<Fleet | undefined> {
   if (config.redisStatsDb === undefined && config.fleetRedis === undefined) return undefined;
@@ -86,7 +93,7 @@ export async function openFleet(config: Config, log: Logger): Promise<Fleet | un
       quota = startQuotaGate(fleetLink, host, memberName, log);
       stopCommands = await obeyCommands(fleetLink, memberName, host, log);
       membership = await joinFleet(fleetLink, host, {
-        name: memberName, advertise: config.fleetAdvertise ?? '', prefix, software, heartbeatSeconds: config.fleetHeartbeat, now,
+        name: memberName, advertise: advertised(config), prefix, software, heartbeatSeconds: config.fleetHeartbeat, now,
       }, log);
     },
     async view() {

@@ -14,10 +14,10 @@ export interface FleetSession {
   id: string;
   realm: string;
   user: string;
-  /** the member that owns it, when one has its prefix */
-  member: string | undefined;
+  /** the member that owns it; null when no live member has its prefix */
+  member: string | null;
   /** the allocation's id on that member */
-  localId: number | undefined;
+  localId: number | null;
   status: string;
   lifetime: number | undefined;
   type: string | undefined;
@@ -55,7 +55,7 @@ export async function listSessions(statsdb: RedisLink, members: readonly MemberR
       const member = owner === undefined ? undefined : byPrefix.get(owner.prefix);
       out.push({
         id: where.id, realm: where.realm, user: where.user,
-        member, localId: member === undefined ? undefined : owner?.localId,
+        member: member ?? null, localId: member === undefined || owner === undefined ? null : owner.localId,
         status: status?.status ?? value, lifetime: status?.lifetime, type: status?.type, local: status?.local, remote: status?.remote,
         expiresIn: typeof ttl === 'number' ? ttl : -1,
       });

@@ -1,7 +1,7 @@
 /**
  * Where the /demo room's files live, as static mounts a web server can serve: the page itself
  * (`public/demo`), ion-sdk-js's own browser bundles under `/demo/vendor/`, and the shared
- * signalling schema (`src/sfu/signal/schema.ts`) with its types stripped, as `/demo/lib/schema.js`.
+ * signalling schema (`src/sfu/types/schema.ts`) with its types stripped, as `/demo/lib/schema.js`.
  */
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
@@ -55,9 +55,9 @@ function stripTypes(source: string): string {
 /** The schema's source: the TypeScript in a checkout, the compiled JavaScript in a package. */
 async function schemaSource(): Promise<string> {
   try {
-    return await readFile(join(here, 'signal', 'schema.ts'), 'utf8');
+    return await readFile(join(here, 'types', 'schema.ts'), 'utf8');
   } catch {
-    return readFile(join(here, 'signal', 'schema.js'), 'utf8');
+    return readFile(join(here, 'types', 'schema.js'), 'utf8');
   }
 }
 

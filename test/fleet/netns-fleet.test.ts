@@ -4,6 +4,9 @@
  * (this machine's Redis, forwarded into the namespaces; a scratch realm) and one
  * `stateless-nonce-secret`. coturn's `turnutils_uclient` and Turnpike's own client run from
  * the root namespace, as clients on another machine would; `turnutils_peer` listens there.
+ * A second group of three members on the same hosts also shares `fleet-redis`: its
+ * `user-quota` holds across the fleet, and a member killed with SIGKILL leaves the member
+ * registry and gives its quota leases back within one allocation lifetime.
  * Where namespaces cannot be made, the members get loopback addresses and ports of their own
  * instead, and the run says so.
  */
@@ -27,7 +30,7 @@ import { assertRelayed } from '../interop/uclient-output.ts';
 import { FLEET_DB } from './fleet-fixtures.ts';
 
 const missing = coturnMissing('uclient', 'peer') || (await databaseMissing('redis'));
-const NONCE_SECRET = 'fleet-nonce-secret-h9';
+const NONCE_SECRET = 'netns-fleet-nonce-secret';
 const USER = { name: 'alice', password: 'alice-fleet-pw' };
 /** The fleet-wide user-quota of the second group, and its members' longest allocation lifetime (s). */
 const FLEET_QUOTA = 2;
@@ -171,7 +174,7 @@ describe('a fleet of three Turnpike members, each on a host of its own', { skip:
   });
 
   describe('with fleet-redis: fleet-wide quota and membership', () => {
-    const tag = `h9-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const tag = `netns-${process.pid}-${randomBytes(3).toString('hex')}`;
     const names = [0, 1, 2].map((i) => `${tag}-m${i}`);
     let members: Member[] = [];
     let redis: Redis;

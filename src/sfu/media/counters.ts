@@ -26,6 +26,13 @@ export interface MediaCounters {
   keyframeRequestsFromSubscribers: number;
   rtcpIn: number;
   rtcpOut: number;
+  /** packets of simulcast layers no subscriber was receiving (paused layers, not forwarded) */
+  pausedLayerPackets: number;
+  /** REMB and transport-wide feedback messages from subscribers */
+  bandwidthFeedback: number;
+  /** simulcast layer cap changes from bandwidth estimates, down and up */
+  bandwidthLayerDowns: number;
+  bandwidthLayerUps: number;
 }
 
 /** A zeroed set of counters. */
@@ -45,5 +52,9 @@ export function newMediaCounters(): MediaCounters {
     keyframeRequestsFromSubscribers: 0,
     rtcpIn: 0,
     rtcpOut: 0,
+    pausedLayerPackets: 0,
+    bandwidthFeedback: 0,
+    bandwidthLayerDowns: 0,
+    bandwidthLayerUps: 0,
   };
 }

@@ -3,14 +3,18 @@
  * and timestamps (RFC 3550 §5.1 via {@link RtpMunger}), its own payload type and header-extension
  * ids as the subscriber negotiated them (RFC 8285), video held back until a keyframe, simulcast
  * layer choice, NACKs answered from the up-track's history (RFC 4585 §6.2.1), PLI/FIR passed on
- * (RFC 4585 §6.3.1, RFC 5104 §4.3.1) and sender reports with CNAME (RFC 3550 §6.4.1, §6.5.1).
+ * (RFC 4585 §6.3.1, RFC 5104 §4.3.1), sender reports with CNAME (RFC 3550 §6.4.1, §6.5.1), and
+ * bandwidth feedback (REMB, transport-wide) passed to the subscriber's estimator, whose layer cap
+ * bounds the simulcast layer next to the client's preference.
  */
+import type { LayerCap } from '../bwe/layer-cap.ts';
 import { RtpMunger } from '../rtp/munger.ts';
 import { buildSdes, buildSr, compound, ntpFromUnixMs, parseRtcp } from '../rtp/rtcp.ts';
 import { parseRtp, remapExtensions, writePayloadType, writeRtpIds } from '../rtp/rtp-packet.ts';
 import type { SendTrack } from '../transport/types.ts';
 import type { MediaCounters } from './counters.ts';
 import { LayerSelector } from './simulcast.ts';
+import { SubscriberBandwidth, type BandwidthFeedback, type BandwidthTrack } from './subscriber-bandwidth.ts';
 import type { UpTrack, UpTrackSink } from './up-track.ts';
 
 /** Identity and clocks of one down-track (RFC 3550 §5.1 SSRC, payload type, clock rate). */
@@ -29,13 +33,16 @@ export interface DownTrackOptions {
   readonly wallClockMs: () => number;
   /** monotonic clock, ms */
   readonly now: () => number;
+  /** the subscriber's estimator, fed REMB and transport-wide feedback */
+  readonly bandwidth?: BandwidthFeedback;
 }
 
 const SR_INTERVAL_MS = 1000;
 
 /** One up-track as one subscriber receives it. */
-export class DownTrack implements UpTrackSink {
+export class DownTrack implements UpTrackSink, BandwidthTrack {
   readonly up: UpTrack;
+  readonly layerCap: LayerCap | undefined;
   readonly tx: SendTrack;
   readonly #o: DownTrackOptions;
   readonly #munger: RtpMunger;
@@ -55,6 +62,7 @@ export class DownTrack implements UpTrackSink {
     this.#o = o;
     this.#munger = new RtpMunger({ firstSeq: o.firstSeq, firstTimestamp: o.firstTimestamp, historySize: o.historySize });
     this.#selector = up.info.kind === 'video' ? new LayerSelector(o.bestQualityFirst) : undefined;
+    this.layerCap = this.#selector ? SubscriberBandwidth.newCap() : undefined;
     tx.onRtcp = (p) => this.#onRtcp(p);
   }
 
@@ -74,6 +82,30 @@ export class DownTrack implements UpTrackSink {
       if (this.#audioMuted && audio) this.#resync = true;
       this.#audioMuted = !audio;
     }
+  }
+
+  get kind(): 'audio' | 'video' {
+    return this.up.info.kind;
+  }
+
+  get preferredMax(): number {
+    return this.#selector ? this.#selector.max : 0;
+  }
+
+  get sourceBitrate(): number {
+    return this.#audioMuted ? 0 : this.up.bitrate;
+  }
+
+  layerCosts(top: number): number[] {
+    return this.up.layerCosts(top);
+  }
+
+  applyBandwidthCap(): void {
+    if (this.#selector && this.layerCap) this.#selector.setBandwidthCap(this.layerCap.cap);
+  }
+
+  wantsLayer(layer: number): boolean {
+    return this.#selector ? this.#selector.wants(layer) : true;
   }
 
   /** The layer being sent (-1 before the first keyframe). */
@@ -126,6 +158,10 @@ export class DownTrack implements UpTrackSink {
       } else if (p.type === 'nack' && p.media === this.#o.ssrc) {
         c.nackedBySubscribers += p.lost.length;
         for (const seq of p.lost) this.#retransmit(seq);
+      } else if (p.type === 'remb') {
+        this.#o.bandwidth?.onRemb(p.bitrate);
+      } else if (p.type === 'twcc') {
+        this.#o.bandwidth?.onTwcc(p.feedback, now);
       }
     }
   }

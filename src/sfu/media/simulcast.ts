@@ -17,6 +17,8 @@ export class LayerSelector {
   #available: readonly number[] = [];
   /** highest layer the subscriber accepts; -1 = video paused */
   #max = 2;
+  /** highest layer the subscriber's bandwidth allows (`bwe/layer-cap.ts`); undefined = no estimate */
+  #bandwidthCap: number | undefined;
   #current = -1;
   #target = -1;
   #explicit = false;
@@ -31,6 +33,23 @@ export class LayerSelector {
 
   get target(): number {
     return this.#target;
+  }
+
+  /** The subscriber's preference: the highest layer it accepts, -1 = none. */
+  get max(): number {
+    return this.#max;
+  }
+
+  /** Whether a packet of `layer` could be forwarded now or after a pending switch. */
+  wants(layer: number): boolean {
+    return layer === this.#current || layer === this.#target;
+  }
+
+  /** The highest layer the subscriber's estimated bandwidth allows (a second upper bound). */
+  setBandwidthCap(layer: number): void {
+    if (this.#bandwidthCap === layer) return;
+    this.#bandwidthCap = layer;
+    this.#retarget();
   }
 
   /** The subscriber's preference (ion-sfu API `video: high|medium|low|none`). */
@@ -53,10 +72,11 @@ export class LayerSelector {
       return;
     }
     if (this.#available.length === 0) return;
-    const allowed = this.#available.filter((l) => l <= this.#max);
+    const max = Math.min(this.#max, this.#bandwidthCap ?? this.#max);
+    const allowed = this.#available.filter((l) => l <= max);
     const pool = allowed.length > 0 ? allowed : this.#available.slice(0, 1);
-    // An explicit preference, or bestqualityfirst, goes as high as allowed; otherwise start low and stay.
-    if (this.#explicit || this.#bestQualityFirst) this.#target = pool.at(-1) as number;
+    // An explicit preference, an estimate or bestqualityfirst goes as high as allowed; otherwise start low and stay.
+    if (this.#explicit || this.#bestQualityFirst || this.#bandwidthCap !== undefined) this.#target = pool.at(-1) as number;
     else this.#target = pool.includes(this.#current) ? this.#current : pool[0];
   }
 

@@ -16,6 +16,7 @@ import { buildNack, buildPli, buildRemb, buildRr, compound, ntpMiddle, parseRtcp
 import { findExtension, isRtcp, parseRtp, readAudioLevel, remapExtensions, type RtpView } from '../rtp/rtp-packet.ts';
 import type { MediaCounters } from './counters.ts';
 import { DelayGate } from './delay-gate.ts';
+import { LayerRates } from './layer-rate.ts';
 import { layerOfRid } from './simulcast.ts';
 
 /** What the SFU learnt about a track from the publisher's offer. */
@@ -54,6 +55,8 @@ export interface UpTrackSink {
   /** extension id map (publisher id → subscriber id) this sink wants, or undefined for "drop all" */
   readonly extensionKey: string;
   readonly extensionMap: ReadonlyMap<number, number>;
+  /** whether a packet of this simulcast layer could be forwarded now; false lets the up-track skip the copy */
+  wantsLayer(layer: number): boolean;
   /** a packet whose extensions are already re-mapped; the sink may rewrite its header in place */
   write(packet: Uint8Array, sourceSeq: number, sourceTs: number, layer: number, keyframe: boolean, nowMs: number): void;
 }
@@ -83,6 +86,7 @@ export class UpTrack {
   readonly #sinks = new Set<UpTrackSink>();
   readonly #ridExt: number;
   readonly #levelExt: number;
+  readonly #rates = new LayerRates();
   #codec: { name: CodecName; codec: SdpCodec } | undefined;
   #lastReportMs = 0;
   #closed = false;
@@ -117,6 +121,16 @@ export class UpTrack {
   /** Layers that carried packets in the last second, ascending. */
   availableLayers(nowMs: number): number[] {
     return this.#layers.filter((l) => nowMs - l.lastPacketMs < 1000).map((l) => l.index).sort((a, b) => a - b);
+  }
+
+  /** What forwarding each layer up to `top` costs, bit/s (measured, or assumed for layers not seen). */
+  layerCosts(top: number): number[] {
+    return this.#rates.costs(this.simulcast ? top : 0);
+  }
+
+  /** Measured rate of the whole track, bit/s. */
+  get bitrate(): number {
+    return this.#rates.total;
   }
 
   /** A buffered packet of a layer (a view: copy before changing). */
@@ -182,6 +196,7 @@ export class UpTrack {
     c.rtpIn++;
     c.rtpBytesIn += buf.length;
     layer.lastPacketMs = nowMs;
+    this.#rates.onPacket(layer.index, buf.length);
     layer.stats.onPacket(rtp.sequenceNumber, rtp.timestamp, buf.length, nowMs);
     layer.buffer.put(rtp.sequenceNumber, buf);
     if (this.#levelExt > 0 && this.#o.onAudioLevel) {
@@ -202,13 +217,18 @@ export class UpTrack {
     // Sinks with the same extension map share one re-mapped copy, rewritten in place per sink.
     let key: string | undefined;
     let out: Uint8Array = buf;
+    let wanted = false;
     for (const s of this.#sinks) {
+      // A layer no sink forwards is paused: no copy, no write (dynacast, docs/sfu.md).
+      if (!s.wantsLayer(layer)) continue;
+      wanted = true;
       if (s.extensionKey !== key) {
         key = s.extensionKey;
         out = remapExtensions(buf, rtp, s.extensionMap, allocBuffer);
       }
       s.write(out, rtp.sequenceNumber, rtp.timestamp, layer, keyframe, nowMs);
     }
+    if (!wanted && this.#sinks.size > 0) this.#o.counters.pausedLayerPackets++;
   }
 
   #onRtcp(buf: Buffer, nowMs: number): void {
@@ -238,6 +258,7 @@ export class UpTrack {
   /** Periodic work: NACKs for fresh losses, and once a second RR (+ REMB for video). */
   tick(nowMs: number): void {
     if (this.#closed) return;
+    this.#rates.tick(nowMs);
     for (const l of this.#layers) {
       const lost = l.stats.nackList(nowMs);
       if (lost.length > 0) {

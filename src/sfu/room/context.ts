@@ -1,13 +1,14 @@
 /**
- * What every room object shares: configuration, the transport factory, counters, the logger
- * and the clocks.
+ * What every room object shares: configuration, the transport factory, counters, the logger,
+ * the clocks and the timers.
  */
 import { randomInt } from 'node:crypto';
 import type { SfuConfig } from '../config-types.ts';
 import type { MediaCounters } from '../media/counters.ts';
 import type { LoadMonitor } from '../media/load-monitor.ts';
-import type { SfuLog } from '../signal/ws-endpoint.ts';
+import type { SfuLog } from '../types/log.ts';
 import type { TransportFactory } from '../transport/types.ts';
+import type { RoomTimers } from './clock.ts';
 
 /** Shared by every room object of one SFU. */
 export interface RoomContext {
@@ -21,6 +22,8 @@ export interface RoomContext {
   readonly now: () => number;
   /** wall clock ms (NTP in sender reports) */
   readonly wallClock: () => number;
+  /** periodic and one-shot timers (the room clock's tick, offer pacing) */
+  readonly timers: RoomTimers;
 }
 
 /** A random 32-bit value (SSRCs, initial timestamps; RFC 3550 §8.1). */

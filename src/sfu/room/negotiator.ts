@@ -2,23 +2,13 @@
  * Offer/answer pacing for a subscriber connection (RFC 8829 §3.2: one offer outstanding at a
  * time). Changes are batched for a short debounce; while an offer waits for its answer, further
  * changes only mark the connection dirty, and a new offer follows the answer. Timers are
- * injected, so tests drive it without waiting.
+ * injected (the room clock's, see `clock.ts`), so tests drive it without waiting.
  */
 
 export interface NegotiatorTimers {
   set(fn: () => void, ms: number): unknown;
   clear(handle: unknown): void;
 }
-
-/** Timers on the event loop (unreferenced: they never keep the process alive). */
-export const realTimers: NegotiatorTimers = {
-  set: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clear: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 /** Where the offer/answer exchange of one connection stands (RFC 8829 §3.2). */
 export type NegotiatorState = 'idle' | 'scheduled' | 'offering' | 'awaiting-answer' | 'closed';
@@ -35,7 +25,7 @@ export class Negotiator {
   offers = 0;
 
   /** `offer` makes and sends one offer; it resolves false when none could be made. */
-  constructor(offer: () => Promise<boolean>, debounceMs: number, timers: NegotiatorTimers = realTimers) {
+  constructor(offer: () => Promise<boolean>, debounceMs: number, timers: NegotiatorTimers) {
     this.#offer = offer;
     this.#debounceMs = debounceMs;
     this.#timers = timers;

@@ -3,18 +3,18 @@
  * subscriber connection, and the glue between them, the session and the signalling channel.
  */
 import type { UpTrack } from '../media/up-track.ts';
-import type { CandidateInit, JoinConfig, Target } from '../signal/schema.ts';
-import { SfuErrorText } from '../signal/connection.ts';
+import type { CandidateInit, JoinConfig, Target } from '../types/schema.ts';
+import { SfuErrorText } from '../types/outcome.ts';
 import type { DataEndpoint } from '../transport/types.ts';
 import type { RoomContext } from './context.ts';
-import type { FanoutMember } from './fanout.ts';
 import { Publisher } from './publisher.ts';
+import type { SessionMember } from './member.ts';
 import type { Session } from './session.ts';
 import { Subscriber } from './subscriber.ts';
 import type { Outcome, PeerHandle, SignalSink } from './types.ts';
 
 /** One joined client: its two connections, as signalling and the session see it. */
-export class Peer implements PeerHandle, FanoutMember {
+export class Peer implements PeerHandle, SessionMember {
   readonly id: string;
   readonly session: Session;
   readonly config: JoinConfig;
@@ -54,6 +54,10 @@ export class Peer implements PeerHandle, FanoutMember {
 
   get subscriber(): Subscriber | undefined {
     return this.#subscriber;
+  }
+
+  downTrackCount(): number {
+    return this.#subscriber?.downTracks.length ?? 0;
   }
 
   get publishedTracks(): UpTrack[] {

@@ -6,7 +6,7 @@
  */
 import { UpTrack, type UpTrackInfo } from '../media/up-track.ts';
 import { filterPublisherOffer, fixPublisherAnswer, type PublishedMedia } from '../sdp/publisher-offer.ts';
-import { API_CHANNEL } from '../signal/schema.ts';
+import { API_CHANNEL } from '../types/schema.ts';
 import type { DataEndpoint, PeerTransport, ReceiveTrack } from '../transport/types.ts';
 import { random32, type RoomContext } from './context.ts';
 import type { Outcome } from './types.ts';

@@ -5,20 +5,20 @@
  */
 import { AudioObserver } from '../media/audio-observer.ts';
 import type { UpTrack } from '../media/up-track.ts';
-import { audioLevelsMessage } from '../signal/schema.ts';
+import { audioLevelsMessage } from '../types/schema.ts';
 import type { DataEndpoint } from '../transport/types.ts';
 import type { RoomContext } from './context.ts';
 import { DataFanout } from './fanout.ts';
-import type { Peer } from './peer.ts';
+import type { SessionMember } from './member.ts';
 
 /** One session (room) and what its peers share. */
 export class Session {
   readonly id: string;
-  readonly peers = new Set<Peer>();
+  readonly peers = new Set<SessionMember>();
   readonly audio: AudioObserver;
   readonly fanout = new DataFanout();
   readonly #ctx: RoomContext;
-  readonly #tracks = new Map<UpTrack, Peer>();
+  readonly #tracks = new Map<UpTrack, SessionMember>();
   readonly #onEmpty: (s: Session) => void;
   #lastAudioTick = 0;
 
@@ -31,17 +31,17 @@ export class Session {
   }
 
   /** Published tracks and their owners. */
-  get tracks(): ReadonlyMap<UpTrack, Peer> {
+  get tracks(): ReadonlyMap<UpTrack, SessionMember> {
     return this.#tracks;
   }
 
-  addPeer(peer: Peer): void {
+  addPeer(peer: SessionMember): void {
     this.peers.add(peer);
     if (peer.autoSubscribe) for (const [up, owner] of this.#tracks) if (owner !== peer) peer.subscribe(up);
     this.fanout.addMember(peer);
   }
 
-  publish(up: UpTrack, owner: Peer): void {
+  publish(up: UpTrack, owner: SessionMember): void {
     if (!this.peers.has(owner)) return;
     this.#tracks.set(up, owner);
     this.#ctx.log.debug('sfu.track.published', { session: this.id, peer: owner.id, track: up.info.id, kind: up.info.kind, codec: up.codec?.name });
@@ -59,11 +59,11 @@ export class Session {
     return false;
   }
 
-  addDataChannel(owner: Peer, channel: DataEndpoint): void {
+  addDataChannel(owner: SessionMember, channel: DataEndpoint): void {
     this.fanout.addOwn(owner, channel, this.peers);
   }
 
-  removePeer(peer: Peer, tracks: readonly UpTrack[]): void {
+  removePeer(peer: SessionMember, tracks: readonly UpTrack[]): void {
     if (!this.peers.delete(peer)) return;
     for (const t of tracks) this.unpublish(t);
     // Tracks that never carried a packet were never published; nothing else to undo for them.

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import type { SfuConfig } from '../config-types.ts';
 import { newMediaCounters, type MediaCounters } from '../media/counters.ts';
 import { LoadMonitor } from '../media/load-monitor.ts';
-import type { JoinParams } from '../signal/schema.ts';
-import type { SfuLog } from '../signal/ws-endpoint.ts';
+import type { JoinParams } from '../types/schema.ts';
+import type { SfuLog } from '../types/log.ts';
 import type { TransportFactory } from '../transport/types.ts';
+import { realClock, type CancelTimer, type RoomClock } from './clock.ts';
 import type { RoomContext } from './context.ts';
 import { Peer } from './peer.ts';
 import { Session } from './session.ts';
@@ -35,22 +36,23 @@ export interface RoomStats {
 export class Sfu implements RoomService {
   readonly #ctx: RoomContext;
   readonly #sessions = new Map<string, Session>();
-  readonly #timer: NodeJS.Timeout;
+  readonly #stopClock: CancelTimer;
   #relayedByGoneSessions = 0;
   #closed = false;
 
-  constructor(config: SfuConfig, transports: TransportFactory, log: SfuLog) {
+  /** `clock`: where rooms take the time and their timers from (tests pass a hand-driven one). */
+  constructor(config: SfuConfig, transports: TransportFactory, log: SfuLog, clock: RoomClock = realClock) {
     this.#ctx = {
       config,
       transports,
       counters: newMediaCounters(),
       load: new LoadMonitor(),
       log,
-      now: () => performance.now(),
-      wallClock: () => Date.now(),
+      now: clock.now,
+      wallClock: clock.wallClock,
+      timers: clock.timers,
     };
-    this.#timer = setInterval(() => this.#tick(), TICK_MS);
-    this.#timer.unref();
+    this.#stopClock = clock.timers.every(TICK_MS, () => this.#tick());
   }
 
   #tick(): void {
@@ -99,7 +101,7 @@ export class Sfu implements RoomService {
       publishedTracks += s.tracks.size;
       for (const t of s.tracks.keys()) if (t.info.kind === 'audio') audioTracks++;
       relayed += s.fanout.relayed;
-      for (const p of s.peers) downTracks += p.subscriber?.downTracks.length ?? 0;
+      for (const p of s.peers) downTracks += p.downTrackCount();
     }
     return {
       sessions: this.#sessions.size,
@@ -117,7 +119,7 @@ export class Sfu implements RoomService {
   /** Closes every peer and stops the clock. */
   close(): void {
     this.#closed = true;
-    clearInterval(this.#timer);
+    this.#stopClock();
     for (const s of [...this.#sessions.values()]) for (const p of [...s.peers]) p.close();
     this.#sessions.clear();
   }

@@ -9,7 +9,7 @@ import type { UpTrack } from '../media/up-track.ts';
 import { PayloadTypeAllocator, codecKey, downCodec, subscriberExtensions } from '../sdp/codecs.ts';
 import { readSubscriberAnswer } from '../sdp/publisher-offer.ts';
 import type { SdpExtmap } from '../sdp/sdp.ts';
-import { API_CHANNEL, checkApiCall, LayerName, type ApiCall } from '../signal/schema.ts';
+import { API_CHANNEL, checkApiCall, LayerName, type ApiCall } from '../types/schema.ts';
 import type { DataEndpoint, LocalCandidate, PeerTransport } from '../transport/types.ts';
 import { random16, random32, type RoomContext } from './context.ts';
 import { Negotiator } from './negotiator.ts';
@@ -65,7 +65,10 @@ export class Subscriber {
     const api = pc.createDataChannel(API_CHANNEL);
     this.#api = api.ok ? api.value : undefined;
     if (this.#api) this.#api.onMessage = (m) => this.#onApi(m);
-    this.#negotiator = new Negotiator(() => this.#offer(), NEGOTIATION_DEBOUNCE_MS);
+    this.#negotiator = new Negotiator(() => this.#offer(), NEGOTIATION_DEBOUNCE_MS, {
+      set: (fn, ms) => ctx.timers.after(ms, fn),
+      clear: (cancel) => (cancel as () => void)(),
+    });
   }
 
   get transport(): PeerTransport {

@@ -2,10 +2,10 @@
  * What the room layer offers the signalling layer, and what it needs back from it. Signalling
  * knows nothing of media; rooms know nothing of WebSockets or JSON-RPC frames.
  */
-import type { CandidateInit, JoinParams, Target } from '../signal/schema.ts';
+import type { Outcome } from '../types/outcome.ts';
+import type { CandidateInit, JoinParams, Target } from '../types/schema.ts';
 
-/** A protocol outcome: a value, or a reason the client is told (JSON-RPC error message). */
-export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+export type { Outcome } from '../types/outcome.ts';
 
 /** How a peer's signalling channel is reached from the room (server → client notifications). */
 export interface SignalSink {

@@ -1,9 +1,11 @@
 /**
  * RTCP codec for what an SFU reads and writes: SR/RR (RFC 3550 §6.4), SDES CNAME (§6.5), BYE
- * (§6.6), Generic NACK (RFC 4585 §6.2.1), PLI (§6.3.1), FIR (RFC 5104 §4.3.1) and REMB
- * (draft-alvestrand-rmcat-remb-03). Pure; parsing a compound packet returns typed items or an
+ * (§6.6), Generic NACK (RFC 4585 §6.2.1), PLI (§6.3.1), FIR (RFC 5104 §4.3.1), REMB
+ * (draft-alvestrand-rmcat-remb-03) and transport-wide feedback (RTPFB FMT=15, `twcc.ts`). Pure; parsing a compound packet returns typed items or an
  * error value and never reads past the buffer.
  */
+
+import { parseTwcc, type TwccFeedback } from './twcc.ts';
 
 /** One reception report block (RFC 3550 §6.4.1). */
 export interface ReportBlock {
@@ -26,6 +28,7 @@ export type RtcpPacket =
   | { readonly type: 'pli'; readonly sender: number; readonly media: number }
   | { readonly type: 'fir'; readonly sender: number; readonly entries: readonly { ssrc: number; seq: number }[] }
   | { readonly type: 'remb'; readonly sender: number; readonly bitrate: number; readonly ssrcs: readonly number[] }
+  | { readonly type: 'twcc'; readonly feedback: TwccFeedback }
   | { readonly type: 'other'; readonly packetType: number; readonly fmt: number };
 
 /** A parsed compound packet, or why it could not be parsed. */
@@ -90,6 +93,11 @@ function readFeedback(b: Uint8Array, pt: number, fmt: number, o: number, end: nu
       for (let bit = 0; bit < 16; bit++) if (blp & (1 << bit)) lost.push((pid + bit + 1) & 0xffff);
     }
     return { type: 'nack', sender, media, lost };
+  }
+  if (pt === RtcpType.RTPFB && fmt === 15) {
+    const t = parseTwcc(b.subarray(o, end));
+    // A malformed feedback message is skipped, not the compound packet around it.
+    return t.ok ? { type: 'twcc', feedback: t.value } : { type: 'other', packetType: pt, fmt };
   }
   if (pt === RtcpType.PSFB && fmt === 1) return { type: 'pli', sender, media };
   if (pt === RtcpType.PSFB && fmt === 4) {

@@ -8,6 +8,7 @@ import type { PeerHandle, RoomService, SignalSink } from '../room/types.ts';
 import { decodeFrame, encodeError, encodeNotification, encodeResult, RpcErrorCode, type RpcError, type RpcId } from './jsonrpc.ts';
 import { clientMethods, isMethod, offerNotification, trickleNotification, type ClientParams, type Method } from './schema.ts';
 import { TokenBucket } from './token-bucket.ts';
+import { SfuErrorText } from '../types/outcome.ts';
 
 /** Per-connection limits. */
 export interface SignalLimits {
@@ -61,11 +62,7 @@ export interface EndableSignalSink extends SignalSink {
 /** Candidates kept from before a join completes. */
 const MAX_EARLY_CANDIDATES = 50;
 
-/** ion-sfu's error texts, kept so apps matching on them keep working. */
-export const SfuErrorText = {
-  alreadyJoined: 'rtc transport already exists for this connection',
-  notJoined: 'no rtc transport exists for this Peer',
-} as const;
+export { SfuErrorText } from '../types/outcome.ts';
 
 /** Drives one client's JSON-RPC session against the room service. */
 export class SignalConnection {

@@ -6,22 +6,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { RoomService } from '../room/types.ts';
+import { silentLog, type SfuLog } from '../types/log.ts';
 import { SignalConnection, defaultSignalLimits, type SignalCounters, type SignalLimits } from './connection.ts';
 import { encodeError, RpcErrorCode } from './jsonrpc.ts';
 
 /** An HTTP upgrade handler, as `web.upgrade(path, handler)` takes it. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
-/** Minimal structured logger (the shape of Turnpike's `Logger`). */
-export interface SfuLog {
-  error(event: string, fields?: Record<string, unknown>): void;
-  warn(event: string, fields?: Record<string, unknown>): void;
-  info(event: string, fields?: Record<string, unknown>): void;
-  debug(event: string, fields?: Record<string, unknown>): void;
-}
-
-/** A logger that drops everything. */
-export const silentLog: SfuLog = { error() {}, warn() {}, info() {}, debug() {} };
+export { silentLog, type SfuLog } from '../types/log.ts';
 
 export interface SignalEndpointOptions {
   readonly upgrade: (path: string, handler: UpgradeHandler) => void;

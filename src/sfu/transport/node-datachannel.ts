@@ -6,8 +6,8 @@
  */
 import ndc from 'node-datachannel';
 import type { DataChannel, IceServer, PeerConnection, RtcConfig, Track } from 'node-datachannel';
-import type { Outcome } from '../room/types.ts';
-import type { SfuLog } from '../signal/ws-endpoint.ts';
+import type { Outcome } from '../types/outcome.ts';
+import type { SfuLog } from '../types/log.ts';
 import { toIceServers, rewriteHostCandidate } from './ice.ts';
 import type {
   DataEndpoint,

@@ -4,7 +4,7 @@
  * raw RTP/RTCP per media section, send raw RTP/RTCP, and carry data channels. Rooms and routing
  * only see this; `node-datachannel.ts` is the one file that talks to the native stack.
  */
-import type { Outcome } from '../room/types.ts';
+import type { Outcome } from '../types/outcome.ts';
 import type { DownCodec } from '../sdp/codecs.ts';
 import type { SdpExtmap } from '../sdp/sdp.ts';
 

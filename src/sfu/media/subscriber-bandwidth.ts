@@ -1,0 +1,93 @@
+/**
+ * Bandwidth-aware forwarding for one subscriber connection: the feedback its down-tracks receive
+ * (REMB, transport-wide feedback) goes into one {@link SubscriberEstimator}, and every tick the
+ * estimate, less what its audio costs, is split over its video down-tracks, each getting a
+ * simulcast layer cap ({@link LayerCap}) that its layer selector treats as a second upper bound
+ * next to the client's `preferLayer`. Without feedback nothing is capped.
+ */
+import { SubscriberEstimator, type EstimateSource } from '../bwe/estimator.ts';
+import { allocateLayers, LayerCap } from '../bwe/layer-cap.ts';
+import type { TwccFeedback } from '../rtp/twcc.ts';
+import type { MediaCounters } from './counters.ts';
+
+/** What the allocator needs of a down-track. */
+export interface BandwidthTrack {
+  readonly kind: 'audio' | 'video';
+  /** the layer cap of a video down-track */
+  readonly layerCap: LayerCap | undefined;
+  /** highest layer the client's preference allows (-1 = video off) */
+  readonly preferredMax: number;
+  /** bit/s the track's source sends (audio: all of it) */
+  readonly sourceBitrate: number;
+  /** cost of each layer up to `top`, bit/s */
+  layerCosts(top: number): number[];
+  /** hands the cap, now decided, to the layer selector */
+  applyBandwidthCap(): void;
+}
+
+/** Where down-tracks report bandwidth feedback. */
+export interface BandwidthFeedback {
+  onRemb(bps: number): void;
+  onTwcc(fb: TwccFeedback, nowMs: number): void;
+}
+
+const TOP_LAYER = 2;
+
+/** One subscriber connection's estimate and layer allocation. */
+export class SubscriberBandwidth implements BandwidthFeedback {
+  readonly #estimator = new SubscriberEstimator();
+  readonly #counters: MediaCounters;
+
+  constructor(counters: MediaCounters) {
+    this.#counters = counters;
+  }
+
+  /** A new cap for a video down-track, starting at the top layer. */
+  static newCap(): LayerCap {
+    return new LayerCap(TOP_LAYER);
+  }
+
+  /** bit/s, undefined before any feedback */
+  get estimateBps(): number | undefined {
+    return this.#estimator.bps;
+  }
+
+  get source(): EstimateSource {
+    return this.#estimator.source;
+  }
+
+  onRemb(bps: number): void {
+    this.#counters.bandwidthFeedback++;
+    this.#estimator.onRemb(bps);
+  }
+
+  onTwcc(fb: TwccFeedback, nowMs: number): void {
+    this.#counters.bandwidthFeedback++;
+    this.#estimator.onTwcc(fb, nowMs);
+  }
+
+  /** Transport-wide sequence number `seq` was sent (for transport-wide feedback). */
+  onSent(seq: number, size: number, nowMs: number): void {
+    this.#estimator.onSent(seq, size, nowMs);
+  }
+
+  /** Splits the estimate over the video tracks and updates their caps. */
+  tick(tracks: readonly BandwidthTrack[], nowMs: number): void {
+    const bps = this.#estimator.bps;
+    if (bps === undefined) return;
+    let audio = 0;
+    const video: { track: BandwidthTrack; cap: LayerCap }[] = [];
+    for (const t of tracks) {
+      if (t.kind === 'audio') audio += t.sourceBitrate;
+      else if (t.layerCap) video.push({ track: t, cap: t.layerCap });
+    }
+    const before = video.map((v) => [v.cap.downs, v.cap.ups]);
+    const demands = video.map((v) => ({ cap: v.cap, layerBps: v.track.layerCosts(TOP_LAYER), top: v.track.preferredMax }));
+    allocateLayers(bps, audio, demands, nowMs);
+    video.forEach((v, i) => {
+      this.#counters.bandwidthLayerDowns += v.cap.downs - before[i][0];
+      this.#counters.bandwidthLayerUps += v.cap.ups - before[i][1];
+      v.track.applyBandwidthCap();
+    });
+  }
+}
