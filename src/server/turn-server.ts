@@ -248,6 +248,8 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
   const ingress: Ingress = { core, store, now, guard, permitPeer: opts.permitPeer, tokens: credentials.tokens };
   plane.attach(core, ingress);
   if (tcpRelay !== undefined) tcpRelay.core = core;
+  // Before any listener: no allocation may miss its statsdb record or its fleet quota lease.
+  if (fleet !== undefined) await fleet.attach(fleetHost(core, plane, credentials.health, eventListeners, config, relayAddresses.length, now), SOFTWARE, now);
   const udp: UdpListening[] = [];
   const streams: StreamListener[] = [];
   const closeAll = async (): Promise<void> => {
@@ -328,7 +330,6 @@ export async function startTurnServer(config: Config, opts: StartOptions): Promi
     dtls?.tick(t);
   }), 1000);
   timer.unref();
-  if (fleet !== undefined) await fleet.attach(fleetHost(core, plane, credentials.health, eventListeners, config, relayAddresses.length, now), SOFTWARE, now);
   const listeners = [
     ...udp.map((l) => ({ protocol: 'udp', ip: l.localIp, port: l.localPort })),
     ...streams.map((l) => ({ protocol: l.protocol, ip: l.localIp, port: l.localPort })),

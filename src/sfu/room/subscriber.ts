@@ -5,6 +5,7 @@
  * {@link Negotiator}; the client's answer tells which header extensions each section kept.
  */
 import { DownTrack } from '../media/down-track.ts';
+import { SubscriberBandwidth } from '../media/subscriber-bandwidth.ts';
 import type { UpTrack } from '../media/up-track.ts';
 import { PayloadTypeAllocator, codecKey, downCodec, subscriberExtensions } from '../sdp/codecs.ts';
 import { readSubscriberAnswer } from '../sdp/publisher-offer.ts';
@@ -45,6 +46,7 @@ export class Subscriber {
   readonly #negotiator: Negotiator;
   readonly #pts = new PayloadTypeAllocator();
   readonly #down = new Map<string, DownTrack>();
+  #bandwidth: SubscriberBandwidth | undefined;
   readonly #queuedCandidates: { candidate: string; mid: string | null | undefined }[] = [];
   readonly #heldLocal: LocalCandidate[] = [];
   #hasRemote = false;
@@ -166,6 +168,7 @@ export class Subscriber {
       firstTimestamp: random32(),
       wallClockMs: this.#ctx.wallClock,
       now: this.#ctx.now,
+      bandwidth: this.bandwidth,
     });
     // Until the answer says otherwise, assume every offered extension is kept.
     down.setExtensions(extensionMap(up.info.extmaps, extmaps));
@@ -215,7 +218,14 @@ export class Subscriber {
     }
   }
 
+  /** This connection's bandwidth estimate and layer caps (docs/sfu.md, "Bandwidth-aware forwarding"). */
+  get bandwidth(): SubscriberBandwidth {
+    this.#bandwidth ??= new SubscriberBandwidth(this.#ctx.counters);
+    return this.#bandwidth;
+  }
+
   tick(nowMs: number): void {
+    this.bandwidth.tick(this.downTracks, nowMs);
     for (const d of this.#down.values()) d.tick(nowMs);
   }
 

@@ -27,11 +27,8 @@ export interface TwccFeedback {
 }
 
 /** Packet status symbols (§3.1.1). */
-const enum Status {
-  NotReceived = 0,
-  SmallDelta = 1,
-  LargeDelta = 2,
-}
+const Status = { NotReceived: 0, SmallDelta: 1, LargeDelta: 2 } as const;
+type Status = number;
 
 const TWCC_HEADER = 20; // RTCP header (4) + sender (4) + media (4) + base/count (4) + ref time/fb count (4)
 const DELTA_UNIT_MS = 0.25; // §3.1.5: multiples of 250 µs
