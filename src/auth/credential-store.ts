@@ -27,6 +27,11 @@ export interface KeyLookup {
    * allocation then belongs to that realm (its quotas, limits and peer ranges), as coturn does.
    */
   realm?: string;
+  /**
+   * With `oauth`: when the token's lifetime ends (ms since the epoch); undefined for a token
+   * without one. An allocation made or refreshed with the token lives no longer (RFC 7635 §6.2).
+   */
+  expiresAtMs?: number;
   reason?: 'unknown-user' | 'rest-expired' | 'rest-milliseconds' | 'rest-malformed' | 'database-unavailable' | 'oauth-unknown-kid' | 'oauth-bad-token' | 'oauth-token-expired';
 }
 

@@ -97,7 +97,8 @@ export function createAccessTokenAuthority(opts: AccessTokenAuthorityOptions): A
     // coturn signs and checks MESSAGE-INTEGRITY with the first 16 bytes of a 20-byte mac_key
     // (its HMAC-SHA1 keys are MD5-sized); RFC 7635 §6.2 means the whole key. Both are tried.
     const keys = mac.length === 20 ? [mac, mac.subarray(0, 16)] : [mac];
-    return { keys, username: kid, oauth: true, ...(row.realm !== '' ? { realm: row.realm } : {}) };
+    const expiresAtMs = opened.block.lifetime === 0 ? undefined : (oauthTimestampSeconds(opened.block.timestamp) + opened.block.lifetime) * 1000;
+    return { keys, username: kid, oauth: true, ...(row.realm !== '' ? { realm: row.realm } : {}), ...(expiresAtMs !== undefined ? { expiresAtMs } : {}) };
   }
 
   return {

@@ -11,6 +11,7 @@ import { startSfuMetrics, type SfuMetricsServer } from '../sfu/metrics.ts';
 import type { SfuLog } from '../sfu/signal/ws-endpoint.ts';
 import { shutdownWebrtc } from '../sfu/transport/node-datachannel.ts';
 import type { RunningTurnServer } from '../server/turn-server.ts';
+import { JWT_SECRET_ENV, runSfuToken } from './sfu-token.ts';
 import { turnConfigFromSfu } from './sfu-turn.ts';
 import { startFromConfig } from './turnserver.ts';
 
@@ -33,6 +34,9 @@ export function sfuUsage(): string {
     '  --node-id ID        this node\'s name in the cluster (default: hostname-pid)',
     '  --advertise URL     this node\'s signalling URL, recorded in Redis',
     '  --lease-ttl SECONDS how long a dead node keeps its rooms (default 10)',
+    `  --jwt-secret S      require signed join tokens (also $${JWT_SECRET_ENV}, [auth] jwtsecret)`,
+    '',
+    '  turnpike sfu token --room R [--identity U] [--ttl 3600] [--no-publish]  prints a join token',
     '  -h, --help          this text',
   ].join('\n');
 }
@@ -50,6 +54,8 @@ export interface SfuArgs {
   readonly help: boolean;
   /** `[cluster]` values given on the command line (they win over the file's) */
   readonly cluster?: Partial<SfuClusterConfig>;
+  /** `--jwt-secret`: wins over the environment and `[auth] jwtsecret` */
+  readonly jwtSecret?: string;
 }
 
 function usageError(msg: string): never {
@@ -72,6 +78,7 @@ export function parseSfuArgs(argv: readonly string[]): SfuArgs {
   let key: string | undefined;
   let verbose = 0;
   let help = false;
+  let jwtSecret: string | undefined;
   const cluster: { -readonly [K in keyof SfuClusterConfig]?: SfuClusterConfig[K] } = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -93,6 +100,7 @@ export function parseSfuArgs(argv: readonly string[]): SfuArgs {
     else if (flag === 'cluster-redis') cluster.redis = value();
     else if (flag === 'node-id') cluster.nodeId = value();
     else if (flag === 'advertise') cluster.address = value();
+    else if (flag === 'jwt-secret') jwtSecret = value();
     else if (flag === 'lease-ttl') {
       const v = value();
       cluster.leaseTtl = Number(v);
@@ -101,8 +109,14 @@ export function parseSfuArgs(argv: readonly string[]): SfuArgs {
     else usageError(`unknown option ${arg}`);
   }
   if ((cert === undefined) !== (key === undefined)) usageError('-cert and -key go together');
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) usageError('--jwt-secret: expected at least 32 bytes (RFC 7518 §3.2)');
   if (cluster.nodeId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(cluster.nodeId)) usageError(`--node-id: expected letters, digits, ".", "_" or "-", got "${cluster.nodeId}"`);
-  return { config, ...parseListenAddress(addr), metrics: parseListenAddress(metricsAddr, '-m'), cert, key, verbose, help, ...(Object.keys(cluster).length > 0 ? { cluster } : {}) };
+  return { config, ...parseListenAddress(addr), metrics: parseListenAddress(metricsAddr, '-m'), cert, key, verbose, help, ...(Object.keys(cluster).length > 0 ? { cluster } : {}), ...(jwtSecret !== undefined ? { jwtSecret } : {}) };
+}
+
+/** Whether a listen host is reachable only from this machine ("" listens on every address). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function consoleLog(verbose: number): SfuLog {
@@ -121,13 +135,17 @@ export async function runSfu(argv: string[], opts: { signal?: AbortSignal; onLis
   let server;
   let turn: RunningTurnServer | undefined;
   let metrics: SfuMetricsServer | undefined;
+  if (argv[0] === 'token') return runSfuToken(argv.slice(1));
   try {
     const args = parseSfuArgs(argv);
     if (args.help) {
       process.stdout.write(sfuUsage() + '\n');
       return 0;
     }
-    const config = withOverrides(await loadSfuConfig(args.config), { cluster: args.cluster ?? {} });
+    const file = await loadSfuConfig(args.config);
+    const jwtSecret = args.jwtSecret ?? (process.env[JWT_SECRET_ENV] || undefined) ?? file.auth.jwtSecret;
+    if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) usageError(`${JWT_SECRET_ENV}: expected at least 32 bytes (RFC 7518 §3.2)`);
+    const config = withOverrides(file, { cluster: args.cluster ?? {}, auth: { jwtSecret } });
     const tls = args.cert && args.key ? { cert: await readFile(args.cert), key: await readFile(args.key) } : undefined;
     const log = consoleLog(args.verbose);
     server = await startSfuServer({ config, host: args.host, port: args.port, tls, log });
@@ -144,6 +162,9 @@ export async function runSfu(argv: string[], opts: { signal?: AbortSignal; onLis
       turn = (await startFromConfig(turnConfig.config, turnConfig.warnings)).server;
     }
     const ws = server.url.replace(/^http/, 'ws');
+    if (config.auth.jwtSecret === undefined && !isLoopbackHost(args.host)) {
+      log.warn('sfu.auth.open', { host: args.host || '*', why: 'listening beyond loopback without [auth] jwtsecret: anyone who reaches /ws joins any room' });
+    }
     log.info('sfu.listening', { signalling: `${ws}/ws`, demo: `${server.url}/demo/`, metrics: metrics?.url, config: args.config });
     opts.onListening?.(server.url);
   } catch (err) {

@@ -63,80 +63,122 @@ export interface StatsDb {
   close(): void;
 }
 
-/** Starts publishing `host`'s allocations to `link` under session ids with `prefix`. */
-export function startStatsDb(host: FleetHost, link: RedisLink, prefix: number, log: Logger): StatsDb {
-  const tracked = new Map<number, Tracked>();
-  let sent = 0;
-  let lost = 0;
+/** Plain TCP and UDP say NONE; the TLS version and cipher of a TLS or DTLS client are not known here. */
+const sslOf = (type: string): string => (type.startsWith('TLS') || type === 'DTLS' ? 'UNKNOWN' : 'NONE');
+
+/** The publisher: the allocations it follows, and the commands each event becomes. */
+class StatsPublisher implements StatsDb {
+  readonly #tracked = new Map<number, Tracked>();
+  readonly #link: RedisLink;
+  readonly #host: FleetHost;
+  readonly #prefix: number;
+  readonly #log: Logger;
+  readonly #unsubscribe: () => void;
+  readonly #timer: NodeJS.Timeout;
+  #sent = 0;
+  #lost = 0;
+
+  constructor(host: FleetHost, link: RedisLink, prefix: number, log: Logger) {
+    this.#host = host;
+    this.#link = link;
+    this.#prefix = prefix;
+    this.#log = log;
+    this.#unsubscribe = host.onEvent((name, fields) => this.#onEvent(name, fields));
+    this.#timer = setInterval(() => this.reportTraffic(), 1000);
+    this.#timer.unref();
+  }
+
+  sessionIdOf(localId: number): string {
+    return sessionId(this.#prefix, localId);
+  }
+
+  counts(): { sent: number; lost: number } {
+    return { sent: this.#sent, lost: this.#lost };
+  }
+
+  reportTraffic(): void {
+    for (const alloc of this.#host.allocations()) {
+      const t = this.#tracked.get(alloc.id);
+      if (!t) continue;
+      const now: TrafficCounters = this.#host.traffic(alloc as Allocation);
+      const delta = minus(now, t.reported);
+      // Each relayed datagram is counted twice by coturn: on the client side and on the peer side.
+      if (2 * (delta.rxPackets + delta.txPackets) < TRAFFIC_REPORT_PACKETS) continue;
+      t.reported = now;
+      this.#send(trafficCommands(t, delta));
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#unsubscribe();
+  }
+
   /** Runs one event's commands as a pipeline; a failure is counted, never thrown. */
-  const send = (commands: (string | number)[][]): void => {
-    if (!link.up()) {
-      lost++;
+  #send(commands: (string | number)[][]): void {
+    if (!this.#link.up()) {
+      this.#lost++;
       return;
     }
-    const p = link.redis.pipeline();
+    const p = this.#link.redis.pipeline();
     for (const [name, ...args] of commands) p.call(String(name), ...args);
-    p.exec().then(() => { sent++; }, (e: unknown) => {
-      lost++;
-      log.debug('statsdb.failed', { error: e instanceof Error ? e.message : String(e) });
+    p.exec().then(() => { this.#sent++; }, (e: unknown) => {
+      this.#lost++;
+      this.#log.debug('statsdb.failed', { error: e instanceof Error ? e.message : String(e) });
     });
-  };
-  const status = (t: Tracked, kind: 'new' | 'refreshed', lifetime: number): void => {
+  }
+
+  #status(t: Tracked, kind: 'new' | 'refreshed', lifetime: number): void {
     const key = allocationKey(t.realm, t.user, t.id, 'status');
-    const value = statusValue({ status: kind, lifetime, type: t.type, local: t.local, remote: t.remote, ssl: t.type.startsWith('TLS') || t.type === 'DTLS' ? 'UNKNOWN' : 'NONE', cipher: t.type.startsWith('TLS') || t.type === 'DTLS' ? 'UNKNOWN' : 'NONE' });
-    send([['SET', key, value, 'EX', Math.max(1, lifetime)], ['PUBLISH', key, value]]);
-  };
-  const trafficCommands = (t: Tracked, delta: TrafficCounters): (string | number)[][] => [
+    const value = statusValue({ status: kind, lifetime, type: t.type, local: t.local, remote: t.remote, ssl: sslOf(t.type), cipher: sslOf(t.type) });
+    this.#send([['SET', key, value, 'EX', Math.max(1, lifetime)], ['PUBLISH', key, value]]);
+  }
+
+  #onEvent(name: string, f: Record<string, unknown>): void {
+    const localId = num(f.id);
+    const t = this.#tracked.get(localId);
+    if (name === 'allocation-created') {
+      const created: Tracked = {
+        realm: str(f.realm), user: str(f.user), id: this.sessionIdOf(localId), type: socketTypeName(str(f.protocol)),
+        local: str(f.local), remote: str(f.client), reported: { ...ZERO },
+      };
+      this.#tracked.set(localId, created);
+      this.#status(created, 'new', num(f.lifetime));
+    } else if (t === undefined) {
+      return;
+    } else if (name === 'allocation-refreshed') {
+      this.#status(t, 'refreshed', num(f.lifetime));
+    } else if (name === 'allocation-moved') {
+      // RFC 8016: the client came back from another address; the next status says so.
+      t.remote = str(f.to);
+      t.type = socketTypeName(str(f.protocol));
+    } else if (name === 'allocation-deleted') {
+      this.#tracked.delete(localId);
+      this.#deleted(t, { rxPackets: num(f.rxPackets), rxBytes: num(f.rxBytes), txPackets: num(f.txPackets), txBytes: num(f.txBytes), dropped: num(f.dropped) });
+    }
+  }
+
+  /** The last traffic report, the status key gone, then the totals (coturn's order). */
+  #deleted(t: Tracked, total: TrafficCounters): void {
+    const key = allocationKey(t.realm, t.user, t.id, 'status');
+    this.#send([
+      ...trafficCommands(t, minus(total, t.reported)),
+      ['DEL', key], ['PUBLISH', key, 'deleted'],
+      ['PUBLISH', allocationKey(t.realm, t.user, t.id, 'total_traffic'), trafficValue(clientSide(total))],
+      ['PUBLISH', allocationKey(t.realm, t.user, t.id, 'total_traffic/peer'), trafficValue(peerSide(total))],
+    ]);
+  }
+}
+
+/** The traffic since the last report, on both channels. */
+function trafficCommands(t: Tracked, delta: TrafficCounters): (string | number)[][] {
+  return [
     ['PUBLISH', allocationKey(t.realm, t.user, t.id, 'traffic'), trafficValue(clientSide(delta))],
     ['PUBLISH', allocationKey(t.realm, t.user, t.id, 'traffic/peer'), trafficValue(peerSide(delta))],
   ];
-  const onEvent = (name: string, f: Record<string, unknown>): void => {
-    const localId = num(f.id);
-    if (name === 'allocation-created') {
-      const t: Tracked = {
-        realm: str(f.realm), user: str(f.user), id: sessionId(prefix, localId), type: socketTypeName(str(f.protocol)),
-        local: str(f.local), remote: str(f.client), reported: { ...ZERO },
-      };
-      tracked.set(localId, t);
-      status(t, 'new', num(f.lifetime));
-    } else if (name === 'allocation-refreshed') {
-      const t = tracked.get(localId);
-      if (t) status(t, 'refreshed', num(f.lifetime));
-    } else if (name === 'allocation-deleted') {
-      const t = tracked.get(localId);
-      if (!t) return;
-      tracked.delete(localId);
-      const total: TrafficCounters = { rxPackets: num(f.rxPackets), rxBytes: num(f.rxBytes), txPackets: num(f.txPackets), txBytes: num(f.txBytes), dropped: num(f.dropped) };
-      const key = allocationKey(t.realm, t.user, t.id, 'status');
-      send([
-        ...trafficCommands(t, minus(total, t.reported)),
-        ['DEL', key], ['PUBLISH', key, 'deleted'],
-        ['PUBLISH', allocationKey(t.realm, t.user, t.id, 'total_traffic'), trafficValue(clientSide(total))],
-        ['PUBLISH', allocationKey(t.realm, t.user, t.id, 'total_traffic/peer'), trafficValue(peerSide(total))],
-      ]);
-    }
-  };
-  const unsubscribe = host.onEvent(onEvent);
-  const reportTraffic = (): void => {
-    for (const alloc of host.allocations()) {
-      const t = tracked.get(alloc.id);
-      if (!t) continue;
-      const now: TrafficCounters = host.traffic(alloc as Allocation);
-      const delta = minus(now, t.reported);
-      if (2 * (delta.rxPackets + delta.txPackets) < TRAFFIC_REPORT_PACKETS) continue;
-      t.reported = now;
-      send(trafficCommands(t, delta));
-    }
-  };
-  const timer = setInterval(reportTraffic, 1000);
-  timer.unref();
-  return {
-    sessionIdOf: (localId) => sessionId(prefix, localId),
-    counts: () => ({ sent, lost }),
-    reportTraffic,
-    close() {
-      clearInterval(timer);
-      unsubscribe();
-    },
-  };
+}
+
+/** Starts publishing `host`'s allocations to `link` under session ids with `prefix`. */
+export function startStatsDb(host: FleetHost, link: RedisLink, prefix: number, log: Logger): StatsDb {
+  return new StatsPublisher(host, link, prefix, log);
 }

@@ -37,6 +37,7 @@ const OPTION_NAME: Record<string, string> = {
   'tls.cert': 'cert', 'tls.pkey': 'pkey', 'tls.pkeyPwd': 'pkey-pwd', 'tls.cipherList': 'cipher-list', 'tls.ecCurveName': 'ec-curve-name', 'tls.minVersion': 'no-tlsv1_2',
   procUser: 'proc-user', procGroup: 'proc-group', dataDir: 'data-dir', databaseUsersWithAuthSecret: 'serve',
   udpAlternateServers: 'udp-alternate-server', tcpAlternateServers: 'tcp-alternate-server',
+  redisStatsDb: 'redis-statsdb',
 };
 
 const kebab = (field: string): string => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

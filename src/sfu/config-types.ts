@@ -88,6 +88,16 @@ export interface SfuClusterConfig {
   readonly keyPrefix: string;
 }
 
+/**
+ * `[auth]` (Turnpike addition): signed join tokens (HS256 JWTs in the WebSocket URL's
+ * `access_token` query parameter, docs/sfu.md "Who may join"). Off while `jwtsecret` is unset:
+ * anyone who reaches `/ws` joins any room, as with ion-sfu.
+ */
+export interface SfuAuthConfig {
+  /** `jwtsecret`: the HMAC-SHA-256 key tokens are signed with (RFC 7518 §3.2: at least 32 bytes) */
+  readonly jwtSecret: string | undefined;
+}
+
 /** The whole parsed `config.toml`. */
 export interface SfuConfig {
   readonly sfu: { readonly ballast: number; readonly withStats: boolean };
@@ -96,6 +106,7 @@ export interface SfuConfig {
   readonly turn: SfuTurnConfig;
   readonly log: { readonly v: number; readonly level: string | undefined };
   readonly cluster: SfuClusterConfig;
+  readonly auth: SfuAuthConfig;
 }
 
 /** A partial override of {@link SfuConfig}, one level of nesting deep per section. */

@@ -9,6 +9,7 @@ import { parse, TomlError } from 'smol-toml';
 import { ErrorCode, TurnpikeError } from '../errors.ts';
 import { TableReader, checkHostPort, checkIp, type ConfigSource } from './config-reader.ts';
 import type {
+  SfuAuthConfig,
   SfuClusterConfig,
   SfuConfig,
   SfuConfigOverrides,
@@ -59,6 +60,7 @@ export function defaultSfuConfig(): SfuConfig {
     },
     log: { v: 1, level: undefined },
     cluster: { redis: undefined, nodeId: undefined, address: undefined, leaseTtl: 10, keyPrefix: 'turnpike:sfu:' },
+    auth: { jwtSecret: undefined },
   };
 }
 
@@ -71,6 +73,7 @@ export function withOverrides(base: SfuConfig, over: SfuConfigOverrides): SfuCon
     turn: { ...base.turn, ...over.turn },
     log: { ...base.log, ...over.log },
     cluster: { ...base.cluster, ...over.cluster },
+    auth: { ...base.auth, ...over.auth },
   };
 }
 
@@ -197,6 +200,16 @@ function readCluster(t: TableReader, d: SfuClusterConfig): SfuClusterConfig {
   return c;
 }
 
+/** `[auth]`: a Turnpike addition (signed join tokens); absent means anyone may join. */
+function readAuth(t: TableReader, d: SfuAuthConfig): SfuAuthConfig {
+  const jwtSecret = t.string('jwtsecret', d.jwtSecret);
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) {
+    t.fail('jwtsecret', 'expected a secret of at least 32 bytes (RFC 7518 §3.2)');
+  }
+  t.finish();
+  return { jwtSecret };
+}
+
 /** Parses the text of an ion-sfu `config.toml`; throws `TurnpikeError` (CONFIG_INVALID). */
 export function parseSfuConfig(text: string, file = 'config.toml'): SfuConfig {
   let doc: Record<string, unknown>;
@@ -220,6 +233,7 @@ export function parseSfuConfig(text: string, file = 'config.toml'): SfuConfig {
   const log = { v: logT.int('v', d.log.v, 0, 10), level: logT.string('level', d.log.level) };
   logT.finish();
   const cluster = readCluster(root.table('cluster'), d.cluster);
+  const auth = readAuth(root.table('auth'), d.auth);
   root.finish();
   if (turn.enabled && turn.portRange && webrtc.portRange) {
     const [a, b] = turn.portRange;
@@ -228,7 +242,7 @@ export function parseSfuConfig(text: string, file = 'config.toml'): SfuConfig {
       root.table('turn').fail('portrange', `must not overlap [webrtc] portrange [${c}, ${e}]`);
     }
   }
-  return { sfu, router, webrtc, turn, log, cluster };
+  return { sfu, router, webrtc, turn, log, cluster, auth };
 }
 
 /** Reads and parses a config file. */

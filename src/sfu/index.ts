@@ -59,7 +59,10 @@ export function attachSfu(opts: AttachSfuOptions): SfuHandle {
   // With [cluster], rooms are placed on nodes over Redis; the local rooms never learn of it.
   const cluster: SfuCluster | undefined = opts.config.cluster.redis !== undefined ? startCluster(opts.config.cluster, sfu, log) : undefined;
   const rooms = cluster?.rooms ?? sfu;
-  const endpoint = attachSignalEndpoint({ upgrade: opts.upgrade, rooms, path: opts.path, limits: opts.limits, log });
+  // With [auth] jwtsecret, the node holding the WebSocket checks the join token before the join
+  // goes anywhere, a cluster's room node included.
+  const joinSecret = opts.config.auth.jwtSecret;
+  const endpoint = attachSignalEndpoint({ upgrade: opts.upgrade, rooms, path: opts.path, limits: opts.limits, log, ...(joinSecret ? { joinSecret } : {}) });
   let closed: Promise<void> | undefined;
   return {
     stats: () => ({ ...sfu.stats(), signal: endpoint.stats(), ...(cluster ? { cluster: cluster.stats() } : {}) }),

@@ -96,6 +96,8 @@ export class Allocation {
   key: Uint8Array;
   /** made with an access token (RFC 7635): later requests may bring new tokens */
   oauth = false;
+  /** with `oauth`: when the latest token's lifetime ends (ms); no Refresh grants beyond it */
+  tokenExpiresAt: number | undefined;
   state: AllocationState = 'opening';
   /** REQUESTED-TRANSPORT: UDP (RFC 8656) or TCP (RFC 6062) relaying */
   relayTransport: 'udp' | 'tcp' = 'udp';

@@ -14,7 +14,7 @@ import type { AuthFailure } from './drop-reason.ts';
 
 /** The outcome of checking a request's credentials. */
 export type AuthOutcome =
-  | { ok: true; username: string; realm: string; key: Uint8Array; oauth?: boolean; tokenRealm?: string }
+  | { ok: true; username: string; realm: string; key: Uint8Array; oauth?: boolean; tokenRealm?: string; tokenExpiresAt?: number }
   | { ok: false; code: 400 | 401 | 438; reason: AuthFailure; attrs: StunAttribute[] };
 
 /** What the challenge offers beyond REALM and NONCE (a subset of the core's options). */
@@ -87,7 +87,7 @@ export function authenticate(
   // RFC 8489 §14.6: with MESSAGE-INTEGRITY-SHA256 present, MESSAGE-INTEGRITY is not looked at.
   const verify = sha256 ? verifyMessageIntegritySha256 : verifyMessageIntegrity;
   for (const key of keys) {
-    if (verify(req, key)) return { ok: true, username, realm, key, ...(lookup.oauth === true ? { oauth: true, tokenRealm: lookup.realm } : {}) };
+    if (verify(req, key)) return { ok: true, username, realm, key, ...(lookup.oauth === true ? { oauth: true, tokenRealm: lookup.realm, tokenExpiresAt: lookup.expiresAtMs } : {}) };
   }
   return { ok: false, code: 401, reason: 'bad-integrity', attrs: challenge() };
 }

@@ -78,7 +78,7 @@ export function handleAllocate(core: CoreContext, ctx: RequestContext, origin = 
     core.output.event('quota-exceeded', { user: ctx.username, client: `${ctx.ip}:${ctx.port}` });
     return answerError(core, ctx, undefined, 486);
   }
-  const lifetime = grantedLifetime(req, opts);
+  const lifetime = grantedLifetime(req, opts, ctx.now, ctx.oauth === true ? ctx.tokenExpiresAt : undefined);
   const alloc = core.createAllocation(
     { transport: ctx.transport, clientIp: ctx.ip, clientPort: ctx.port, username: ctx.username, realm: ctx.realm, key: ctx.key ?? new Uint8Array(0), expiresAt: ctx.now + lifetime * 1000 },
     ctx.now,
@@ -87,6 +87,7 @@ export function handleAllocate(core: CoreContext, ctx: RequestContext, origin = 
   alloc.origin = origin;
   alloc.fingerprint = req.hasFingerprint || opts.fingerprint;
   alloc.oauth = ctx.oauth === true;
+  alloc.tokenExpiresAt = ctx.tokenExpiresAt;
   alloc.mobile = mobility.mobile;
   alloc.pendingAllocate = { request: req, key: ctx.key, lifetime, missingFamily: choice.missing };
   const evenPort = getAttribute(req, Attr.EvenPort);

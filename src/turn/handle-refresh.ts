@@ -16,7 +16,7 @@ export function handleRefresh(core: CoreContext, ctx: RequestContext, alloc: All
   if (family !== undefined && alloc.relayFor(family) === undefined) return answerError(core, ctx, alloc, 443);
   const ticketRefusal = refreshTicketRefusal(core, ctx, alloc);
   if (ticketRefusal !== undefined) return answerError(core, ctx, alloc, ticketRefusal);
-  const lifetime = grantedLifetime(ctx.req, core.options);
+  const lifetime = grantedLifetime(ctx.req, core.options, ctx.now, alloc.oauth ? alloc.tokenExpiresAt : undefined);
   // RFC 8016 §3.2: a mobile allocation's answers carry its current ticket.
   const attrs: StunAttribute[] = [{ type: Attr.Lifetime, value: lifetime }, ...(lifetime === 0 ? [] : ticketAttribute(core, alloc))];
   const bytes = successResponse(ctx.req, core.options, attrs, { key: ctx.key });

@@ -35,6 +35,8 @@ export interface RequestContext {
   key: Uint8Array | undefined;
   /** the key is an access token's MAC key (RFC 7635) */
   oauth?: boolean;
+  /** with an access token that has a lifetime: when it ends (ms), and the allocation's lifetime with it */
+  tokenExpiresAt?: number;
   /** hex transaction id, for answer caching */
   tid: string;
   now: number;
@@ -101,7 +103,8 @@ export function handleTurnRequest(core: CoreContext, transport: ClientTransport,
     : authenticateRequest(core, transport, ip, port, req, lookup, alloc, origin, now);
   if (who === undefined) return;
   const { username, realm, key, oauth } = who;
-  const ctx: RequestContext = { transport, ip, port, req, username, realm, key, tid, now, oauth };
+  const tokenExpiresAt = 'tokenExpiresAt' in who ? who.tokenExpiresAt : undefined;
+  const ctx: RequestContext = { transport, ip, port, req, username, realm, key, tid, now, oauth, tokenExpiresAt };
   const unknown = unknownComprehensionRequired(req);
   if (unknown.length > 0) return answerError(core, ctx, alloc, 420, [{ type: Attr.UnknownAttributes, value: unknown }]);
   if (alloc !== undefined && !core.options.noAuth && ((alloc.username !== username && !(alloc.oauth && oauth)) || alloc.realm !== realm)) {
@@ -110,7 +113,10 @@ export function handleTurnRequest(core: CoreContext, transport: ClientTransport,
   }
   // RFC 7635 §6.2: a request on a token's allocation may bring a new token (coturn's client does
   // on each Refresh, under any of its kids); its MAC key signs what follows.
-  if (alloc !== undefined && alloc.oauth && oauth && key !== undefined) alloc.key = key;
+  if (alloc !== undefined && alloc.oauth && oauth && key !== undefined && alloc.key !== key) {
+    alloc.key = key;
+    alloc.tokenExpiresAt = tokenExpiresAt;
+  }
   if (alloc !== undefined && core.options.checkOriginConsistency && (origin ?? '') !== alloc.origin) {
     // coturn's check-origin-consistency: every request of a session carries the Allocate's ORIGIN.
     return answerError(core, ctx, undefined, 441, [], 'origin differs from the allocation\'s');
@@ -133,7 +139,7 @@ export function handleTurnRequest(core: CoreContext, transport: ClientTransport,
 function authenticateRequest(
   core: CoreContext, transport: ClientTransport, ip: string, port: number, req: DecodedStunMessage,
   lookup: KeyLookup | undefined, alloc: Allocation | undefined, origin: string | undefined, now: number,
-): { username: string; realm: string; key: Uint8Array; oauth: boolean } | undefined {
+): { username: string; realm: string; key: Uint8Array; oauth: boolean; tokenExpiresAt?: number } | undefined {
   // RFC 8489 §9.2: the realm of the allocation, or the one the request's ORIGIN maps to.
   const realm = alloc?.realm ?? core.realms.realmOf(origin);
   // A token's allocation may live in its key's realm (below) while the client keeps naming the
@@ -155,7 +161,7 @@ function authenticateRequest(
   // As coturn: a token whose oauth_key row names a realm puts its allocation in that realm (its
   // quotas, limits and peer ranges); a later token whose row names none leaves it where it is.
   const tokenRealm = auth.tokenRealm ?? (alloc?.oauth === true ? alloc.realm : auth.realm);
-  return { username: auth.username, realm: tokenRealm, key: auth.key, oauth: true };
+  return { username: auth.username, realm: tokenRealm, key: auth.key, oauth: true, tokenExpiresAt: auth.tokenExpiresAt };
 }
 
 /** The request's ORIGIN attribute in canonical form (coturn compares origins that way), if any. */

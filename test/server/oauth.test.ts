@@ -177,6 +177,29 @@ describe('third-party authorization (RFC 7635) on a running server', () => {
     }
   });
 
+  test("an allocation lives no longer than its token: LIFETIME is capped at the token's end, a new token on Refresh extends it", async () => {
+    const c = await new Client(srv.port).open();
+    try {
+      await c.request(Method.Allocate, ALLOCATE);
+      const mac1 = randomBytes(20);
+      // issued 200 s ago for 300 s: about 100 s left, well under the 600 s default
+      const short = token('north', mac1, { seconds: Date.now() / 1000 - 200, lifetime: 300 });
+      const allocated = await c.request(Method.Allocate, ALLOCATE, { kid: 'north', key: mac1, token: short });
+      assert.equal(codeOf(allocated), 200);
+      const granted = getAttribute(allocated, Attr.Lifetime) ?? 0;
+      assert.ok(granted > 0 && granted <= 100, `granted ${granted} s, not past the token`);
+      const refreshed = await c.request(Method.Refresh, [{ type: Attr.Lifetime, value: 3600 }], { kid: 'north', key: mac1 });
+      assert.ok((getAttribute(refreshed, Attr.Lifetime) ?? 0) <= 100, 'the old key cannot extend it');
+      const mac2 = randomBytes(20);
+      const renewed = await c.request(Method.Refresh, [{ type: Attr.Lifetime, value: 3600 }], { kid: 'north', key: mac2, token: token('north', mac2, { lifetime: 3600 }) });
+      assert.equal(codeOf(renewed), 200);
+      assert.ok((getAttribute(renewed, Attr.Lifetime) ?? 0) > 100, 'a new token extends it');
+      await c.request(Method.Refresh, [{ type: Attr.Lifetime, value: 0 }], { kid: 'north', key: mac2 });
+    } finally {
+      await c.close();
+    }
+  });
+
   test('expired, altered, other server name, unknown kid, wrong MAC: 401', async () => {
     const c = await new Client(srv.port).open();
     try {

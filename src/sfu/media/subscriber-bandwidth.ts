@@ -91,3 +91,32 @@ export class SubscriberBandwidth implements BandwidthFeedback {
     });
   }
 }
+
+/** One subscriber connection's estimate and layers, for stats and metrics. */
+export interface SubscriberBandwidthReport {
+  readonly peer: string;
+  /** bit/s, undefined before any feedback */
+  readonly estimateBps: number | undefined;
+  readonly source: EstimateSource;
+  /** the layer each video down-track sends now (-1: none yet, or paused) */
+  readonly layers: readonly number[];
+  /** the bandwidth cap of each video down-track */
+  readonly caps: readonly number[];
+}
+
+/** What {@link bandwidthReport} reads of a video down-track. */
+export interface ReportedTrack extends BandwidthTrack {
+  readonly currentLayer: number;
+}
+
+/** The report of one subscriber connection. */
+export function bandwidthReport(peer: string, bw: SubscriberBandwidth, tracks: readonly ReportedTrack[]): SubscriberBandwidthReport {
+  const video = tracks.filter((t) => t.kind === 'video');
+  return {
+    peer,
+    estimateBps: bw.estimateBps,
+    source: bw.source,
+    layers: video.map((t) => t.currentLayer),
+    caps: video.map((t) => t.layerCap?.cap ?? -1),
+  };
+}

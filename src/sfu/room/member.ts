@@ -3,6 +3,7 @@
  * interface and {@link Peer} implements it, so `peer.ts` imports `session.ts` and never the
  * other way round.
  */
+import type { SubscriberBandwidthReport } from '../media/subscriber-bandwidth.ts';
 import type { UpTrack } from '../media/up-track.ts';
 import type { FanoutMember } from './fanout.ts';
 
@@ -17,6 +18,8 @@ export interface SessionMember extends FanoutMember {
   sendApi(text: string): void;
   /** tracks this member receives (for stats) */
   downTrackCount(): number;
+  /** the bandwidth estimate and video layers of this member's subscriber connection (for stats) */
+  bandwidthReport?(): SubscriberBandwidthReport | undefined;
   /** the room clock's periodic tick (NACKs, reports, keyframe requests) */
   tick(nowMs: number): void;
   /** leaves: closes the member's connections (the server is shutting down) */

@@ -2,6 +2,7 @@
  * One client of a session (one WebSocket in ion-sfu's JSON-RPC): its publisher connection, its
  * subscriber connection, and the glue between them, the session and the signalling channel.
  */
+import type { SubscriberBandwidthReport } from '../media/subscriber-bandwidth.ts';
 import type { UpTrack } from '../media/up-track.ts';
 import type { CandidateInit, JoinConfig, Target } from '../types/schema.ts';
 import { SfuErrorText } from '../types/outcome.ts';
@@ -58,6 +59,10 @@ export class Peer implements PeerHandle, SessionMember {
 
   downTrackCount(): number {
     return this.#subscriber?.downTracks.length ?? 0;
+  }
+
+  bandwidthReport(): SubscriberBandwidthReport | undefined {
+    return this.#subscriber?.bandwidthReport(this.id);
   }
 
   get publishedTracks(): UpTrack[] {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { SfuConfig } from '../config-types.ts';
 import { newMediaCounters, type MediaCounters } from '../media/counters.ts';
 import { LoadMonitor } from '../media/load-monitor.ts';
+import type { SubscriberBandwidthReport } from '../media/subscriber-bandwidth.ts';
 import type { JoinParams } from '../types/schema.ts';
 import type { SfuLog } from '../types/log.ts';
 import type { TransportFactory } from '../transport/types.ts';
@@ -30,6 +31,8 @@ export interface RoomStats {
   /** the largest delay of the SFU's 20 ms clock so far, ms (a saturation sign) */
   maxClockLagMs: number;
   media: MediaCounters;
+  /** each subscriber connection's bandwidth estimate and video layers */
+  bandwidth: SubscriberBandwidthReport[];
 }
 
 /** Sessions by id, and the clock that drives RTCP and keyframe requests. */
@@ -96,12 +99,17 @@ export class Sfu implements RoomService {
     let audioTracks = 0;
     let downTracks = 0;
     let relayed = this.#relayedByGoneSessions;
+    const bandwidth: SubscriberBandwidthReport[] = [];
     for (const s of this.#sessions.values()) {
       peers += s.peers.size;
       publishedTracks += s.tracks.size;
       for (const t of s.tracks.keys()) if (t.info.kind === 'audio') audioTracks++;
       relayed += s.fanout.relayed;
       for (const p of s.peers) downTracks += p.downTrackCount();
+      for (const p of s.peers) {
+        const b = p.bandwidthReport?.();
+        if (b) bandwidth.push(b);
+      }
     }
     return {
       sessions: this.#sessions.size,
@@ -113,6 +121,7 @@ export class Sfu implements RoomService {
       dataChannelMessagesRelayed: relayed,
       maxClockLagMs: Math.round(this.#ctx.load.maxLagMs),
       media: { ...this.#ctx.counters },
+      bandwidth,
     };
   }
 

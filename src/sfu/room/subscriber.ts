@@ -5,7 +5,7 @@
  * {@link Negotiator}; the client's answer tells which header extensions each section kept.
  */
 import { DownTrack } from '../media/down-track.ts';
-import { SubscriberBandwidth } from '../media/subscriber-bandwidth.ts';
+import { SubscriberBandwidth, bandwidthReport, type SubscriberBandwidthReport } from '../media/subscriber-bandwidth.ts';
 import type { UpTrack } from '../media/up-track.ts';
 import { PayloadTypeAllocator, codecKey, downCodec, subscriberExtensions } from '../sdp/codecs.ts';
 import { readSubscriberAnswer } from '../sdp/publisher-offer.ts';
@@ -222,6 +222,11 @@ export class Subscriber {
   get bandwidth(): SubscriberBandwidth {
     this.#bandwidth ??= new SubscriberBandwidth(this.#ctx.counters);
     return this.#bandwidth;
+  }
+
+  /** The estimate and the layer of each video down-track, for stats. */
+  bandwidthReport(peer: string): SubscriberBandwidthReport {
+    return bandwidthReport(peer, this.bandwidth, this.downTracks);
   }
 
   tick(nowMs: number): void {

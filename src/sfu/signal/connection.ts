@@ -8,7 +8,8 @@ import type { PeerHandle, RoomService, SignalSink } from '../room/types.ts';
 import { decodeFrame, encodeError, encodeNotification, encodeResult, RpcErrorCode, type RpcError, type RpcId } from './jsonrpc.ts';
 import { clientMethods, isMethod, offerNotification, trickleNotification, type ClientParams, type Method } from './schema.ts';
 import { TokenBucket } from './token-bucket.ts';
-import { SfuErrorText } from '../types/outcome.ts';
+import { SfuErrorText, type Outcome } from '../types/outcome.ts';
+import type { JoinParams } from '../types/schema.ts';
 
 /** Per-connection limits. */
 export interface SignalLimits {
@@ -49,6 +50,8 @@ export interface SignalConnectionOptions {
   readonly counters?: SignalCounters;
   /** a message's handling threw (a bug): counted and logged by the owner */
   readonly onFault?: (err: unknown) => void;
+  /** with join tokens: admits a join (maybe narrowing its rights) or says why not */
+  readonly admit?: (params: JoinParams) => Outcome<JoinParams>;
 }
 
 /**
@@ -183,8 +186,11 @@ export class SignalConnection {
     else if (id !== null) this.#send(encodeResult(id, null));
   }
 
-  async #join(params: ClientParams['join'], id: RpcId | null): Promise<void> {
+  async #join(asked: ClientParams['join'], id: RpcId | null): Promise<void> {
     if (this.#peer || this.#joining) return this.#error(id, { code: RpcErrorCode.sfu, message: SfuErrorText.alreadyJoined });
+    const admitted = this.#o.admit ? this.#o.admit(asked) : { ok: true as const, value: asked };
+    if (!admitted.ok) return this.#error(id, { code: RpcErrorCode.unauthorized, message: admitted.error });
+    const params = admitted.value;
     this.#joining = true;
     const sink: EndableSignalSink = {
       offer: (sdp) => this.#send(encodeNotification('offer', offerNotification(sdp).params)),

@@ -19,6 +19,8 @@ export const RpcErrorCode = {
   limitExceeded: -32000,
   /** what ion-sfu returns for every failed call ("rtc transport already exists ...") */
   sfu: 500,
+  /** a `join` its join token does not cover (Turnpike's `[auth]`, docs/jsonrpc.md) */
+  unauthorized: 401,
 } as const;
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
 

@@ -9,6 +9,7 @@ import type { RoomService } from '../room/types.ts';
 import { silentLog, type SfuLog } from '../types/log.ts';
 import { SignalConnection, defaultSignalLimits, type SignalCounters, type SignalLimits } from './connection.ts';
 import { encodeError, RpcErrorCode } from './jsonrpc.ts';
+import { admitJoin, tokenOfUrl } from './join-token.ts';
 
 /** An HTTP upgrade handler, as `web.upgrade(path, handler)` takes it. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -21,6 +22,10 @@ export interface SignalEndpointOptions {
   readonly path?: string;
   readonly limits?: SignalLimits;
   readonly log?: SfuLog;
+  /** `[auth] jwtsecret`: joins need a token signed with it (`?access_token=`); unset: anyone joins */
+  readonly joinSecret?: string;
+  /** wall clock ms, for token expiry (tests pass their own) */
+  readonly wallClock?: () => number;
 }
 
 /** Signalling counters, summed over every connection. */
@@ -50,7 +55,19 @@ export function attachSignalEndpoint(opts: SignalEndpointOptions): SignalEndpoin
     stats.connections++;
     stats.connectionsTotal++;
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const secret = opts.joinSecret;
+    const token = secret === undefined ? undefined : tokenOfUrl(req.url);
+    const wallClock = opts.wallClock ?? Date.now;
     const conn = new SignalConnection({
+      ...(secret === undefined
+        ? {}
+        : {
+            admit: (p) => {
+              const r = admitJoin(p, token, secret, wallClock() / 1000);
+              if (!r.ok) log.info('sfu.join.refused', { remote, session: p.sid.slice(0, 64), why: r.error });
+              return r;
+            },
+          }),
       rooms: opts.rooms,
       limits,
       counters: stats,

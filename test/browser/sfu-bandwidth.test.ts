@@ -1,0 +1,188 @@
+/**
+ * Bandwidth-aware forwarding with unchanged ion-sdk-js in headless Chromium, over a constrained
+ * link. The subscriber's Chromium runs in its own network namespace, joined to the SFU by a veth
+ * pair; the root side of the pair (what the SFU sends towards the subscriber) is shaped with
+ * `tc tbf`. The publisher's Chromium stays in the root namespace and sends simulcast q/h/f
+ * unshaped. The subscriber starts on the high layer; under 300 kbit/s its REMB falls, the SFU
+ * moves it to the low layer, and it keeps decoding with few freezes; when the limit is lifted it
+ * climbs back. Needs root (ip netns, tc); skipped otherwise.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { shutdownWebrtc } from '../../src/sfu/index.ts';
+import { defaultSfuConfig, withOverrides } from '../../src/sfu/config.ts';
+import { startSfuServer, type SfuServer } from '../../src/sfu/http-server.ts';
+import type { SubscriberBandwidthReport } from '../../src/sfu/media/subscriber-bandwidth.ts';
+import { CHROMIUM_ARGS as ARGS, CHROMIUM_PATH as CHROMIUM } from '../helpers/chromium.ts';
+import { noChromium, waitInPage } from '../sfu/helpers/browser.ts';
+
+const DRIVER = `
+window.start = async (name, publish) => {
+  const signal = new Signal.IonSFUJSONRPCSignal(location.origin.replace('http', 'ws') + '/ws');
+  const client = new IonSDK.Client(signal, { codec: 'vp8', iceServers: [] });
+  window.client = client;
+  client.ontrack = (track, stream) => { if (track.kind === 'video') window.remote = stream; };
+  await new Promise((resolve) => (signal.onopen = resolve));
+  await client.join('bandwidth-room', name);
+  if (publish) {
+    const local = await IonSDK.LocalStream.getUserMedia({ resolution: 'hd', audio: false, video: true, codec: 'vp8', simulcast: true });
+    client.publish(local);
+  }
+};
+window.video = async () => {
+  let out = { frames: 0, width: 0, freezes: 0 };
+  (await client.getSubStats(null)).forEach((s) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') out = { frames: s.framesDecoded || 0, width: s.frameWidth || 0, freezes: s.freezeCount || 0 };
+  });
+  return out;
+};
+`;
+
+function run(cmd: string, ...args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function canShape(): string | undefined {
+  if (noChromium) return noChromium;
+  if (process.getuid?.() !== 0) return 'needs root for ip netns and tc';
+  try {
+    run('ip', '-V');
+    run('tc', '-V');
+  } catch {
+    return 'ip or tc is missing (iproute2)';
+  }
+  return undefined;
+}
+
+/** A namespace joined to the root namespace by a veth pair; `shape` limits what the root sends into it. */
+class ShapedLink {
+  readonly ns: string;
+  readonly rootDev: string;
+  readonly rootIp: string;
+  readonly dir: string;
+
+  constructor() {
+    const n = process.pid % 250;
+    this.ns = `tpbwe${process.pid}`;
+    this.rootDev = `tpbw${process.pid}a`.slice(0, 15);
+    const nsDev = `tpbw${process.pid}b`.slice(0, 15);
+    this.rootIp = `10.201.${n}.1`;
+    run('ip', 'netns', 'add', this.ns);
+    run('ip', 'link', 'add', this.rootDev, 'type', 'veth', 'peer', 'name', nsDev);
+    run('ip', 'link', 'set', nsDev, 'netns', this.ns);
+    run('ip', 'addr', 'add', `${this.rootIp}/24`, 'dev', this.rootDev);
+    run('ip', 'link', 'set', this.rootDev, 'up');
+    run('ip', 'netns', 'exec', this.ns, 'ip', 'addr', 'add', `10.201.${n}.2/24`, 'dev', nsDev);
+    run('ip', 'netns', 'exec', this.ns, 'ip', 'link', 'set', nsDev, 'up');
+    run('ip', 'netns', 'exec', this.ns, 'ip', 'link', 'set', 'lo', 'up');
+    this.dir = mkdtempSync(join(tmpdir(), 'turnpike-bwe-'));
+  }
+
+  /** A Chromium launcher that runs inside the namespace (playwright talks to it over a pipe). */
+  chromiumWrapper(): string {
+    const path = join(this.dir, 'chromium-in-ns');
+    writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${this.ns} ${CHROMIUM} "$@"\n`);
+    chmodSync(path, 0o755);
+    return path;
+  }
+
+  limit(rate: string): void {
+    run('tc', 'qdisc', 'replace', 'dev', this.rootDev, 'root', 'tbf', 'rate', rate, 'burst', '32kbit', 'latency', '400ms');
+  }
+
+  lift(): void {
+    run('tc', 'qdisc', 'del', 'dev', this.rootDev, 'root');
+  }
+
+  remove(): void {
+    try {
+      run('ip', 'netns', 'del', this.ns); // takes the veth pair with it
+    } catch {
+      // already gone
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+after(() => shutdownWebrtc());
+
+interface Video {
+  frames: number;
+  width: number;
+  freezes: number;
+}
+
+test('a subscriber behind 300 kbit/s settles on the low layer, then climbs back', { skip: canShape(), timeout: 90_000 }, async (t) => {
+  const link = new ShapedLink();
+  let server: SfuServer | undefined;
+  const browsers: Browser[] = [];
+  t.after(async () => {
+    for (const b of browsers) await b.close();
+    await server?.close();
+    link.remove();
+  });
+  const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: link.rootIp } });
+  server = await startSfuServer({ config, host: link.rootIp, port: 0 });
+  const sfu = server.sfu;
+  // The SFU is not on loopback, so the page is not a secure context unless told so (getUserMedia).
+  const args = [...ARGS, `--unsafely-treat-insecure-origin-as-secure=${server.url}`];
+  const publisherBrowser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+  browsers.push(publisherBrowser);
+  const subscriberBrowser = await chromium.launch({ executablePath: link.chromiumWrapper(), headless: true, args });
+  browsers.push(subscriberBrowser);
+  const open = async (b: Browser): Promise<Page> => {
+    const page = await b.newPage({ bypassCSP: true });
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    await page.goto(`${server!.url}/demo/`);
+    await page.addScriptTag({ content: DRIVER });
+    return page;
+  };
+  const [pub, sub] = await Promise.all([open(publisherBrowser), open(subscriberBrowser)]);
+  await sub.evaluate(() => (window as any).start('viewer', false));
+  await pub.evaluate(() => (window as any).start('sender', true));
+  const video = (): Promise<Video> => sub.evaluate(() => (window as any).video());
+  const report = (): SubscriberBandwidthReport | undefined => sfu.stats().bandwidth.find((b) => b.layers.length > 0);
+  const waitSfu = async (what: string, ok: (r: SubscriberBandwidthReport) => boolean, timeoutMs: number): Promise<SubscriberBandwidthReport> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const r = report();
+      if (r && ok(r)) return r;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(r)} ${JSON.stringify(sfu.stats().media)}`);
+      await new Promise((res) => setTimeout(res, 250));
+    }
+  };
+
+  // Unconstrained: the high layer, and REMB from the subscriber gives an estimate.
+  await waitInPage(sub, async () => (await (window as any).video()).width >= 1280, null, 'the high layer', 30_000);
+  await waitSfu('an estimate from the subscriber', (r) => r.estimateBps !== undefined && r.layers[0] === 2, 20_000);
+  console.log('unconstrained', report());
+
+  // Constrained: down to the low layer, still decoding.
+  link.limit('300kbit');
+  const low = await waitSfu('the low layer under 300 kbit/s', (r) => r.layers[0] === 0 && r.caps[0] === 0, 30_000);
+  console.log('constrained', low);
+  await waitInPage(sub, async () => {
+    const v = await (window as any).video();
+    return v.width > 0 && v.width <= 320;
+  }, null, 'the low layer decoded', 20_000);
+  const settled: Video = await video();
+  await waitInPage(sub, async (n) => (await (window as any).video()).frames > n + 60, settled.frames, 'frames decoded on the low layer', 30_000);
+  const afterLow: Video = await video();
+  console.log('low layer', settled, afterLow, sfu.stats().media);
+  assert.ok(afterLow.freezes - settled.freezes <= 3, `few freezes on the low layer: ${afterLow.freezes - settled.freezes}`);
+
+  // Lifted: back up.
+  link.lift();
+  const up = await waitSfu('a higher layer once the limit is lifted', (r) => r.layers[0] >= 1, 40_000);
+  console.log('lifted', up, sfu.stats().media);
+  await waitInPage(sub, async () => (await (window as any).video()).width >= 640, null, 'a larger picture decoded', 20_000);
+  const media = sfu.stats().media;
+  assert.ok(media.bandwidthFeedback > 0, 'the subscriber sent bandwidth feedback');
+  assert.ok(media.bandwidthLayerDowns >= 1 && media.bandwidthLayerUps >= 1, 'the cap went down and up again');
+  assert.ok(media.pausedLayerPackets > 0, 'layers nobody received were not forwarded');
+});
