@@ -46,11 +46,18 @@ export function defaultMemberName(): string {
   return `${hostname()}-${process.pid}`;
 }
 
-/** Takes a session-id prefix from the fleet counter; a random one when Redis does not answer. */
+/**
+ * Takes a session-id prefix from the fleet counter, skipping those live members hold (the
+ * counter wraps after 900); a random one when Redis does not answer.
+ */
 export async function takeSessionPrefix(link: RedisLink | undefined): Promise<number> {
   if (link?.up()) {
     try {
-      return 100 + ((await link.redis.incr(PREFIX_COUNTER)) - 1) % 900;
+      const held = new Set((await listMembers(link)).map((m) => m.prefix));
+      for (let tries = 0; tries < 900; tries++) {
+        const prefix = 100 + ((await link.redis.incr(PREFIX_COUNTER)) - 1) % 900;
+        if (!held.has(prefix)) return prefix;
+      }
     } catch { /* below */ }
   }
   return randomInt(100, 1000);

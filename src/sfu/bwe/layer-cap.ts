@@ -1,6 +1,8 @@
 /**
  * The highest simulcast layer a subscriber's bandwidth allows for one video down-track, with
- * hysteresis. Down at once when the current layer no longer fits its share of the estimate; up
+ * hysteresis. Down at once when the current layer no longer fits its share of a falling estimate
+ * (a receiver-side estimate starts low and climbs for seconds; a rising estimate below the
+ * layer's cost is a ramp, not congestion, and is only acted on after 8 s); up
  * directly when the next layer fits with 25 % headroom for a second; otherwise up by trial:
  * a receiver-side estimate (REMB) cannot grow far past what it receives (GCC bounds it at
  * 1.5× the incoming rate), so after a quiet spell the next layer is tried, kept if the estimate
@@ -15,6 +17,10 @@ const TRIAL_MAX_GAP_MS = 12_000;
 const TRIAL_MAX_MS = 15_000;
 /** an estimate below this fraction of the one a trial started from means the trial congested the path */
 const TRIAL_FAILED = 0.85;
+/** an estimate this much below the last one is falling: the receiver saw congestion */
+const FALLING = 0.97;
+const FALL_MEMORY_MS = 1500;
+const BELOW_PATIENCE_MS = 8000;
 
 interface Trial {
   readonly startBps: number;
@@ -28,6 +34,9 @@ export class LayerCap {
   #fitsSinceMs: number | undefined;
   #trial: Trial | undefined;
   #trialGapMs = TRIAL_FIRST_MS;
+  #lastShare: number | undefined;
+  #lastFallMs = -Infinity;
+  #belowSinceMs: number | undefined;
   /** layer changes so far, down and up, for stats */
   downs = 0;
   ups = 0;
@@ -49,6 +58,8 @@ export class LayerCap {
    * costs; `top` the highest layer the subscriber's preference allows.
    */
   update(shareBps: number, layerBps: readonly number[], top: number, nowMs: number): number {
+    if (this.#lastShare !== undefined && shareBps < this.#lastShare * FALLING) this.#lastFallMs = nowMs;
+    this.#lastShare = shareBps;
     if (top < 0) return this.#set(-1, nowMs);
     if (this.#cap > top) this.#set(top, nowMs);
     const cost = (l: number) => layerBps[Math.max(0, Math.min(l, layerBps.length - 1))];
@@ -57,9 +68,12 @@ export class LayerCap {
     let fits = this.#cap;
     while (fits > 0 && cost(fits) > shareBps) fits--;
     if (fits < this.#cap) {
+      this.#belowSinceMs ??= nowMs;
+      if (nowMs - this.#lastFallMs > FALL_MEMORY_MS && nowMs - this.#belowSinceMs < BELOW_PATIENCE_MS) return this.#cap;
       this.downs++;
       return this.#set(fits, nowMs);
     }
+    this.#belowSinceMs = undefined;
     if (this.#cap >= top || this.#cap >= layerBps.length - 1) return this.#cap;
     const next = this.#cap + 1;
     if (cost(next) * UP_HEADROOM <= shareBps) {
@@ -101,6 +115,7 @@ export class LayerCap {
     if (cap !== this.#cap) this.#lastChangeMs = nowMs;
     this.#cap = cap;
     this.#fitsSinceMs = undefined;
+    this.#belowSinceMs = undefined;
     if (cap < 0) this.#trial = undefined;
     return cap;
   }

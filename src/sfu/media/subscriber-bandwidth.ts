@@ -102,6 +102,8 @@ export interface SubscriberBandwidthReport {
   readonly layers: readonly number[];
   /** the bandwidth cap of each video down-track */
   readonly caps: readonly number[];
+  /** what each layer of each video down-track costs, bit/s */
+  readonly costs: readonly (readonly number[])[];
 }
 
 /** What {@link bandwidthReport} reads of a video down-track. */
@@ -118,5 +120,6 @@ export function bandwidthReport(peer: string, bw: SubscriberBandwidth, tracks: r
     source: bw.source,
     layers: video.map((t) => t.currentLayer),
     caps: video.map((t) => t.layerCap?.cap ?? -1),
+    costs: video.map((t) => t.layerCosts(TOP_LAYER).map(Math.round)),
   };
 }
