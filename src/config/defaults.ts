@@ -79,6 +79,8 @@ export function defaultConfig(): Config {
     fleetMemberName: undefined,
     fleetAdvertise: undefined,
     fleetHeartbeat: 5,
+    fleetRedirectAt: 0,
+    fleetRedirectMargin: 1,
     alternateServers: [],
     tlsAlternateServers: [],
     auxServers: [],

@@ -133,4 +133,14 @@ export const turnpikeOptions: readonly OptionSpec[] = [
     meaning: 'seconds between a member\'s heartbeats; a member that misses three drops out of the fleet',
     status: S.Supported, set: (t, v) => { t.config.fleetHeartbeat = v; },
   }),
+  valued({
+    name: 'fleet-redirect-at', area, turnpikeOnly, type: integer(0, 100_000_000), default: '0 (never)',
+    meaning: 'allocations at which this member is loaded: an Allocate is then answered 300 Try Alternate with the fleet-advertise address of the least-loaded live, healthy member holding at least fleet-redirect-margin fewer (needs fleet-redis)',
+    status: S.Supported, set: (t, v) => { t.config.fleetRedirectAt = v; },
+  }),
+  valued({
+    name: 'fleet-redirect-margin', area, turnpikeOnly, type: integer(1, 100_000_000), default: '1',
+    meaning: 'how many allocations fewer than this member a member must hold, counting those already sent to it, to be sent an Allocate; keeps two members from sending clients back and forth',
+    status: S.Supported, set: (t, v) => { t.config.fleetRedirectMargin = v; },
+  }),
 ];

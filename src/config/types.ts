@@ -123,6 +123,10 @@ export interface Config {
   fleetAdvertise: string | undefined;
   /** `fleet-heartbeat`: seconds between heartbeats; a member is gone after three missed ones */
   fleetHeartbeat: number;
+  /** `fleet-redirect-at`: allocations at which this member sends new Allocates to a less-loaded member (300); 0: never */
+  fleetRedirectAt: number;
+  /** `fleet-redirect-margin`: allocations fewer a member must hold to be sent an Allocate */
+  fleetRedirectMargin: number;
   /** `alternate-server` (repeated): Allocate over UDP/TCP answered 300 Try Alternate, round-robin */
   alternateServers: AddressPort[];
   /** `tls-alternate-server` (repeated): the same for TLS and DTLS clients */

@@ -4,6 +4,7 @@
  * (src/server/turn-server.ts) builds one; tests may build their own around a real server.
  */
 import type { Allocation, TrafficCounters } from '../turn/allocation.ts';
+import type { FleetTarget } from '../turn/fleet-redirect.ts';
 
 /** A member's load, as the registry publishes it. */
 export interface MemberLoad {
@@ -31,4 +32,9 @@ export interface FleetHost {
   load(): Omit<MemberLoad, 'cpu'>;
   /** Whether the user database answers ('none': there is none). */
   database(): 'up' | 'down' | 'none';
+  /**
+   * Where the core may send Allocates while this member is loaded (`fleet-redirect-at`): the
+   * other live, healthy members, refreshed every heartbeat. Absent: this server never redirects.
+   */
+  redirectTo?(targets: FleetTarget[]): void;
 }

@@ -15,6 +15,7 @@ import { obeyCommands, sendCommand } from './commands.ts';
 import type { FleetHost } from './host.ts';
 import { defaultMemberName, joinFleet, takeSessionPrefix, type MemberRecord, type Membership } from './members.ts';
 import { startQuotaGate, type QuotaGate } from './quota.ts';
+import { startRedirectTargets } from './redirect-targets.ts';
 import { openRedisLink, type RedisLink } from './redis-link.ts';
 import { startStatsDb, type StatsDb } from './statsdb.ts';
 import { parseSessionId } from './statsdb-format.ts';
@@ -56,6 +57,16 @@ function advertised(config: Config): string {
   return /\]$|^[^:]*$/.test(a) ? `${a}:${config.listeningPort}` : a;
 }
 
+/**
+ * Where this member's TLS and DTLS clients go: the advertised IP with `tls-listening-port`,
+ * when it has a certificate and serves TLS or DTLS; else ''.
+ */
+function advertisedTls(config: Config): string {
+  const ip = /^(\[[^\]]*\]|[^:]*)/.exec(config.fleetAdvertise ?? '')?.[1] ?? '';
+  const secure = config.tls.cert !== undefined && config.tls.pkey !== undefined && !(config.noTls && config.noDtls);
+  return ip !== '' && secure ? `${ip}:${config.tlsListeningPort}` : '';
+}
+
 /** Opens the fleet connections `config` names; undefined when it names none. */
 export async function openFleet(config: Config, log: Logger): Promise<Fleet | undefined> {
   if (config.redisStatsDb === undefined && config.fleetRedis === undefined) return undefined;
@@ -78,6 +89,7 @@ export async function openFleet(config: Config, log: Logger): Promise<Fleet | un
   let quota: QuotaGate | undefined;
   let membership: Membership | undefined;
   let stopCommands: (() => Promise<void>) | undefined;
+  let stopRedirect: (() => void) | undefined;
   return {
     memberName,
     prefix,
@@ -93,8 +105,11 @@ export async function openFleet(config: Config, log: Logger): Promise<Fleet | un
       quota = startQuotaGate(fleetLink, host, memberName, log);
       stopCommands = await obeyCommands(fleetLink, memberName, host, log);
       membership = await joinFleet(fleetLink, host, {
-        name: memberName, advertise: advertised(config), prefix, software, heartbeatSeconds: config.fleetHeartbeat, now,
+        name: memberName, advertise: advertised(config), advertiseTls: advertisedTls(config), prefix, software, heartbeatSeconds: config.fleetHeartbeat, now,
       }, log);
+      if (config.fleetRedirectAt > 0 && host.redirectTo !== undefined) {
+        stopRedirect = await startRedirectTargets(fleetLink, memberName, config.fleetHeartbeat, (t) => host.redirectTo?.(t), log);
+      }
     },
     async view() {
       return fleetLink === undefined ? undefined : fleetView(fleetLink, statsLink);
@@ -110,6 +125,7 @@ export async function openFleet(config: Config, log: Logger): Promise<Fleet | un
       return heard > 0 ? { ok: true, member: member.name, localId: owner.localId } : { ok: false, why: 'not-listening' };
     },
     async close() {
+      stopRedirect?.();
       statsdb?.close();
       quota?.close();
       await membership?.close();

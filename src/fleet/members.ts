@@ -29,6 +29,8 @@ export interface MemberRecord {
   name: string;
   /** `fleet-advertise`: where clients reach it, or '' */
   advertise: string;
+  /** where its TLS and DTLS clients reach it (the advertised IP, `tls-listening-port`), or '' */
+  advertiseTls?: string;
   /** its session-id prefix */
   prefix: number;
   /** the software and version */
@@ -112,6 +114,7 @@ export interface Membership {
 export interface MembershipOptions {
   name: string;
   advertise: string;
+  advertiseTls: string;
   prefix: number;
   software: string;
   heartbeatSeconds: number;
@@ -134,7 +137,7 @@ export async function joinFleet(link: RedisLink, host: FleetHost, opts: Membersh
     return Math.round(share * 1000) / 1000;
   };
   const record = (): MemberRecord => ({
-    name: opts.name, advertise: opts.advertise, prefix: opts.prefix, software: opts.software,
+    name: opts.name, advertise: opts.advertise, advertiseTls: opts.advertiseTls, prefix: opts.prefix, software: opts.software,
     startedAt, heartbeatAt: opts.now(), heartbeat: opts.heartbeatSeconds,
     load: { ...host.load(), cpu: cpu() },
     health: health(host.database()),

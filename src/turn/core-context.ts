@@ -17,6 +17,7 @@ import type { BackendEndpoints } from './backend-endpoints.ts';
 import type { TcpConnectionTable } from './tcp-connections.ts';
 import type { TicketSealer } from './mobility-ticket.ts';
 import type { AlternateServers } from './alternate-servers.ts';
+import type { FleetRedirect } from './fleet-redirect.ts';
 
 /** The narrow surface handlers work through. */
 export interface CoreContext {
@@ -36,6 +37,8 @@ export interface CoreContext {
   readonly tickets: TicketSealer | undefined;
   /** RFC 8489 §10: where Allocates are redirected with 300 Try Alternate; undefined when nowhere */
   readonly alternates: AlternateServers | undefined;
+  /** RFC 8489 §10: the fleet's less-loaded members, tried when no rotation redirects; undefined when off */
+  readonly fleetRedirect: FleetRedirect | undefined;
   /** random bytes (transaction ids of indications, reservation tokens) */
   random(n: number): Uint8Array;
   /**

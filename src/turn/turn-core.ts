@@ -35,6 +35,7 @@ import { closeTcpRelays, forgetTcpConnections, sweepTcpConnections, tcpConnectio
 import type { TicketSealer } from './mobility-ticket.ts';
 import { suspendMobile } from './handle-mobility.ts';
 import type { AlternateServers } from './alternate-servers.ts';
+import type { FleetRedirect } from './fleet-redirect.ts';
 
 /** Most source IPs whose unauthenticated budget (or recent authentication) is tracked at once. */
 const MAX_TRACKED_SOURCES = 100_000;
@@ -55,6 +56,8 @@ export interface TurnCoreDeps {
   tickets?: TicketSealer;
   /** RFC 8489 §10: the alternate-server rotations, their health fed in by a driver */
   alternates?: AlternateServers;
+  /** RFC 8489 §10: the fleet's less-loaded members (`fleet-redirect-at`), fed in by a driver */
+  fleetRedirect?: FleetRedirect;
 }
 
 /** RFC 8656 server: allocation table, permissions, channels, quotas and auth decisions. */
@@ -101,6 +104,7 @@ export class TurnCore {
       random: deps.randomBytes,
       tickets: deps.tickets,
       alternates: deps.alternates,
+      fleetRedirect: deps.fleetRedirect,
       sendUnauthenticated(transport, ip, port, answer, now) {
         // Over TCP and TLS the handshake proved the source address, so no one can be reflected
         // at; those clients also never retransmit, so a dropped answer would hang them.
@@ -193,6 +197,11 @@ export class TurnCore {
   /** The alternate-server rotations (RFC 8489 §10), when some are configured: a health checker reports into them. */
   get alternates(): AlternateServers | undefined {
     return this.#ctx.alternates;
+  }
+
+  /** The fleet's redirect targets (`fleet-redirect-at`), when set: the fleet driver refreshes them. */
+  get fleetRedirect(): FleetRedirect | undefined {
+    return this.#ctx.fleetRedirect;
   }
 
   /** What `realm` allows now (`user-quota`, `total-quota`, `max-bps`): a driver's gate reads the quotas. */

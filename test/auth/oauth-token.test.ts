@@ -97,7 +97,7 @@ test('the authority opens a token under its kid, with the row and token lifetime
   const seal = (kid: string, over: { lifetime?: number; seconds?: number; macKey?: Buffer; serverName?: string } = {}): Buffer =>
     encodeOAuthToken(over.serverName ?? SERVER_NAME, keyOf(rows.get(kid)!), { macKey: over.macKey ?? MAC_KEY, timestamp: oauthTimestamp(over.seconds ?? now / 1000), lifetime: over.lifetime ?? 600 }, NONCE);
   const good = await authority.lookup(KID, seal(KID), SERVER_NAME, now);
-  assert.deepEqual(good, { keys: [new Uint8Array(MAC_KEY), new Uint8Array(MAC_KEY.subarray(0, 16))], username: KID, oauth: true });
+  assert.deepEqual(good, { keys: [new Uint8Array(MAC_KEY), new Uint8Array(MAC_KEY.subarray(0, 16))], username: KID, oauth: true, expiresAtMs: now + 600_000 });
   assert.equal((await authority.lookup('nobody', seal(KID), 'r', now)).reason, 'oauth-unknown-kid');
   assert.equal((await authority.lookup(KID, seal(KID, { seconds: now / 1000 - 700 }), SERVER_NAME, now)).reason, 'oauth-token-expired');
   assert.equal((await authority.lookup(KID, seal(KID, { serverName: 'elsewhere' }), SERVER_NAME, now)).reason, 'oauth-bad-token');

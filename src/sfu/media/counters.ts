@@ -28,6 +28,8 @@ export interface MediaCounters {
   rtcpOut: number;
   /** packets of simulcast layers no subscriber was receiving (paused layers, not forwarded) */
   pausedLayerPackets: number;
+  /** padding-only packets from publishers (bandwidth probes), not forwarded */
+  paddingDropped: number;
   /** REMB and transport-wide feedback messages from subscribers */
   bandwidthFeedback: number;
   /** simulcast layer cap changes from bandwidth estimates, down and up */
@@ -53,6 +55,7 @@ export function newMediaCounters(): MediaCounters {
     rtcpIn: 0,
     rtcpOut: 0,
     pausedLayerPackets: 0,
+    paddingDropped: 0,
     bandwidthFeedback: 0,
     bandwidthLayerDowns: 0,
     bandwidthLayerUps: 0,

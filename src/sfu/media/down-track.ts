@@ -113,6 +113,11 @@ export class DownTrack implements UpTrackSink, BandwidthTrack {
     return this.#selector ? this.#selector.current : 0;
   }
 
+  skip(sourceSeq: number, layer: number): void {
+    if (this.#selector && layer !== this.#selector.current) return;
+    this.#munger.skip(layer, sourceSeq);
+  }
+
   write(packet: Uint8Array, sourceSeq: number, sourceTs: number, layer: number, keyframe: boolean, nowMs: number): void {
     if (this.#closed || !this.tx.isOpen()) return;
     if (this.#audioMuted) return;

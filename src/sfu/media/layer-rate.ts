@@ -27,7 +27,6 @@ export class LayerRates {
     const span = nowMs - this.#windowStartMs;
     if (span < WINDOW_MS) return;
     this.#windowStartMs = nowMs;
-    if (Math.random() < 0.1) console.error('DBG', JSON.stringify(this.#bytes), span);
     this.#bytes.forEach((bytes, layer) => {
       if (bytes === undefined || bytes === 0) return; // a silent layer keeps its last rate
       const bps = (bytes * 8 * 1000) / span;

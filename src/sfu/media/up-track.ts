@@ -57,6 +57,8 @@ export interface UpTrackSink {
   readonly extensionMap: ReadonlyMap<number, number>;
   /** whether a packet of this simulcast layer could be forwarded now; false lets the up-track skip the copy */
   wantsLayer(layer: number): boolean;
+  /** a packet the up-track does not forward (padding only): the sink closes the gap in its numbering */
+  skip(sourceSeq: number, layer: number): void;
   /** a packet whose extensions are already re-mapped; the sink may rewrite its header in place */
   write(packet: Uint8Array, sourceSeq: number, sourceTs: number, layer: number, keyframe: boolean, nowMs: number): void;
 }
@@ -196,9 +198,16 @@ export class UpTrack {
     c.rtpIn++;
     c.rtpBytesIn += buf.length;
     layer.lastPacketMs = nowMs;
-    this.#rates.onPacket(layer.index, buf.length);
     layer.stats.onPacket(rtp.sequenceNumber, rtp.timestamp, buf.length, nowMs);
     layer.buffer.put(rtp.sequenceNumber, buf);
+    if (rtp.payloadEnd === rtp.payloadOffset) {
+      // Padding only (RFC 3550 §5.1 P bit): the publisher probing its own uplink. Not media, not
+      // a cost of the layer, and not forwarded: each sink closes the sequence gap instead.
+      c.paddingDropped++;
+      for (const s of this.#sinks) s.skip(rtp.sequenceNumber, layer.index);
+      return;
+    }
+    this.#rates.onPacket(layer.index, buf.length);
     if (this.#levelExt > 0 && this.#o.onAudioLevel) {
       const e = findExtension(buf, rtp, this.#levelExt);
       const lvl = e && readAudioLevel(buf, e);

@@ -18,6 +18,8 @@ export interface SessionMember extends FanoutMember {
   sendApi(text: string): void;
   /** tracks this member receives (for stats) */
   downTrackCount(): number;
+  /** publisher ICE restarts answered (for stats) */
+  readonly iceRestarts: number;
   /** the bandwidth estimate and video layers of this member's subscriber connection (for stats) */
   bandwidthReport?(): SubscriberBandwidthReport | undefined;
   /** the room clock's periodic tick (NACKs, reports, keyframe requests) */

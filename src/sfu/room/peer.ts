@@ -30,12 +30,12 @@ export class Peer implements PeerHandle, SessionMember {
     this.session = session;
     this.config = config;
     const pub = ctx.transports.create(`${id}/pub`);
-    pub.events.onCandidate = (c) => sink.trickle(0, { candidate: c.candidate, sdpMid: c.mid, sdpMLineIndex: 0, usernameFragment: null });
     this.#publisher = new Publisher(ctx, id, pub, config.noPublish, {
       published: (t) => !this.#closed && session.publish(t, this),
       unpublished: (t) => session.unpublish(t),
       dataChannel: (d) => !this.#closed && session.addDataChannel(this, d),
       audioLevel: (streamId, level) => session.audio.observe(streamId, level),
+      candidate: (c) => sink.trickle(0, { candidate: c.candidate, sdpMid: c.mid, sdpMLineIndex: 0, usernameFragment: null }),
       failed: (why) => this.#fail(why),
     });
     if (!config.noSubscribe) {
@@ -55,6 +55,10 @@ export class Peer implements PeerHandle, SessionMember {
 
   get subscriber(): Subscriber | undefined {
     return this.#subscriber;
+  }
+
+  get iceRestarts(): number {
+    return this.#publisher.iceRestarts;
   }
 
   downTrackCount(): number {

@@ -2,13 +2,15 @@
  * The publisher side of a peer: the connection the client offers on (ion-sfu target 0). It
  * narrows each offer to what the SFU forwards, answers it, turns each incoming media section into
  * an {@link UpTrack}, notices sections the client stopped sending, and hands data channels the
- * client opens to the session's fan-out.
+ * client opens to the session's fan-out. An offer with new ICE credentials is an ICE restart,
+ * answered from a replacement connection that keeps the up-tracks (`ice-restart.ts`).
  */
 import { UpTrack, type UpTrackInfo } from '../media/up-track.ts';
 import { filterPublisherOffer, fixPublisherAnswer, type PublishedMedia } from '../sdp/publisher-offer.ts';
 import { API_CHANNEL } from '../types/schema.ts';
-import type { DataEndpoint, PeerTransport, ReceiveTrack } from '../transport/types.ts';
+import type { DataEndpoint, LocalCandidate, PeerTransport, ReceiveTrack } from '../transport/types.ts';
 import { random32, type RoomContext } from './context.ts';
+import { iceUfragOf, isIceRestart, RebindableReceiveTrack } from './ice-restart.ts';
 import type { Outcome } from './types.ts';
 
 /** What the publisher side reports to its peer. */
@@ -19,6 +21,8 @@ export interface PublisherEvents {
   readonly unpublished: (t: UpTrack) => void;
   readonly dataChannel: (d: DataEndpoint) => void;
   readonly audioLevel: (streamId: string, level: number) => void;
+  /** a local ICE candidate to trickle to the client (target 0) */
+  readonly candidate: (c: LocalCandidate) => void;
   readonly failed: (why: string) => void;
 }
 
@@ -26,12 +30,17 @@ export interface PublisherEvents {
 export class Publisher {
   readonly #ctx: RoomContext;
   readonly #peerId: string;
-  readonly #pc: PeerTransport;
+  #pc: PeerTransport;
   readonly #ev: PublisherEvents;
   readonly #noPublish: boolean;
   readonly #rtcpSsrc = random32();
   #media = new Map<string, PublishedMedia>();
   readonly #tracks = new Map<string, UpTrack>();
+  /** what each up-track reads from, by mid; rebound to the new connection on an ICE restart */
+  readonly #receivers = new Map<string, RebindableReceiveTrack>();
+  /** the client's ICE ufrag in the last offer applied (RFC 8839 §5.4) */
+  #remoteUfrag: string | undefined;
+  #restarts = 0;
   /** the client's own `ion-sfu` channel: accepted, unused (as in ion-sfu), kept referenced */
   #clientApi: DataEndpoint | undefined;
   #trackCount = 0;
@@ -42,14 +51,41 @@ export class Publisher {
     this.#pc = pc;
     this.#ev = ev;
     this.#noPublish = noPublish;
+    this.#attach(pc);
+  }
+
+  #attach(pc: PeerTransport): void {
+    pc.events.onCandidate = (c) => this.#ev.candidate(c);
     pc.events.onTrack = (t) => this.#onTrack(t);
     pc.events.onDataChannel = (d) => {
       if (d.label === API_CHANNEL) this.#clientApi = d;
-      else ev.dataChannel(d);
+      else this.#ev.dataChannel(d);
     };
     pc.events.onState = (s) => {
-      if (s === 'failed' || s === 'closed') ev.failed(`publisher connection ${s}`);
+      if (s === 'failed' || s === 'closed') this.#ev.failed(`publisher connection ${s}`);
+      // A restarted connection starts from a gap: every video decoder downstream needs a keyframe.
+      if (s === 'connected' && this.#restarts > 0) for (const t of this.#tracks.values()) t.requestKeyframe(0, this.#ctx.now());
     };
+  }
+
+  /** ICE restarts answered so far. */
+  get iceRestarts(): number {
+    return this.#restarts;
+  }
+
+  /** Replaces the connection for an ICE restart; the old one is closed without a "failed". */
+  #replaceTransport(): void {
+    const old = this.#pc;
+    old.events.onCandidate = undefined;
+    old.events.onTrack = undefined;
+    old.events.onDataChannel = undefined;
+    old.events.onState = undefined;
+    this.#restarts++;
+    this.#pc = this.#ctx.transports.create(`${this.#peerId}/pub#${this.#restarts}`);
+    this.#attach(this.#pc);
+    this.#clientApi = undefined;
+    this.#ctx.log.info('sfu.publisher.ice_restart', { peer: this.#peerId, restarts: this.#restarts, tracks: this.#tracks.size });
+    old.close();
   }
 
   get transport(): PeerTransport {
@@ -66,6 +102,7 @@ export class Publisher {
     const state = this.#pc.signalingState();
     if (state !== 'stable' && state !== 'new') return { ok: false, error: 'offered ignored' };
     const filtered = filterPublisherOffer(offerSdp, { noPublish: this.#noPublish });
+    if (isIceRestart(this.#remoteUfrag, filtered.sdp)) this.#replaceTransport();
     if (filtered.refusedSimulcast.length > 0) {
       this.#ctx.log.warn('sfu.publisher.simulcast_refused', {
         peer: this.#peerId,
@@ -75,6 +112,7 @@ export class Publisher {
     }
     const set = this.#pc.setRemoteDescription(filtered.sdp, 'offer');
     if (!set.ok) return set;
+    this.#remoteUfrag = iceUfragOf(filtered.sdp) ?? this.#remoteUfrag;
     this.#media = new Map(filtered.media.map((m) => [m.mid, m]));
     for (const [mid, up] of this.#tracks) {
       if (!this.#media.has(mid)) this.#drop(mid, up);
@@ -85,13 +123,22 @@ export class Publisher {
 
   #drop(mid: string, up: UpTrack): void {
     this.#tracks.delete(mid);
+    this.#receivers.delete(mid);
     up.close();
     this.#ev.unpublished(up);
   }
 
   #onTrack(rx: ReceiveTrack): void {
     const m = this.#media.get(rx.mid);
-    if (!m || this.#tracks.has(rx.mid)) return;
+    if (!m) return;
+    const existing = this.#receivers.get(rx.mid);
+    if (existing) {
+      // The same section on a replacement connection (ICE restart): the up-track reads from it now.
+      existing.rebind(rx);
+      return;
+    }
+    const receiver = new RebindableReceiveTrack(rx);
+    this.#receivers.set(rx.mid, receiver);
     const cfg = this.#ctx.config.router;
     const info: UpTrackInfo = {
       id: `${this.#peerId}#${++this.#trackCount}`,
@@ -104,7 +151,7 @@ export class Publisher {
     };
     const up = new UpTrack(
       info,
-      rx,
+      receiver,
       {
         maxPacketTrack: cfg.maxPacketTrack,
         maxBitrate: cfg.maxBandwidth * 1000,
@@ -134,6 +181,7 @@ export class Publisher {
     const tracks = [...this.#tracks.values()];
     for (const t of tracks) t.close();
     this.#tracks.clear();
+    this.#receivers.clear();
     this.#clientApi = undefined;
     this.#pc.close();
     return tracks;

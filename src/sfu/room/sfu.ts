@@ -28,6 +28,8 @@ export interface RoomStats {
   videoTracks: number;
   downTracks: number;
   dataChannelMessagesRelayed: number;
+  /** publisher ICE restarts answered, by peers still joined */
+  iceRestarts: number;
   /** the largest delay of the SFU's 20 ms clock so far, ms (a saturation sign) */
   maxClockLagMs: number;
   media: MediaCounters;
@@ -98,6 +100,7 @@ export class Sfu implements RoomService {
     let publishedTracks = 0;
     let audioTracks = 0;
     let downTracks = 0;
+    let iceRestarts = 0;
     let relayed = this.#relayedByGoneSessions;
     const bandwidth: SubscriberBandwidthReport[] = [];
     for (const s of this.#sessions.values()) {
@@ -105,7 +108,10 @@ export class Sfu implements RoomService {
       publishedTracks += s.tracks.size;
       for (const t of s.tracks.keys()) if (t.info.kind === 'audio') audioTracks++;
       relayed += s.fanout.relayed;
-      for (const p of s.peers) downTracks += p.downTrackCount();
+      for (const p of s.peers) {
+        downTracks += p.downTrackCount();
+        iceRestarts += p.iceRestarts;
+      }
       for (const p of s.peers) {
         const b = p.bandwidthReport?.();
         if (b) bandwidth.push(b);
@@ -119,6 +125,7 @@ export class Sfu implements RoomService {
       videoTracks: publishedTracks - audioTracks,
       downTracks,
       dataChannelMessagesRelayed: relayed,
+      iceRestarts,
       maxClockLagMs: Math.round(this.#ctx.load.maxLagMs),
       media: { ...this.#ctx.counters },
       bandwidth,
