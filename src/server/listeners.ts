@@ -76,3 +76,11 @@ export async function openListeners(p: ListenerParts, into: Listening): Promise<
   }
   await listenAuxServers(p.config, p.plane, p.ingress, p.tls.detectTls, into.udp, into.streams);
 }
+
+/** What is listening, e.g. `{ protocol: 'udp', ip: '127.0.0.1', port: 3478 }`. */
+export function listenersOf(l: Listening): { protocol: string; ip: string; port: number }[] {
+  return [
+    ...l.udp.map((u) => ({ protocol: 'udp', ip: u.localIp, port: u.localPort })),
+    ...l.streams.map((s) => ({ protocol: s.protocol, ip: s.localIp, port: s.localPort })),
+  ];
+}

@@ -9,6 +9,10 @@
  * never registered there), rtp_packets, rtp_bytes. Not served: rtp_drift_millis,
  * rtp_expected, rtp_received, rtp_expected_minus_received, rtp_lost_rate, rtp_jitter (see
  * docs/metrics.md, "SFU").
+ *
+ * Beyond ion-sfu, for bandwidth-aware forwarding (docs/sfu.md): each subscriber connection's
+ * estimate (labelled by peer), video down-tracks by the layer they send, and counters of layer
+ * cap changes, paused-layer packets and dropped padding.
  */
 import http from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -41,6 +45,7 @@ export function sfuMetricsRegistry(withStats: boolean, stats: () => RoomStats): 
   };
   counter('rtp_packets', 'RTP packets received from publishers.', (s) => s.media.rtpIn);
   counter('rtp_bytes', 'Bytes of RTP packets received from publishers.', (s) => s.media.rtpBytesIn);
+  bandwidthMetrics(registers, read);
   return registry;
 }
 
@@ -105,4 +110,41 @@ export async function startSfuMetrics(o: SfuMetricsOptions): Promise<SfuMetricsS
         server.closeAllConnections();
       }),
   };
+}
+
+const LAYER_LABELS = ['q', 'h', 'f'];
+
+/** Per-subscriber estimates, layers sent, and the bandwidth counters (docs/sfu.md, "Bandwidth-aware forwarding"). */
+function bandwidthMetrics(registers: Registry[], read: () => RoomStats): void {
+  new Gauge({
+    name: 'sfu_subscriber_estimate_bps',
+    help: 'Bandwidth estimate of each subscriber connection (REMB or transport-wide feedback), bit/s.',
+    labelNames: ['peer', 'source'],
+    registers,
+    collect() {
+      this.reset();
+      for (const b of read().bandwidth) if (b.estimateBps !== undefined) this.set({ peer: b.peer, source: b.source }, Math.round(b.estimateBps));
+    },
+  });
+  new Gauge({
+    name: 'sfu_video_down_tracks_by_layer',
+    help: 'Video down-tracks by the simulcast layer they send now (none: waiting for a keyframe or paused).',
+    labelNames: ['layer'],
+    registers,
+    collect() {
+      const counts = new Map<string, number>([['none', 0], ...LAYER_LABELS.map((l): [string, number] => [l, 0])]);
+      for (const b of read().bandwidth) for (const l of b.layers) {
+        const key = LAYER_LABELS[l] ?? 'none';
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      for (const [layer, n] of counts) this.set({ layer }, n);
+    },
+  });
+  const counter = (name: string, help: string, pick: (s: RoomStats) => number): void => {
+    new Counter({ name, help, registers, collect() { this.reset(); this.inc(pick(read())); } });
+  };
+  counter('sfu_bandwidth_layer_downs', 'Times a subscriber bandwidth estimate lowered a video layer cap.', (s) => s.media.bandwidthLayerDowns);
+  counter('sfu_bandwidth_layer_ups', 'Times a subscriber bandwidth estimate raised a video layer cap (trials included).', (s) => s.media.bandwidthLayerUps);
+  counter('sfu_paused_layer_packets', 'Packets of simulcast layers no subscriber received, not forwarded.', (s) => s.media.pausedLayerPackets);
+  counter('sfu_padding_dropped_packets', 'Padding-only packets from publishers, not forwarded.', (s) => s.media.paddingDropped);
 }

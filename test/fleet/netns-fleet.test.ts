@@ -35,9 +35,6 @@ const USER = { name: 'alice', password: 'alice-fleet-pw' };
 /** The fleet-wide user-quota of the second group, and its members' longest allocation lifetime (s). */
 const FLEET_QUOTA = 2;
 const LIFETIME = 4;
-/** Why the redirect case cannot run yet (false once it can). */
-const REDIRECT_PENDING: string | false =
-  'needs the fleet redirect: members.ts has leastLoaded(), but no Allocate path asks it (src/server/load-balancing.ts, src/turn/try-alternate.ts) and no option says when a member is loaded';
 
 /** One member: its host, its TURN port, the running server. */
 interface Member {
@@ -46,8 +43,8 @@ interface Member {
   server: Launched;
 }
 
-/** Starts a member on `host` with the fleet's shared options and `extra`; `slot` keeps two groups' ports apart. */
-async function startMember(hosts: TestHosts, db: ScratchDb, host: TestHost, slot: number, extra: string[] = []): Promise<Member> {
+/** Starts a member on `host` with the fleet's shared options and `extra` (given its TURN port); `slot` keeps groups' ports apart. */
+async function startMember(hosts: TestHosts, db: ScratchDb, host: TestHost, slot: number, extra: string[] | ((port: number) => string[]) = []): Promise<Member> {
   const isolated = hosts.fallback === undefined;
   // In a namespace of its own a member has every port to itself; on loopback they share them.
   const port = isolated ? 3478 + slot : await freeUdpTcpPort();
@@ -58,7 +55,7 @@ async function startMember(hosts: TestHosts, db: ScratchDb, host: TestHost, slot
     `--min-port=${min}`, `--max-port=${max}`, '--rfc5766-channel-numbers', '-a', '-r', db.realm,
     `--redis-userdb=${redis}`, `--stateless-nonce-secret=${NONCE_SECRET}`, '--log-file=stdout',
     // The peer is in the root namespace, on a private address the default peer policy refuses.
-    ...(isolated ? [`--allowed-peer-ip=${hosts.rootAddress}`] : ['--allow-loopback-peers']), ...extra,
+    ...(isolated ? [`--allowed-peer-ip=${hosts.rootAddress}`] : ['--allow-loopback-peers']), ...(typeof extra === 'function' ? extra(port) : extra),
   ];
   const server = await launchTurnServer('turnpike', options, {
     port, host: host.address, keep: 50_000, via: host.command, ready: answersBindingFrom(host.address, port, hosts.rootAddress),
@@ -78,10 +75,10 @@ function allocate(conn: ServerConnection, auth: AuthState): Promise<DecodedStunM
 }
 
 /** An Allocate through `m` by Turnpike's client (401 answered): 0 when granted, else the error code. */
-async function tryAllocate(hosts: TestHosts, m: Member): Promise<{ code: number; reason: string; client: TurnClient; close(): Promise<void> }> {
+async function tryAllocate(hosts: TestHosts, m: Member, lifetime = LIFETIME): Promise<{ code: number; reason: string; client: TurnClient; close(): Promise<void> }> {
   const conn = await connect(hosts, m);
   const client = new TurnClient(conn, { username: USER.name, password: USER.password }, { rto: 200, tries: 5 });
-  const r = await client.allocate({ lifetime: LIFETIME });
+  const r = await client.allocate({ lifetime });
   return { code: r.ok ? 0 : r.code, reason: r.ok ? 'granted' : r.reason, client, close: () => conn.close() };
 }
 
@@ -252,7 +249,101 @@ describe('a fleet of three Turnpike members, each on a host of its own', { skip:
       await granted.close();
       for (const h of held) await h.close();
     });
+  });
 
-    test('a loaded member redirects an Allocate (300 ALTERNATE-SERVER) to the least-loaded member', { skip: REDIRECT_PENDING }, () => {});
+  describe('with fleet-redirect-at: a loaded member sends Allocates to the least-loaded member', () => {
+    const tag = `netns-lb-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const names = [0, 1, 2].map((i) => `${tag}-m${i}`);
+    let members: Member[] = [];
+    let peer: Launched;
+    let redis: Redis;
+    const logs = (): string => members.map((m) => `--- ${m.host.name} ---\n${m.server.output().slice(-2000)}`).join('\n');
+    before(async () => {
+      redis = new Redis({ host: '127.0.0.1', port: 6379, db: FLEET_DB, maxRetriesPerRequest: 1 });
+      const fleetRedis = `ip=${hosts.redis.host} port=${hosts.redis.port} dbname=${FLEET_DB} connect_timeout=5`;
+      // Only A is ever loaded: one allocation is enough.
+      members = await Promise.all(hosts.hosts.map((h, i) => startMember(hosts, db, h, 2, (port) => [
+        `--fleet-redis=${fleetRedis}`, `--fleet-member-name=${names[i]}`, '--fleet-heartbeat=1',
+        `--fleet-advertise=${h.address}:${port}`, ...(i === 0 ? ['--fleet-redirect-at=1'] : []),
+      ])));
+      peer = await launchPeer('coturn', await freeUdpPort(), [hosts.rootAddress], { keep: 20_000 });
+    });
+    after(async () => {
+      await peer?.stop();
+      await Promise.all(members.map((m) => m.server.stop()));
+      await redis?.del(...names.map((n) => MEMBER_PREFIX + n));
+      redis?.disconnect();
+    });
+
+    /** Where member `m` sends a first, unauthenticated Allocate now: `ip:port`, or `served` (401: it would allocate). */
+    const sendsTo = async (m: Member): Promise<string> => {
+      const conn = await connect(hosts, m);
+      try {
+        const answer = await allocate(conn, initialAuth({ username: USER.name, password: USER.password }));
+        const code = errorCode(answer);
+        if (code === 401) return 'served';
+        assert.equal(code, 300, `member ${m.host.name} answered ${code}`);
+        const alt = getAttribute(answer, Attr.AlternateServer);
+        return `${alt?.address}:${alt?.port}`;
+      } finally {
+        await conn.close();
+      }
+    };
+    const at = (m: Member): string => `${m.host.address}:${m.port}`;
+    const created = (m: Member): number => m.server.output().split('allocation-created').length - 1;
+    /** A coturn uclient run through A (2 clients x 5 messages), every message relayed. */
+    const uclientThrough = async (a: Member): Promise<void> => {
+      const r = await runCoturn('uclient', [
+        '-u', USER.name, '-w', USER.password, '-e', hosts.rootAddress, '-r', String(peer.port),
+        '-m', '2', '-n', '5', '-l', '170', '-p', String(a.port), a.host.address,
+      ]);
+      assertRelayed(r, 10, logs);
+    };
+
+    test('A, holding allocations, sends new ones to the least-loaded member; uclient follows and relays there', async (t) => {
+      where(t);
+      const [a, b, c] = members;
+      await until('the three members to be listed', async () => ((await redis.mget(names.map((n) => MEMBER_PREFIX + n))).every((v) => v !== null) ? true : undefined));
+      assert.equal(await sendsTo(a), 'served', 'A, holding nothing, serves');
+      // A and C hold HELD each: A is loaded, C no less loaded than A, B (none) the least loaded.
+      // B may then be sent HELD Allocates per heartbeat of its (B_est + 1 ≤ HELD): a probe, and uclient's.
+      const HELD = 3;
+      const held: Awaited<ReturnType<typeof tryAllocate>>[] = [];
+      for (const m of [c, c, c, a, a, a]) held.push(await tryAllocate(hosts, m, 600));
+      assert.deepEqual(held.map((h) => h.code), [0, 0, 0, 0, 0, 0], logs());
+      const onC = held.slice(0, HELD);
+      try {
+        const first = await until('A to redirect', async () => {
+          const to = await sendsTo(a);
+          return to === 'served' ? undefined : to;
+        });
+        assert.equal(first, at(b), `A sends to B\n${logs()}`);
+        const before = [created(a), created(b), created(c)];
+        await uclientThrough(a);
+        assert.equal(created(a), before[0], 'A allocated nothing for uclient');
+        assert.equal(created(c), before[2]);
+        assert.ok(created(b) > before[1], `uclient's allocations are on B\n${logs()}`);
+
+        // B killed: it drops out of the registry, and A, no less loaded than C, serves itself.
+        b.server.child.process.kill('SIGKILL');
+        await b.server.child.exited;
+        const next = await until('A to stop sending to the killed B', async () => {
+          const to = await sendsTo(a);
+          return to === at(b) ? undefined : to;
+        });
+        assert.equal(next, 'served', 'C holds as many as A: A serves');
+        for (const h of onC) assert.equal((await h.client.refresh(0)).ok, true);
+        const toC = await until('A to send to C once C holds nothing', async () => {
+          const to = await sendsTo(a);
+          return to === 'served' ? undefined : to;
+        });
+        assert.equal(toC, at(c));
+        const cBefore = created(c);
+        await uclientThrough(a);
+        assert.ok(created(c) > cBefore, `uclient's allocations are on C\n${logs()}`);
+      } finally {
+        for (const h of held) await h.close();
+      }
+    });
   });
 });

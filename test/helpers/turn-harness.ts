@@ -37,6 +37,7 @@ import { FakeRelayDriver, FakeTransport, seededRandom, type RelayAddressSpec } f
 import type { RealmDirectory } from '../../src/turn/realms.ts';
 import type { TicketSealer } from '../../src/turn/mobility-ticket.ts';
 import type { AlternateServers } from '../../src/turn/alternate-servers.ts';
+import type { FleetRedirect } from '../../src/turn/fleet-redirect.ts';
 
 export { FakeRelayDriver, FakeTransport, seededRandom, type PeerDatagram, type RelayAddressSpec, type SentDatagram } from '../turn/fakes.ts';
 
@@ -69,6 +70,8 @@ export interface HarnessOptions {
   tickets?: TicketSealer;
   /** RFC 8489 §10 alternate-server rotations */
   alternates?: AlternateServers;
+  /** RFC 8489 §10 fleet redirect targets (`fleet-redirect-at`) */
+  fleetRedirect?: FleetRedirect;
 }
 
 /** The default relay address of the bench (documentation prefix: nothing is bound). */
@@ -114,6 +117,7 @@ export class TurnHarness {
         randomBytes: random,
         tickets: opts.tickets,
         alternates: opts.alternates,
+        fleetRedirect: opts.fleetRedirect,
       },
       this.now,
     );

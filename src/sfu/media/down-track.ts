@@ -10,7 +10,7 @@
 import type { LayerCap } from '../bwe/layer-cap.ts';
 import { RtpMunger } from '../rtp/munger.ts';
 import { buildSdes, buildSr, compound, ntpFromUnixMs, parseRtcp } from '../rtp/rtcp.ts';
-import { parseRtp, remapExtensions, writePayloadType, writeRtpIds } from '../rtp/rtp-packet.ts';
+import { findExtension, parseRtp, remapExtensions, writePayloadType, writeRtpIds } from '../rtp/rtp-packet.ts';
 import type { SendTrack } from '../transport/types.ts';
 import type { MediaCounters } from './counters.ts';
 import { LayerSelector } from './simulcast.ts';
@@ -49,6 +49,7 @@ export class DownTrack implements UpTrackSink, BandwidthTrack {
   readonly #selector: LayerSelector | undefined;
   extensionKey = '';
   extensionMap: ReadonlyMap<number, number> = new Map();
+  transportSeqId = 0;
   #audioMuted = false;
   #resync = false;
   #packets = 0;
@@ -69,7 +70,18 @@ export class DownTrack implements UpTrackSink, BandwidthTrack {
   /** Which header extensions to keep, as publisher id → subscriber id (from the subscriber's answer). */
   setExtensions(map: ReadonlyMap<number, number>): void {
     this.extensionMap = map;
-    this.extensionKey = [...map].map(([a, b]) => `${a}>${b}`).join(',');
+    this.#updateKey();
+  }
+
+  /** The subscriber's id for the transport-wide sequence number (0: not negotiated, or no estimator). */
+  setTransportSeqId(id: number): void {
+    this.transportSeqId = this.#o.bandwidth && id > 0 && id <= 14 ? id : 0;
+    this.#updateKey();
+  }
+
+  #updateKey(): void {
+    const ext = [...this.extensionMap].map(([a, b]) => `${a}>${b}`).join(',');
+    this.extensionKey = this.transportSeqId > 0 ? `${ext}|t${this.transportSeqId}` : ext;
   }
 
   /** The subscriber's wishes (ion-sfu API): video layer 0..2 or -1 for none; audio on or off. */
@@ -139,8 +151,10 @@ export class DownTrack implements UpTrackSink, BandwidthTrack {
   #send(packet: Uint8Array, seq: number, timestamp: number): void {
     writeRtpIds(packet, seq, timestamp, this.#o.ssrc);
     writePayloadType(packet, this.#o.payloadType);
+    const twcc = this.transportSeqId > 0 ? this.#stampTransportSeq(packet) : -1;
     const c = this.#o.counters;
     if (this.tx.sendRtp(packet)) {
+      if (twcc >= 0) this.#o.bandwidth?.onSent(twcc, packet.length, this.#o.now());
       c.rtpOut++;
       c.rtpBytesOut += packet.length;
       this.#packets++;
@@ -148,6 +162,17 @@ export class DownTrack implements UpTrackSink, BandwidthTrack {
     } else {
       c.sendFailed++;
     }
+  }
+
+  /** Writes this connection's next transport-wide sequence number into the reserved element. */
+  #stampTransportSeq(packet: Uint8Array): number {
+    const r = parseRtp(packet);
+    const e = r.ok ? findExtension(packet, r.rtp, this.transportSeqId) : undefined;
+    if (!e || e.length !== 2 || !this.#o.bandwidth) return -1;
+    const seq = this.#o.bandwidth.nextTransportSeq();
+    packet[e.offset] = seq >> 8;
+    packet[e.offset + 1] = seq & 0xff;
+    return seq;
   }
 
   #onRtcp(buf: Buffer): void {
@@ -177,7 +202,7 @@ export class DownTrack implements UpTrackSink, BandwidthTrack {
     if (!rec || !stored) return;
     const r = parseRtp(stored);
     if (!r.ok) return;
-    const copy = remapExtensions(stored, r.rtp, this.extensionMap, (n) => Buffer.allocUnsafe(n));
+    const copy = remapExtensions(stored, r.rtp, this.extensionMap, (n) => Buffer.allocUnsafe(n), this.transportSeqId);
     this.#o.counters.retransmitted++;
     this.#send(copy, outSeq, (r.rtp.timestamp + rec.timestampOffset) >>> 0);
   }

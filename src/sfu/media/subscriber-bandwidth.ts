@@ -29,6 +29,9 @@ export interface BandwidthTrack {
 export interface BandwidthFeedback {
   onRemb(bps: number): void;
   onTwcc(fb: TwccFeedback, nowMs: number): void;
+  /** the next transport-wide sequence number of this connection (draft-holmer §2) */
+  nextTransportSeq(): number;
+  onSent(seq: number, size: number, nowMs: number): void;
 }
 
 const TOP_LAYER = 2;
@@ -37,6 +40,7 @@ const TOP_LAYER = 2;
 export class SubscriberBandwidth implements BandwidthFeedback {
   readonly #estimator = new SubscriberEstimator();
   readonly #counters: MediaCounters;
+  #transportSeq = 0;
 
   constructor(counters: MediaCounters) {
     this.#counters = counters;
@@ -64,6 +68,12 @@ export class SubscriberBandwidth implements BandwidthFeedback {
   onTwcc(fb: TwccFeedback, nowMs: number): void {
     this.#counters.bandwidthFeedback++;
     this.#estimator.onTwcc(fb, nowMs);
+  }
+
+  nextTransportSeq(): number {
+    const seq = this.#transportSeq;
+    this.#transportSeq = (seq + 1) & 0xffff;
+    return seq;
   }
 
   /** Transport-wide sequence number `seq` was sent (for transport-wide feedback). */

@@ -55,6 +55,8 @@ export interface UpTrackSink {
   /** extension id map (publisher id → subscriber id) this sink wants, or undefined for "drop all" */
   readonly extensionKey: string;
   readonly extensionMap: ReadonlyMap<number, number>;
+  /** id of a transport-wide sequence number element to reserve in each copy (0 = none; part of `extensionKey`) */
+  readonly transportSeqId: number;
   /** whether a packet of this simulcast layer could be forwarded now; false lets the up-track skip the copy */
   wantsLayer(layer: number): boolean;
   /** a packet the up-track does not forward (padding only): the sink closes the gap in its numbering */
@@ -233,7 +235,7 @@ export class UpTrack {
       wanted = true;
       if (s.extensionKey !== key) {
         key = s.extensionKey;
-        out = remapExtensions(buf, rtp, s.extensionMap, allocBuffer);
+        out = remapExtensions(buf, rtp, s.extensionMap, allocBuffer, s.transportSeqId);
       }
       s.write(out, rtp.sequenceNumber, rtp.timestamp, layer, keyframe, nowMs);
     }

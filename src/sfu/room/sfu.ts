@@ -28,8 +28,8 @@ export interface RoomStats {
   videoTracks: number;
   downTracks: number;
   dataChannelMessagesRelayed: number;
-  /** publisher ICE restarts answered, by peers still joined */
-  iceRestarts: number;
+  /** publisher ICE restarts answered, by peers still joined (always set by {@link Sfu.stats}) */
+  iceRestarts?: number;
   /** the largest delay of the SFU's 20 ms clock so far, ms (a saturation sign) */
   maxClockLagMs: number;
   media: MediaCounters;

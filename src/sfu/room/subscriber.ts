@@ -7,7 +7,7 @@
 import { DownTrack } from '../media/down-track.ts';
 import { SubscriberBandwidth, bandwidthReport, type SubscriberBandwidthReport } from '../media/subscriber-bandwidth.ts';
 import type { UpTrack } from '../media/up-track.ts';
-import { PayloadTypeAllocator, codecKey, downCodec, subscriberExtensions } from '../sdp/codecs.ts';
+import { PayloadTypeAllocator, codecKey, downCodec, subscriberExtensions, transportCcUri } from '../sdp/codecs.ts';
 import { readSubscriberAnswer } from '../sdp/publisher-offer.ts';
 import type { SdpExtmap } from '../sdp/sdp.ts';
 import { API_CHANNEL, checkApiCall, LayerName, type ApiCall } from '../types/schema.ts';
@@ -114,6 +114,7 @@ export class Subscriber {
         continue;
       }
       d.setExtensions(extensionMap(d.up.info.extmaps, m.extmaps));
+      d.setTransportSeqId(m.extmaps.find((e) => e.uri === transportCcUri)?.id ?? 0);
     }
     this.#negotiator.answered();
     return { ok: true, value: undefined };
@@ -172,6 +173,7 @@ export class Subscriber {
     });
     // Until the answer says otherwise, assume every offered extension is kept.
     down.setExtensions(extensionMap(up.info.extmaps, extmaps));
+    down.setTransportSeqId(extmaps.find((e) => e.uri === transportCcUri)?.id ?? 0);
     tx.value.onOpen = () => up.requestKeyframe(0, this.#ctx.now());
     this.#down.set(up.info.id, down);
     up.addSink(down);

@@ -139,17 +139,22 @@ export function findExtension(buf: Uint8Array, rtp: RtpView, id: number): Extens
 /**
  * Rebuilds a packet keeping only extensions whose id is in `idMap` (old id → new id), as a
  * subscriber negotiated them (RFC 8285 §5: ids are per-session, so each side has its own). The
- * one-byte form is used when every kept element fits it (id ≤ 14, length 1..16).
+ * one-byte form is used when every kept element fits it (id ≤ 14, length 1..16). A non-zero
+ * `reserveId` appends one more, two-byte element of that id with zeroed data, for the sender to
+ * fill per packet (the transport-wide sequence number, draft-holmer-rmcat-transport-wide-cc-extensions-01 §2).
  */
 export function remapExtensions(
   buf: Uint8Array,
   rtp: RtpView,
   idMap: ReadonlyMap<number, number>,
   alloc: (size: number) => Uint8Array = (n) => new Uint8Array(n),
+  reserveId = 0,
 ): Uint8Array {
-  const kept = readExtensions(buf, rtp).filter((e) => idMap.has(e.id));
+  const kept: { id: number; offset: number; length: number }[] = readExtensions(buf, rtp).filter((e) => idMap.has(e.id));
+  if (reserveId > 0) kept.push({ id: -1, offset: -1, length: 2 });
   const headerEnd = rtp.extensionOffset < 0 ? rtp.payloadOffset : rtp.extensionOffset;
-  const oneByte = kept.every((e) => (idMap.get(e.id) as number) <= 14 && e.length >= 1 && e.length <= 16);
+  const newId = (e: { id: number }): number => (e.id < 0 ? reserveId : (idMap.get(e.id) as number));
+  const oneByte = kept.every((e) => newId(e) <= 14 && e.length >= 1 && e.length <= 16);
   let bodyLen = 0;
   for (const e of kept) bodyLen += (oneByte ? 1 : 2) + e.length;
   const padded = (bodyLen + 3) & ~3;
@@ -167,14 +172,15 @@ export function remapExtensions(
     out[o++] = (padded / 4) >> 8;
     out[o++] = (padded / 4) & 0xff;
     for (const e of kept) {
-      const id = idMap.get(e.id) as number;
+      const id = newId(e);
       if (oneByte) {
         out[o++] = (id << 4) | (e.length - 1);
       } else {
         out[o++] = id;
         out[o++] = e.length;
       }
-      out.set(buf.subarray(e.offset, e.offset + e.length), o);
+      if (e.offset < 0) out.fill(0, o, o + e.length);
+      else out.set(buf.subarray(e.offset, e.offset + e.length), o);
       o += e.length;
     }
     out.fill(0, o, headerEnd + extLen); // padding to the 32-bit boundary

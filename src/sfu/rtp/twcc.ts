@@ -5,9 +5,6 @@
  * number the sender wrote into its header extension (§2). Pure; bad bytes give an error value.
  */
 
-/** Transport-wide sequence number header extension (draft §2). */
-export const TRANSPORT_CC_URI = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
-
 /** One packet of a feedback message: received (with its arrival, ms) or not. */
 export interface TwccPacket {
   /** transport-wide sequence number, 16 bits */

@@ -18,6 +18,12 @@ export const ExtensionUri = {
   playoutDelay: 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay',
 } as const;
 
+/**
+ * Transport-wide sequence number (draft-holmer-rmcat-transport-wide-cc-extensions-01 §2): offered
+ * to subscribers only, written by the SFU per packet so their feedback drives its estimate.
+ */
+export const transportCcUri = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
+
 /** Extensions publishers may send (the rest are removed from their offers). */
 export const publisherExtensions: ReadonlySet<string> = new Set(Object.values(ExtensionUri));
 
@@ -29,6 +35,7 @@ export const subscriberExtensions: { readonly audio: readonly SdpExtmap[]; reado
     { id: 3, uri: ExtensionUri.toffset },
     { id: 4, uri: ExtensionUri.videoOrientation },
     { id: 5, uri: ExtensionUri.playoutDelay },
+    { id: 6, uri: transportCcUri },
   ],
 };
 
@@ -98,7 +105,7 @@ export class PayloadTypeAllocator {
 
 /** The codec a down-track offers for a publisher's codec, on a given payload type. */
 export function downCodec(kind: 'audio' | 'video', name: CodecName, c: SdpCodec, pt: number): DownCodec {
-  const rtcpFb = kind === 'video' ? ['nack', 'nack pli', 'ccm fir', 'goog-remb'] : [];
+  const rtcpFb = kind === 'video' ? ['nack', 'nack pli', 'ccm fir', 'goog-remb', 'transport-cc'] : [];
   return { kind, name, pt, clockRate: c.clockRate, channels: c.channels, fmtp: c.fmtp, rtcpFb };
 }
 
