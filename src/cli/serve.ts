@@ -137,7 +137,7 @@ export async function serve(argv: string[], serving: () => void = () => {}): Pro
   try {
     services = await startServices(config, server, log);
     const { demo, uris } = mountTurnApi(web, config, server, log, mintSecret ?? config.staticAuthSecrets[0]);
-    sfuClose = await mountSfu(web, log);
+    sfuClose = await mountSfu(web, log, config.httpIp);
     const { url } = await web.listen();
     log.info('web', { url, pages: `${url.replace(/\/$/, '')}/trickle-ice/`, demo });
     if (loaded.embedded) {
@@ -173,12 +173,24 @@ export async function serve(argv: string[], serving: () => void = () => {}): Pro
 /**
  * Mounts the SFU on the same web server: ion-sfu's JSON-RPC on `/ws` (ion-sdk-js connects to
  * `ws://host:7000/ws` unchanged) and the demo room on `/demo/`. Uses ion-sfu's defaults, or the
- * `config.toml` named by TURNPIKE_SFU_CONFIG.
+ * `config.toml` named by TURNPIKE_SFU_CONFIG. Join tokens as `turnpike sfu` takes them: the
+ * secret from TURNPIKE_SFU_JWT_SECRET or the file's `[auth] jwtsecret`.
  */
-async function mountSfu(web: WebServer, log: Logger): Promise<() => Promise<void>> {
+async function mountSfu(web: WebServer, log: Logger, host: string): Promise<() => Promise<void>> {
   const { attachSfu, demoMounts, loadSfuConfig, defaultSfuConfig, shutdownWebrtc } = await import('../sfu/index.ts');
+  const { withOverrides } = await import('../sfu/config.ts');
+  const { JWT_SECRET_ENV } = await import('./sfu-token.ts');
+  const { isLoopbackHost } = await import('./sfu.ts');
   const file = process.env.TURNPIKE_SFU_CONFIG;
-  const config = file ? await loadSfuConfig(file) : defaultSfuConfig();
+  const base = file ? await loadSfuConfig(file) : defaultSfuConfig();
+  const jwtSecret = process.env[JWT_SECRET_ENV] || base.auth.jwtSecret;
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) {
+    throw new TurnpikeError(ErrorCode.CONFIG_INVALID, `${JWT_SECRET_ENV}: expected at least 32 bytes (RFC 7518 §3.2)`);
+  }
+  const config = withOverrides(base, { auth: { jwtSecret } });
+  if (jwtSecret === undefined && !isLoopbackHost(host)) {
+    log.warn('sfu.auth.open', { host, why: `listening beyond loopback without ${JWT_SECRET_ENV} or [auth] jwtsecret: anyone who reaches /ws joins any room` });
+  }
   const sfu = attachSfu({ upgrade: (path, handler) => web.upgrade(path, handler), config, log });
   for (const m of await demoMounts()) web.static(m.prefix, m.dir, { contentSecurityPolicy: m.contentSecurityPolicy });
   log.info('sfu', { signalling: '/ws', demo: '/demo/', config: file ?? 'ion-sfu defaults' });

@@ -30,7 +30,7 @@ window.start = async (name, publish) => {
   await new Promise((resolve) => (signal.onopen = resolve));
   await client.join('bandwidth-room', name);
   if (publish) {
-    const local = await IonSDK.LocalStream.getUserMedia({ resolution: 'hd', audio: false, video: true, codec: 'vp8', simulcast: true });
+    const local = await IonSDK.LocalStream.getUserMedia({ resolution: 'shd', audio: false, video: true, codec: 'vp8', simulcast: true });
     client.publish(local);
   }
 };
@@ -158,7 +158,7 @@ test('a subscriber behind 300 kbit/s settles on the low layer, then climbs back'
   };
 
   // Unconstrained: the high layer, and REMB from the subscriber gives an estimate.
-  await waitInPage(sub, async () => (await (window as any).video()).width >= 1280, null, 'the high layer', 30_000);
+  await waitInPage(sub, async () => (await (window as any).video()).width >= 960, null, 'the high layer', 30_000);
   await waitSfu('an estimate from the subscriber', (r) => r.estimateBps !== undefined && r.layers[0] === 2, 20_000);
 
   // Constrained: down to the low layer, still decoding.
@@ -166,7 +166,7 @@ test('a subscriber behind 300 kbit/s settles on the low layer, then climbs back'
   await waitSfu('the low layer under 300 kbit/s', (r) => r.layers[0] === 0 && r.caps[0] === 0, 30_000);
   await waitInPage(sub, async () => {
     const v = await (window as any).video();
-    return v.width > 0 && v.width <= 320;
+    return v.width > 0 && v.width <= 240;
   }, null, 'the low layer decoded', 20_000);
   const settled: Video = await video();
   await waitInPage(sub, async (n) => (await (window as any).video()).frames > n + 60, settled.frames, 'frames decoded on the low layer', 30_000);
@@ -179,7 +179,7 @@ test('a subscriber behind 300 kbit/s settles on the low layer, then climbs back'
   // Lifted: the estimate grows past the medium layer's cost, and the subscriber follows.
   link.lift();
   const up = await waitSfu('a higher layer, with an estimate that carries it', (r) => r.layers[0] >= 1 && (r.estimateBps ?? 0) >= r.costs[0][1], 45_000);
-  await waitInPage(sub, async () => (await (window as any).video()).width >= 640, null, 'a larger picture decoded', 20_000);
+  await waitInPage(sub, async () => (await (window as any).video()).width >= 480, null, 'a larger picture decoded', 20_000);
   const media = sfu.stats().media;
   console.log(JSON.stringify({ limited, freezes, frames: afterLow.frames - settled.frames, up, media }));
   assert.ok(media.bandwidthFeedback > 0, 'the subscriber sent bandwidth feedback');

@@ -143,3 +143,23 @@ test('serve keeps its REST secret across restarts, and users added with turnpike
   const added = await uclient('ninefingers', 'bloody9');
   assert.equal(added.code, 0, 'a user added to the running server:\n' + added.stdout);
 });
+
+test('serve mounts the SFU with join tokens from TURNPIKE_SFU_JWT_SECRET, and warns when it listens beyond loopback without them', async (t) => {
+  const { WebSocket } = await import('ws');
+  const { once } = await import('node:events');
+  const port = await freeUdpTcpPort();
+  const http = await freeTcpPort();
+  const cmd = turnpikeCommand(['serve', `--data-dir=${DATA_DIR}`, '--listening-ip=127.0.0.1', `--listening-port=${port}`, `--http-port=${http}`, '--log-file=stdout']);
+  const server = await launch({ ...cmd, env: { ...process.env, TURNPIKE_SFU_JWT_SECRET: 'a-join-token-secret-of-32-bytes!' } }, printed(['ice-servers']), { keep: 50_000 });
+  t.after(() => server.stop());
+  const ws = new WebSocket(`ws://127.0.0.1:${http}/ws`);
+  await once(ws, 'open');
+  ws.send(JSON.stringify({ method: 'join', params: { sid: 'A', uid: 'u1', offer: { type: 'offer', sdp: 'v=0\r\n' } }, id: 1 }));
+  const reply = JSON.parse(String((await once(ws, 'message'))[0]));
+  ws.close();
+  assert.equal(reply.error?.code, 401, JSON.stringify(reply));
+  assert.doesNotMatch(server.output(), /sfu\.auth\.open/);
+  const open = await serve([`--listening-port=${await freeUdpTcpPort()}`, `--http-port=${await freeTcpPort()}`, '--http-ip=0.0.0.0', '--listening-ip=127.0.0.1', '-a', '-u', 'a:b', '--log-file=stdout']);
+  t.after(() => open.stop());
+  assert.match(open.output(), /sfu\.auth\.open/);
+});

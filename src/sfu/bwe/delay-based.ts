@@ -4,7 +4,9 @@
  * of one-way delay between groups is smoothed and fitted with a trendline, an adaptive threshold
  * turns the trend into overuse / normal / underuse (§5.4, §5.5), and an AIMD rate controller
  * (§5.5) moves the estimate: ×0.85 of the delivered rate on overuse, hold on underuse,
- * multiplicative growth (8 %/s) otherwise. Pure: fed sent/arrival times in ms.
+ * multiplicative growth (8 %/s) otherwise. Until the first overuse the estimate is at least
+ * 1.5× what got through (the start-up phase: an SFU sends what its layers carry, not what the
+ * estimate allows, so the estimate must not start below it). Pure: fed sent/arrival times in ms.
  */
 
 /** One packet known to have arrived: when it was sent (sender clock) and arrived (receiver clock). */
@@ -139,6 +141,7 @@ export class DelayBasedEstimator {
   readonly #acked = new AckedRate();
   #bps: number;
   #lastUpdateMs: number | undefined;
+  #overused = false;
 
   constructor(startBps: number) {
     this.#bps = startBps;
@@ -163,6 +166,7 @@ export class DelayBasedEstimator {
     const acked = this.#acked.bps;
     const usage = this.#detector.usage;
     if (usage === 'overuse') {
+      this.#overused = true;
       // §5.5: decrease to a fraction of what actually got through.
       const basis = acked ?? this.#bps;
       this.#bps = Math.min(this.#bps, DECREASE_FACTOR * basis);
@@ -170,6 +174,7 @@ export class DelayBasedEstimator {
       let next = this.#bps * INCREASE_PER_SECOND ** (dt / 1000);
       // Never run far ahead of what the path has shown it can carry.
       if (acked !== undefined) next = Math.min(next, Math.max(this.#bps, 1.5 * acked + 10_000));
+      if (!this.#overused && acked !== undefined) next = Math.max(next, 1.5 * acked + 10_000);
       this.#bps = next;
     }
     this.#bps = Math.min(MAX_BPS, Math.max(MIN_BPS, this.#bps));
