@@ -1,8 +1,9 @@
 /**
  * The admin API's fleet view (`fleet-redis`): every member with its load and health, every
  * session the members publish in `redis-statsdb`, and killing a session on whichever member
- * owns it (a command on that member's Redis channel, src/fleet/commands.ts). A realm-scoped
- * admin sees and kills the sessions of its realm only.
+ * owns it (a command on that member's Redis channel, src/fleet/commands.ts). With
+ * `redis-statsdb` alone the sessions are listed, but there are no members to kill them. A
+ * realm-scoped admin sees and kills the sessions of its realm only.
  */
 import { sendJson } from '../http/responses.ts';
 import type { WebServer } from '../http/server.ts';
@@ -12,8 +13,8 @@ import { API, adminError, guarded, type AdminContext } from './api-common.ts';
 export function registerFleetRoutes(web: WebServer, ctx: AdminContext): void {
   web.route('GET', `${API}/fleet`, guarded(ctx, async (_req, res, _url, who) => {
     const fleet = ctx.server.fleet;
-    if (fleet?.memberName === undefined) {
-      adminError(res, 404, 'no_fleet', 'this server is not a fleet member: set fleet-redis');
+    if (fleet === undefined) {
+      adminError(res, 404, 'no_fleet', 'this server is not a fleet member: set fleet-redis (or redis-statsdb for its sessions)');
       return;
     }
     let view;
@@ -26,7 +27,8 @@ export function registerFleetRoutes(web: WebServer, ctx: AdminContext): void {
     const sessions = view?.sessions ?? null;
     sendJson(res, 200, {
       now: ctx.now(),
-      self: fleet.memberName,
+      // null with `redis-statsdb` alone: sessions are listed, members and kills need `fleet-redis`
+      self: fleet.memberName ?? null,
       members: view?.members ?? [],
       sessions: sessions === null ? null : sessions.filter((s) => who.realm === '' || s.realm === who.realm),
     });

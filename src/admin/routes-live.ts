@@ -51,6 +51,8 @@ export function registerLiveRoutes(web: WebServer, ctx: AdminContext): void {
         dataPlane: ctx.server.plane.kind,
       },
       database: ctx.server.db ? { kind: ctx.server.db.kind, description: ctx.server.db.description } : null,
+      // `fleet-redis` or `redis-statsdb`: the page shows its Fleet view (GET /fleet).
+      fleet: ctx.server.fleet ? { member: ctx.server.fleet.memberName ?? null } : null,
     });
   }));
 

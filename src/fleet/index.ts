@@ -19,7 +19,7 @@ import { startRedirectTargets } from './redirect-targets.ts';
 import { openRedisLink, type RedisLink } from './redis-link.ts';
 import { startStatsDb, type StatsDb } from './statsdb.ts';
 import { parseSessionId } from './statsdb-format.ts';
-import { fleetView, type FleetSession } from './view.ts';
+import { fleetView, listSessions, type FleetSession } from './view.ts';
 
 export type { FleetHost, MemberLoad } from './host.ts';
 export type { MemberRecord } from './members.ts';
@@ -40,7 +40,7 @@ export interface Fleet {
   gate(alloc: Allocation, lifetimeSec: number, limits: RealmLimits, open: () => void, refuse: () => void): void;
   /** Starts what needs the running server. */
   attach(host: FleetHost, software: string, now: () => number): Promise<void>;
-  /** Members and the sessions in the statsdb; undefined without `fleet-redis`. */
+  /** Members and the sessions in the statsdb; with `redis-statsdb` alone, no members; undefined with neither. */
   view(): Promise<{ members: MemberRecord[]; sessions: FleetSession[] | null } | undefined>;
   /**
    * Asks the member owning statsdb session `id` to end it. `unknown-member`: no live member has
@@ -112,7 +112,8 @@ export async function openFleet(config: Config, log: Logger): Promise<Fleet | un
       }
     },
     async view() {
-      return fleetLink === undefined ? undefined : fleetView(fleetLink, statsLink);
+      if (fleetLink === undefined) return statsLink === undefined ? undefined : { members: [], sessions: await listSessions(statsLink, []) };
+      return fleetView(fleetLink, statsLink);
     },
     async kill(id, by) {
       if (fleetLink === undefined) return { ok: false, why: 'no-fleet' };

@@ -3,6 +3,8 @@
  * credentials the API hands out work with coturn's own client.
  */
 import { after, test } from 'node:test';
+import { once } from 'node:events';
+import { WebSocket } from 'ws';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,8 +147,6 @@ test('serve keeps its REST secret across restarts, and users added with turnpike
 });
 
 test('serve mounts the SFU with join tokens from TURNPIKE_SFU_JWT_SECRET, and warns when it listens beyond loopback without them', async (t) => {
-  const { WebSocket } = await import('ws');
-  const { once } = await import('node:events');
   const port = await freeUdpTcpPort();
   const http = await freeTcpPort();
   const cmd = turnpikeCommand(['serve', `--data-dir=${DATA_DIR}`, '--listening-ip=127.0.0.1', `--listening-port=${port}`, `--http-port=${http}`, '--log-file=stdout']);

@@ -99,7 +99,7 @@ test('loss-based: >10 % loss cuts, <2 % grows, in between holds', () => {
 
 test('loss-based inside the estimator: 30 % random loss on a wide link brings the estimate down', () => {
   const e = new SubscriberEstimator();
-  const samples = simulate(e, { from: 0, ms: 8000, sendBps: () => 1_000_000, linkBps: 50_000_000, loss: 0.3, seq: { n: 0 }, linkFree: { at: 0 } });
+  const samples = simulate(e, { from: 0, ms: 12_000, sendBps: () => 1_000_000, linkBps: 50_000_000, loss: 0.3, seq: { n: 0 }, linkFree: { at: 0 } });
   assert.ok(samples.at(-1)! < 300_000, `estimate under loss: ${samples.map((x) => Math.round(x / 1000)).join(' ')}`);
 });
 

@@ -1,5 +1,6 @@
 // Turnpike admin page: plain JS, no framework. Everything comes from /api/admin/ with the
-// session cookie and the X-Turnpike-Admin header (the API's CSRF guard).
+// session cookie and the X-Turnpike-Admin header (the API's CSRF guard). The Fleet view is in
+// fleet.js.
 'use strict';
 
 const API = '/api/admin';
@@ -73,6 +74,7 @@ async function start() {
   $('who').textContent = `${me.user}${me.realm ? ` · realm ${me.realm}` : ' · all realms'}`;
   $('server-info').textContent = `${me.server.software} · ${me.server.listeners.join(', ')}${me.server.realm ? ` · realm ${me.server.realm}` : ''}`;
   $('stat-db').textContent = me.database ? me.database.kind : 'no user database configured';
+  showFleet(me.fleet); // fleet.js
   for (const n of document.querySelectorAll('.nodb')) n.hidden = state.hasDb;
   for (const n of document.querySelectorAll('.dbonly')) n.hidden = !state.hasDb;
   for (const i of document.querySelectorAll('.realm-input')) {
@@ -106,6 +108,7 @@ for (const b of document.querySelectorAll('.tabs button')) {
     for (const o of document.querySelectorAll('.tabs button')) o.classList.toggle('active', o === b);
     for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== `tab-${state.tab}`;
     if (state.tab === 'config') loadConfig();
+    if (state.tab === 'fleet') loadFleet().catch((err) => banner(err.message));
     if (['users', 'secrets', 'realm-options'].includes(state.tab)) refreshDb();
   });
 }
@@ -113,7 +116,7 @@ for (const b of document.querySelectorAll('.tabs button')) {
 // ---- live polling ----
 async function tick() {
   try {
-    await Promise.all([loadSessions(), loadFailures()]);
+    await Promise.all([loadSessions(), loadFailures(), state.tab === 'fleet' ? loadFleet() : null]);
     $('live').classList.remove('stale'); $('live').textContent = `● live ${clock(Date.now())}`;
     banner('');
   } catch (err) {

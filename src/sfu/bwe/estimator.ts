@@ -13,7 +13,7 @@ import type { TwccFeedback } from '../rtp/twcc.ts';
 export type EstimateSource = 'none' | 'remb' | 'twcc';
 
 const START_BPS = 1_000_000;
-const HISTORY = 1 << 13; // transport-wide sequence numbers remembered (send time and size)
+const HISTORY = 1 << 11; // transport-wide sequence numbers remembered (send time and size): 2 s at 1,000 packets/s
 
 /** Per-subscriber estimator. */
 export class SubscriberEstimator {

@@ -85,7 +85,8 @@ export class LayerCap {
       return this.#cap;
     }
     this.#fitsSinceMs = undefined;
-    if (nowMs - this.#lastChangeMs >= this.#trialGapMs) {
+    // A trial only from a layer that fits: an estimate below even that is no time to probe.
+    if (cost(this.#cap) <= shareBps && nowMs - this.#lastChangeMs >= this.#trialGapMs) {
       this.#trial = { startBps: shareBps, startMs: nowMs };
       this.ups++;
       this.#cap = next;

@@ -30,6 +30,8 @@ export interface MediaCounters {
   pausedLayerPackets: number;
   /** padding-only packets from publishers (bandwidth probes), not forwarded */
   paddingDropped: number;
+  /** retransmissions not sent: over the subscriber's retransmission budget, or of a layer left behind */
+  retransmissionsDropped: number;
   /** REMB and transport-wide feedback messages from subscribers */
   bandwidthFeedback: number;
   /** simulcast layer cap changes from bandwidth estimates, down and up */
@@ -56,6 +58,7 @@ export function newMediaCounters(): MediaCounters {
     rtcpOut: 0,
     pausedLayerPackets: 0,
     paddingDropped: 0,
+    retransmissionsDropped: 0,
     bandwidthFeedback: 0,
     bandwidthLayerDowns: 0,
     bandwidthLayerUps: 0,

@@ -200,6 +200,12 @@ export class DownTrack implements UpTrackSink, BandwidthTrack {
     const rec = this.#munger.lookup(outSeq);
     const stored = rec && this.up.packet(rec.source, rec.sourceSeq);
     if (!rec || !stored) return;
+    if (this.#selector && rec.source !== this.#selector.current) {
+      // A packet of a layer the subscriber has switched away from: its decoder no longer needs it.
+      this.#o.counters.retransmissionsDropped++;
+      return;
+    }
+    if (this.#o.bandwidth && !this.#o.bandwidth.allowRetransmission(stored.length, this.#o.now())) return;
     const r = parseRtp(stored);
     if (!r.ok) return;
     const copy = remapExtensions(stored, r.rtp, this.extensionMap, (n) => Buffer.allocUnsafe(n), this.transportSeqId);

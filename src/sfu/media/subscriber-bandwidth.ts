@@ -32,15 +32,22 @@ export interface BandwidthFeedback {
   /** the next transport-wide sequence number of this connection (draft-holmer §2) */
   nextTransportSeq(): number;
   onSent(seq: number, size: number, nowMs: number): void;
+  /** whether a retransmission of `size` bytes fits the connection's retransmission budget now */
+  allowRetransmission(size: number, nowMs: number): boolean;
 }
 
 const TOP_LAYER = 2;
+/** share of the estimate retransmissions may use (NACKs of a congested link must not add to it) */
+const RETRANSMIT_SHARE = 0.2;
+const RETRANSMIT_BURST_MS = 250;
 
 /** One subscriber connection's estimate and layer allocation. */
 export class SubscriberBandwidth implements BandwidthFeedback {
   readonly #estimator = new SubscriberEstimator();
   readonly #counters: MediaCounters;
   #transportSeq = 0;
+  #rtxTokens = 0;
+  #rtxRefillMs: number | undefined;
 
   constructor(counters: MediaCounters) {
     this.#counters = counters;
@@ -68,6 +75,22 @@ export class SubscriberBandwidth implements BandwidthFeedback {
   onTwcc(fb: TwccFeedback, nowMs: number): void {
     this.#counters.bandwidthFeedback++;
     this.#estimator.onTwcc(fb, nowMs);
+  }
+
+  /** A token bucket at 20 % of the estimate; with no estimate, retransmissions are not limited. */
+  allowRetransmission(size: number, nowMs: number): boolean {
+    const bps = this.#estimator.bps;
+    if (bps === undefined) return true;
+    const rate = (bps * RETRANSMIT_SHARE) / 8000; // bytes per ms
+    const cap = Math.max(rate * RETRANSMIT_BURST_MS, 1500);
+    this.#rtxTokens = Math.min(cap, this.#rtxTokens + rate * (nowMs - (this.#rtxRefillMs ?? nowMs)));
+    this.#rtxRefillMs = nowMs;
+    if (this.#rtxTokens < size) {
+      this.#counters.retransmissionsDropped++;
+      return false;
+    }
+    this.#rtxTokens -= size;
+    return true;
   }
 
   nextTransportSeq(): number {
