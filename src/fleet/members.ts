@@ -8,10 +8,10 @@
  * `turnpike/fleet/session-prefix`, so coturn-style session ids (src/fleet/statsdb-format.ts)
  * are unique across the fleet and name the member that owns a session.
  *
- * Load balancing hook: `leastLoaded()` is the healthy member with the most free relay ports
- * relative to its range (then the fewest allocations); a rotation of ALTERNATE-SERVER
- * addresses (src/server/load-balancing.ts) can ask it for the `advertise` address to send a
- * client to.
+ * Load balancing: `leastLoaded()` is the healthy member with the most free relay ports
+ * relative to its range (then the fewest allocations), for the fleet view; a loaded member's
+ * 300 Try Alternate (`fleet-redirect-at`) reads the records through redirect-targets.ts,
+ * which hands the core each member's `advertise` and `advertiseTls` addresses and allocations.
  */
 import { hostname } from 'node:os';
 import { randomInt } from 'node:crypto';

@@ -5,9 +5,11 @@
  * (`[webrtc] bindaddress`) within a `portrange`, so its host candidates (RFC 8445 §5.1.1.1)
  * are that address. Unchanged ion-sdk-js (1.8.2) in headless Chromium, in the root namespace:
  * A joins a room through node-1, B the same room through node-2; each decodes the other's
- * camera and microphone, and each peer connection's selected remote candidate is its node's
- * namespace address. node-1, the room's owner, is then killed (SIGKILL): both sockets close,
- * both clients reconnect through node-2, the room is rebuilt there and media flows again.
+ * camera and microphone. The room lives on node-1: B's signalling is relayed to it through
+ * node-2, and every peer connection's selected remote candidate, B's too, is node-1's namespace
+ * address within its port range. node-1 is then killed (SIGKILL): both sockets close, both
+ * clients reconnect through node-2, the room is rebuilt there and media flows again, now to
+ * node-2's address.
  *
  * Where namespaces cannot be made, the harness's loopback addresses (127.0.0.11, 127.0.0.12)
  * stand in for the hosts and the test says so in a diagnostic.
@@ -19,11 +21,12 @@ import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { createHosts, type TestHost, type TestHosts } from '../../harness/netns.ts';
 import { freeRange } from '../../harness/ports.ts';
 import { turnpikeCommand } from '../../harness/servers.ts';
-import { launchBrowser, noChromium, waitInPage } from '../sfu/helpers/browser.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.ts';
+import { noChromium, waitInPage } from '../sfu/helpers/browser.ts';
 import { redisMissing, testCluster, type TestCluster } from '../sfu/helpers/cluster.ts';
 
 /** A driver added to a /demo page (which has ion-sdk-js's bundles loaded); the demo UI is unused. */
@@ -157,19 +160,25 @@ test('ion-sdk-js through two nodes on two hosts: one room, media both ways; the 
   if (hosts.fallback) t.diagnostic(`no network namespaces (${hosts.fallback}): nodes on loopback addresses instead`);
   const [h1, h2] = hosts.hosts;
   const cluster = testCluster(1);
-  // In namespaces any range is free; on loopback the two nodes share one port space.
-  const n1 = await spawnOnHost(hosts, h1, cluster, 'node-1', await freeRange(100));
-  const n2 = await spawnOnHost(hosts, h2, cluster, 'node-2', await freeRange(100));
-  const browser = await launchBrowser();
+  const nodes: NetnsNode[] = [];
+  let browser: Browser | undefined;
   t.after(async () => {
-    await browser.close();
-    await n1.kill();
-    await n2.kill();
+    await browser?.close();
+    for (const n of nodes) await n.kill();
     await cluster.close();
   });
+  // ion-sfu refuses a range with max - min under 100. In namespaces any range is free; on loopback the
+  // two nodes share one port space.
+  const n1 = await spawnOnHost(hosts, h1, cluster, 'node-1', await freeRange(101));
+  nodes.push(n1);
+  const n2 = await spawnOnHost(hosts, h2, cluster, 'node-2', await freeRange(101));
+  nodes.push(n2);
+  // getUserMedia needs a secure context: loopback origins are one, a namespace address is not.
+  const origins = [n1, n2].map((n) => new URL(n.url.replace(/^ws/, 'http')).origin).join(',');
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${origins}`] });
   assert.ok(n1.url.startsWith(`ws://${h1.address}:`) && n2.url.startsWith(`ws://${h2.address}:`), `${n1.url} ${n2.url}`);
   const open = async (name: string, wsUrl: string): Promise<Page> => {
-    const page = await browser.newPage({ bypassCSP: true });
+    const page = await browser!.newPage({ bypassCSP: true });
     page.on('pageerror', (e) => console.error(`[${name}] ${e.message}`));
     await page.goto(wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '/demo/'));
     await page.addScriptTag({ content: DRIVER });
@@ -183,8 +192,10 @@ test('ion-sdk-js through two nodes on two hosts: one room, media both ways; the 
   const streamB = await b.evaluate((url) => (window as any).start(url, 'bob'), n2.url);
   await receives(b, streamA, 'B (through node-2) gets A');
   await receives(a, streamB, 'A (on node-1) gets B');
+  // The room lives on node-1: B's signalling is relayed there through node-2, and its media
+  // goes to node-1's namespace address, as A's does.
   await mediaThrough(a, h1.address, n1.ports, "A's media");
-  await mediaThrough(b, h2.address, n2.ports, "B's media");
+  await mediaThrough(b, h1.address, n1.ports, "B's media (signalling through node-2)");
 
   // The owner crashes. A's socket dies with it; node-2 closes B's once node-1's lease is gone.
   await n1.kill();
@@ -201,4 +212,5 @@ test('ion-sdk-js through two nodes on two hosts: one room, media both ways; the 
   await receives(b, streamA2, 'B gets A again');
   await receives(a, streamB2, 'A gets B again');
   await mediaThrough(a, h2.address, n2.ports, "A's media after the rebuild");
+  await mediaThrough(b, h2.address, n2.ports, "B's media after the rebuild");
 });

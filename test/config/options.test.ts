@@ -117,7 +117,7 @@ test("Turnpike's own options are marked, and are not coturn's", () => {
   const own = OPTIONS.filter((o) => o.turnpikeOnly).map((o) => o.name);
   assert.deepEqual(own.sort(), [
     'api-key', 'authenticated-source-rate-limit', 'authenticated-source-seconds', 'data-dir', 'data-plane',
-    'fleet-advertise', 'fleet-heartbeat', 'fleet-member-name', 'fleet-redis', 'http-ip', 'http-port', 'log-format',
+    'fleet-advertise', 'fleet-heartbeat', 'fleet-member-name', 'fleet-redirect-at', 'fleet-redirect-margin', 'fleet-redis', 'http-ip', 'http-port', 'log-format',
     'max-channels-per-allocation', 'max-permissions-per-allocation', 'rfc5766-channel-numbers', 'stateless-nonce-secret',
     'unauthenticated-burst', 'unauthenticated-rate-limit',
   ]);
@@ -151,6 +151,7 @@ const SAMPLES: Record<string, string | undefined> = {
   'log-min-level': 'info', 'prometheus-tls': undefined, 'prometheus-cert': '/c.pem', 'prometheus-key': '/k.pem', 'acme-redirect': 'http://acme.example/',
   cpus: '4', 'respond-http-unsupported': undefined, 'udp-alternate-server': '192.0.2.2:3478', 'tcp-alternate-server': '192.0.2.3',
   'redis-statsdb': 'ip=h dbname=3', 'fleet-redis': 'ip=h dbname=4', 'fleet-member-name': 'turn-a', 'fleet-advertise': '192.0.2.4:3478', 'fleet-heartbeat': '2',
+  'fleet-redirect-at': '100', 'fleet-redirect-margin': '5',
 };
 
 /** What each option is tried next to: stun-only spares credentials, a few options need a companion. */

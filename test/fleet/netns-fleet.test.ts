@@ -252,6 +252,10 @@ describe('a fleet of three Turnpike members, each on a host of its own', { skip:
   });
 
   describe('with fleet-redirect-at: a loaded member sends Allocates to the least-loaded member', () => {
+    /** allocations held on A (its `fleet-redirect-at`) and on C */
+    const HELD = 3;
+    /** A Redis database of this group's own: members other tests register elsewhere must not be targets. */
+    const REDIRECT_DB = 12;
     const tag = `netns-lb-${process.pid}-${randomBytes(3).toString('hex')}`;
     const names = [0, 1, 2].map((i) => `${tag}-m${i}`);
     let members: Member[] = [];
@@ -259,12 +263,12 @@ describe('a fleet of three Turnpike members, each on a host of its own', { skip:
     let redis: Redis;
     const logs = (): string => members.map((m) => `--- ${m.host.name} ---\n${m.server.output().slice(-2000)}`).join('\n');
     before(async () => {
-      redis = new Redis({ host: '127.0.0.1', port: 6379, db: FLEET_DB, maxRetriesPerRequest: 1 });
-      const fleetRedis = `ip=${hosts.redis.host} port=${hosts.redis.port} dbname=${FLEET_DB} connect_timeout=5`;
-      // Only A is ever loaded: one allocation is enough.
+      redis = new Redis({ host: '127.0.0.1', port: 6379, db: REDIRECT_DB, maxRetriesPerRequest: 1 });
+      const fleetRedis = `ip=${hosts.redis.host} port=${hosts.redis.port} dbname=${REDIRECT_DB} connect_timeout=5`;
+      // Only A is ever loaded, from HELD allocations on (as many as the test holds there).
       members = await Promise.all(hosts.hosts.map((h, i) => startMember(hosts, db, h, 2, (port) => [
         `--fleet-redis=${fleetRedis}`, `--fleet-member-name=${names[i]}`, '--fleet-heartbeat=1',
-        `--fleet-advertise=${h.address}:${port}`, ...(i === 0 ? ['--fleet-redirect-at=1'] : []),
+        `--fleet-advertise=${h.address}:${port}`, ...(i === 0 ? [`--fleet-redirect-at=${HELD}`] : []),
       ])));
       peer = await launchPeer('coturn', await freeUdpPort(), [hosts.rootAddress], { keep: 20_000 });
     });
@@ -290,6 +294,23 @@ describe('a fleet of three Turnpike members, each on a host of its own', { skip:
       }
     };
     const at = (m: Member): string => `${m.host.address}:${m.port}`;
+    const record = async (i: number): Promise<MemberRecord | undefined> => {
+      const v = await redis.get(MEMBER_PREFIX + names[i]);
+      return v === null ? undefined : JSON.parse(v) as MemberRecord;
+    };
+    /**
+     * Waits until the registry shows what `shows` asks, then until A has written two more
+     * heartbeats: its driver, on the same period, has read the registry since.
+     */
+    const aHasRead = async (what: string, shows: () => Promise<boolean>): Promise<void> => {
+      await until(what, async () => ((await shows()) ? true : undefined));
+      const seen = new Set([(await record(0))?.heartbeatAt]);
+      await until(`A to beat twice after ${what}`, async () => {
+        seen.add((await record(0))?.heartbeatAt);
+        return seen.size >= 3 ? true : undefined;
+      });
+    };
+    const holds = async (i: number, n: number): Promise<boolean> => (await record(i))?.load.allocations === n;
     const created = (m: Member): number => m.server.output().split('allocation-created').length - 1;
     /** A coturn uclient run through A (2 clients x 5 messages), every message relayed. */
     const uclientThrough = async (a: Member): Promise<void> => {
@@ -307,12 +328,12 @@ describe('a fleet of three Turnpike members, each on a host of its own', { skip:
       assert.equal(await sendsTo(a), 'served', 'A, holding nothing, serves');
       // A and C hold HELD each: A is loaded, C no less loaded than A, B (none) the least loaded.
       // B may then be sent HELD Allocates per heartbeat of its (B_est + 1 ≤ HELD): a probe, and uclient's.
-      const HELD = 3;
       const held: Awaited<ReturnType<typeof tryAllocate>>[] = [];
-      for (const m of [c, c, c, a, a, a]) held.push(await tryAllocate(hosts, m, 600));
-      assert.deepEqual(held.map((h) => h.code), [0, 0, 0, 0, 0, 0], logs());
-      const onC = held.slice(0, HELD);
       try {
+        for (const m of [c, a]) for (let i = 0; i < HELD; i++) held.push(await tryAllocate(hosts, m, 600));
+        assert.deepEqual(held.map((h) => h.code), held.map(() => 0), logs());
+        const onC = held.slice(0, HELD);
+        await aHasRead('the registry to show what A and C hold', async () => (await holds(0, HELD)) && (await holds(2, HELD)));
         const first = await until('A to redirect', async () => {
           const to = await sendsTo(a);
           return to === 'served' ? undefined : to;
@@ -333,6 +354,7 @@ describe('a fleet of three Turnpike members, each on a host of its own', { skip:
         });
         assert.equal(next, 'served', 'C holds as many as A: A serves');
         for (const h of onC) assert.equal((await h.client.refresh(0)).ok, true);
+        await aHasRead('the registry to show C holding nothing', () => holds(2, 0));
         const toC = await until('A to send to C once C holds nothing', async () => {
           const to = await sendsTo(a);
           return to === 'served' ? undefined : to;
