@@ -35,8 +35,6 @@ import { listenersOf, openListeners, type Listening } from './listeners.ts';
 import { prepareTls, type TlsListening } from './tls-listening.ts';
 import { liveConfig } from './live-config.ts';
 
-export { coreOptionsFrom } from './core-setup.ts';
-
 /** The product name and version in SOFTWARE and logs. */
 export const VERSION = '0.1.0';
 export const SOFTWARE = `Turnpike ${VERSION}`;

@@ -5,26 +5,15 @@
  * quota EVAL). It never judges the speed.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { runBench } from './run-bench.ts';
 
-const BENCH = fileURLToPath(new URL('../../bench/fleet-setups.ts', import.meta.url));
 const noRedis = spawnSync('redis-server', ['--version']).status === 0 ? false : 'redis-server is not installed';
-
-function runBench(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
 
 describe('bench/fleet-setups.ts', { skip: noRedis }, () => {
   it('runs a tiny load on every configuration and counts Redis commands per set-up', { timeout: 60_000 }, async () => {
-    const { code, out } = await runBench(['--allocations', '40', '--concurrency', '10', '--rounds', '1', '--warm-up', '5']);
+    const { code, out } = await runBench('fleet-setups', ['--allocations', '40', '--concurrency', '10', '--rounds', '1', '--warm-up', '5']);
     assert.equal(code, 0, out);
     assert.match(out, /^machine: .+ cores/m);
     assert.match(out, /^alone +\d+ \(100%\) +none/m);

@@ -4,25 +4,12 @@
  * never judges the numbers: speed is for reading, not for asserting.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-
-const BENCH = fileURLToPath(new URL('../../bench/metrics-cost.ts', import.meta.url));
-
-function runBench(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
+import { runBench } from './run-bench.ts';
 
 describe('bench/metrics-cost.ts', () => {
   it('runs one tiny round off and on and prints the command lines and the table', { timeout: 60_000 }, async () => {
-    const { code, out } = await runBench(['--rounds', '1', '--seconds', '2', '--planes', 'js']);
+    const { code, out } = await runBench('metrics-cost', ['--rounds', '1', '--seconds', '2', '--planes', 'js']);
     assert.equal(code, 0, out);
     assert.match(out, /^off, js +: node bin\/turnpike\.js turnserver -n -m 1 .* --data-plane=js$/m);
     assert.match(out, /^on, +js +: node bin\/turnpike\.js turnserver -n -m 1 .* --data-plane=js --prometheus --prometheus-address=127\.0\.0\.1 --prometheus-port=\d+$/m);
@@ -38,7 +25,7 @@ describe('bench/metrics-cost.ts', () => {
   });
 
   it('prints its usage for --help', async () => {
-    const { code, out } = await runBench(['--help']);
+    const { code, out } = await runBench('metrics-cost', ['--help']);
     assert.equal(code, 0);
     assert.match(out, /--scrape-interval S/);
     assert.match(out, /--planes LIST/);

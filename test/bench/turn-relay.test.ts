@@ -3,26 +3,13 @@
  * ratios. It never judges the numbers: speed is for reading, not for asserting.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { coturnInstalled } from '../../bench/lib/servers.ts';
-
-const BENCH = fileURLToPath(new URL('../../bench/turn-relay.ts', import.meta.url));
-
-function runBench(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
+import { runBench } from './run-bench.ts';
 
 describe('bench/turn-relay.ts', { skip: coturnInstalled() ? false : 'coturn (turnserver, turnutils_uclient, turnutils_peer) is not installed' }, () => {
   it('runs --tiny against coturn and Turnpike and prints the machine, every figure and the ratios', { timeout: 120_000 }, async () => {
-    const { code, out } = await runBench(['--tiny', '--json']);
+    const { code, out } = await runBench('turn-relay', ['--tiny', '--json']);
     assert.equal(code, 0, out);
     assert.match(out, /^machine: .+ cores, .+ Node\.js v\d+.+ coturn \d/m);
     assert.match(out, /^coturn: +\/usr\/bin\/turnserver -n -m 1 --no-cli --no-tls --no-dtls /m);
@@ -44,7 +31,7 @@ describe('bench/turn-relay.ts', { skip: coturnInstalled() ? false : 'coturn (tur
   });
 
   it('prints its usage for --help', async () => {
-    const { code, out } = await runBench(['--help']);
+    const { code, out } = await runBench('turn-relay', ['--help']);
     assert.equal(code, 0);
     assert.match(out, /--rounds N/);
     assert.match(out, /--tiny/);

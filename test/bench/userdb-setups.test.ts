@@ -7,30 +7,17 @@
  * never judges the numbers: speed is for reading, not for asserting.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { databaseMissing } from '../../harness/databases.ts';
 import { coturnMissing } from '../../harness/servers.ts';
-
-const BENCH = fileURLToPath(new URL('../../bench/userdb-setups.ts', import.meta.url));
-
-function runBench(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
+import { runBench } from './run-bench.ts';
 
 describe('bench/userdb-setups.ts', () => {
   it('runs a tiny load on every configuration here and prints the table and the ratios', { timeout: 60_000 }, async () => {
     const servers = coturnMissing('turnserver') === false ? ['turnpike', 'coturn'] : ['turnpike'];
     const users = (await databaseMissing('postgresql')) === false ? ['static', 'sqlite', 'postgresql'] : ['static', 'sqlite'];
-    const { code, out } = await runBench(['--allocations', '50', '--concurrency', '10', '--rounds', '1', '--warm-up', '20']);
+    const { code, out } = await runBench('userdb-setups', ['--allocations', '50', '--concurrency', '10', '--rounds', '1', '--warm-up', '20']);
     assert.equal(code, 0, out);
     assert.match(out, /^machine: .+ cores, .+ Node\.js v\d+/m);
     // 20 warm-up + 50 timed set-ups: 70 users, bench-0 … bench-69.
@@ -63,7 +50,7 @@ describe('bench/userdb-setups.ts', () => {
   });
 
   it('prints its usage for --help', async () => {
-    const { code, out } = await runBench(['--help']);
+    const { code, out } = await runBench('userdb-setups', ['--help']);
     assert.equal(code, 0);
     assert.match(out, /--allocations N/);
     assert.match(out, /--warm-up N/);

@@ -14,35 +14,16 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { shutdownWebrtc } from '../../src/sfu/index.ts';
 import { defaultSfuConfig, withOverrides } from '../../src/sfu/config.ts';
 import { startSfuServer, type SfuServer } from '../../src/sfu/http-server.ts';
 import type { SubscriberBandwidthReport } from '../../src/sfu/media/subscriber-bandwidth.ts';
 import { CHROMIUM_ARGS as ARGS, CHROMIUM_PATH as CHROMIUM } from '../helpers/chromium.ts';
 import { noChromium, waitInPage } from '../sfu/helpers/browser.ts';
+import { openDriverPage, simulcastDriver } from './ion-pages.ts';
 
-const DRIVER = `
-window.start = async (name, publish) => {
-  const signal = new Signal.IonSFUJSONRPCSignal(location.origin.replace('http', 'ws') + '/ws');
-  const client = new IonSDK.Client(signal, { codec: 'vp8', iceServers: [] });
-  window.client = client;
-  client.ontrack = (track, stream) => { if (track.kind === 'video') window.remote = stream; };
-  await new Promise((resolve) => (signal.onopen = resolve));
-  await client.join('bandwidth-room', name);
-  if (publish) {
-    const local = await IonSDK.LocalStream.getUserMedia({ resolution: 'shd', audio: false, video: true, codec: 'vp8', simulcast: true });
-    client.publish(local);
-  }
-};
-window.video = async () => {
-  let out = { frames: 0, width: 0, freezes: 0 };
-  (await client.getSubStats(null)).forEach((s) => {
-    if (s.type === 'inbound-rtp' && s.kind === 'video') out = { frames: s.framesDecoded || 0, width: s.frameWidth || 0, freezes: s.freezeCount || 0 };
-  });
-  return out;
-};
-`;
+const DRIVER = simulcastDriver('bandwidth-room', 'shd');
 
 function run(cmd: string, ...args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -136,14 +117,11 @@ test('a subscriber behind 200 kbit/s settles on the low layer, then climbs back'
   browsers.push(publisherBrowser);
   const subscriberBrowser = await chromium.launch({ executablePath: link.chromiumWrapper(), headless: true, args });
   browsers.push(subscriberBrowser);
-  const open = async (b: Browser): Promise<Page> => {
-    const page = await b.newPage({ bypassCSP: true });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-    await page.goto(`${server!.url}/demo/`);
-    await page.addScriptTag({ content: DRIVER });
-    return page;
-  };
-  const [pub, sub] = await Promise.all([open(publisherBrowser), open(subscriberBrowser)]);
+  const demo = `${server.url}/demo/`;
+  const [pub, sub] = await Promise.all([
+    openDriverPage(publisherBrowser, demo, DRIVER, 'publisher'),
+    openDriverPage(subscriberBrowser, demo, DRIVER, 'subscriber'),
+  ]);
   await sub.evaluate(() => (window as any).start('viewer', false));
   await pub.evaluate(() => (window as any).start('sender', true));
   const video = (): Promise<Video> => sub.evaluate(() => (window as any).video());

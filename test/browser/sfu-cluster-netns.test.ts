@@ -28,6 +28,7 @@ import { turnpikeCommand } from '../../harness/servers.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.ts';
 import { noChromium, waitInPage } from '../sfu/helpers/browser.ts';
 import { redisMissing, testCluster, type TestCluster } from '../sfu/helpers/cluster.ts';
+import { openDriverPage } from './ion-pages.ts';
 
 /** A driver added to a /demo page (which has ion-sdk-js's bundles loaded); the demo UI is unused. */
 const DRIVER = `
@@ -177,13 +178,7 @@ test('ion-sdk-js through two nodes on two hosts: one room, media both ways; the 
   const origins = [n1, n2].map((n) => new URL(n.url.replace(/^ws/, 'http')).origin).join(',');
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${origins}`] });
   assert.ok(n1.url.startsWith(`ws://${h1.address}:`) && n2.url.startsWith(`ws://${h2.address}:`), `${n1.url} ${n2.url}`);
-  const open = async (name: string, wsUrl: string): Promise<Page> => {
-    const page = await browser!.newPage({ bypassCSP: true });
-    page.on('pageerror', (e) => console.error(`[${name}] ${e.message}`));
-    await page.goto(wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '/demo/'));
-    await page.addScriptTag({ content: DRIVER });
-    return page;
-  };
+  const open = (name: string, wsUrl: string) => openDriverPage(browser!, wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '/demo/'), DRIVER, name);
   const a = await open('A', n1.url);
   const b = await open('B', n2.url);
 

@@ -7,9 +7,9 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
 import { shutdownWebrtc } from '../../src/sfu/index.ts';
-import { launchBrowser, noChromium, startLoopbackSfu, waitInPage } from '../sfu/helpers/browser.ts';
+import { noChromium, waitInPage } from '../sfu/helpers/browser.ts';
+import { loopbackSfuAndBrowser, openDriverPage } from './ion-pages.ts';
 
 const DRIVER = `
 window.state = { tracks: [], removed: 0 };
@@ -50,19 +50,8 @@ window.decoded = async () => {
 after(() => shutdownWebrtc());
 
 test('ion-sdk-js in Chromium: a publisher ICE restart keeps the subscriber decoding the same tracks', { skip: noChromium, timeout: 90_000 }, async (t) => {
-  const server = await startLoopbackSfu();
-  const browser = await launchBrowser();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
-  const open = async (name: string): Promise<Page> => {
-    const page = await browser.newPage({ bypassCSP: true });
-    page.on('pageerror', (e) => console.error(`[${name}] ${e.message}`));
-    await page.goto(`${server.url}/demo/`);
-    await page.addScriptTag({ content: DRIVER });
-    return page;
-  };
+  const { server, browser } = await loopbackSfuAndBrowser(t);
+  const open = (name: string) => openDriverPage(browser, `${server.url}/demo/`, DRIVER, name);
   const [a, b] = await Promise.all([open('A'), open('B')]);
   await b.evaluate(() => (window as any).start('bob', false));
   await a.evaluate(() => (window as any).start('alice', true));

@@ -5,9 +5,9 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
 import { shutdownWebrtc } from '../../src/sfu/index.ts';
-import { launchBrowser, noChromium, startLoopbackSfu, waitInPage } from '../sfu/helpers/browser.ts';
+import { noChromium, waitInPage } from '../sfu/helpers/browser.ts';
+import { loopbackSfuAndBrowser, openDriverPage } from './ion-pages.ts';
 
 /**
  * A tiny driver added to a page that has ion-sdk-js's bundles loaded (the /demo page serves them
@@ -60,21 +60,8 @@ window.decoded = async () => {
 after(() => shutdownWebrtc());
 
 test('ion-sdk-js in Chromium: publish, receive and decode, chat, leave', { skip: noChromium, timeout: 90_000 }, async (t) => {
-  const server = await startLoopbackSfu();
-  const browser = await launchBrowser();
-  t.after(async () => {
-    await browser.close();
-    await server.close();
-  });
-  const open = async (name: string): Promise<Page> => {
-    // The test's own driver is injected inline; the demo page's policy rightly refuses inline scripts.
-    const page = await browser.newPage({ bypassCSP: true });
-    page.on('pageerror', (e) => console.error(`[${name}] ${e.message}`));
-    // A page served by the SFU itself: Chromium only lets loopback pages open loopback sockets.
-    await page.goto(`${server.url}/demo/`);
-    await page.addScriptTag({ content: DRIVER });
-    return page;
-  };
+  const { server, browser } = await loopbackSfuAndBrowser(t);
+  const open = (name: string) => openDriverPage(browser, `${server.url}/demo/`, DRIVER, name);
   const [a, b, c] = await Promise.all([open('A'), open('B'), open('C')]);
 
   // B and C join first, so A's tracks reach them through a renegotiation; A joins and publishes.

@@ -4,7 +4,8 @@
  * launched by harness/servers.ts, as the benchmarks' are: tests stop them from `after`, and
  * anything left running is killed when the test process exits.
  */
-import { freeRange, freeUdpPort, freeUdpTcpPort } from '../../harness/ports.ts';
+import { fileURLToPath } from 'node:url';
+import { freeRange, freeTcpPort, freeUdpPort, freeUdpTcpPort } from '../../harness/ports.ts';
 import { coturnMissing, launchPeer, launchTurnServer, type Launched } from '../../harness/servers.ts';
 
 /** Why coturn's utilities cannot be used, or false when they are installed. */
@@ -52,4 +53,26 @@ export async function startTurnutilsPeer(ips: string[]): Promise<Launched> {
 /** Starts `node bin/turnpike.js peer -p PORT -L ip…` on a free port and waits until it echoes. */
 export async function startTurnpikePeer(ips: string[]): Promise<Launched> {
   return launchPeer('turnpike', await freeUdpPort(), ips, { keep: KEEP });
+}
+
+/** A test fixture's path (test/http/fixtures/NAME). */
+const fixture = (name: string): string => fileURLToPath(new URL(`../http/fixtures/${name}`, import.meta.url));
+
+/** A Turnpike turnserver with TLS over TCP, and the port it takes TLS on. */
+export interface TlsTurnpike {
+  server: Launched;
+  tlsPort: number;
+}
+
+/**
+ * Starts Turnpike as `startTurnpike` does with 80 relay ports, plus `--tls-listening-port` on a
+ * free TCP port, the localhost test certificate (`--cert`, `--pkey`) and `--no-dtls`.
+ */
+export async function startTlsTurnpike(): Promise<TlsTurnpike> {
+  const tlsPort = await freeTcpPort();
+  const server = await startTurnpike({
+    relayPorts: 80,
+    extraArgs: [`--tls-listening-port=${tlsPort}`, `--cert=${fixture('localhost-cert.pem')}`, `--pkey=${fixture('localhost-key.pem')}`, '--no-dtls'],
+  });
+  return { server, tlsPort };
 }

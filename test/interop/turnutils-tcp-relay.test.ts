@@ -7,23 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { freeTcpPort } from '../../harness/ports.ts';
 import { runCoturn, type Launched } from '../../harness/servers.ts';
-import { startTurnpike, turnutilsMissing } from './processes.ts';
+import { startTlsTurnpike, turnutilsMissing } from './processes.ts';
 import { assertRelayed } from './uclient-output.ts';
-
-const fixture = (name: string): string => fileURLToPath(new URL(`../http/fixtures/${name}`, import.meta.url));
 
 describe('turnutils_uclient -T (RFC 6062 TCP relay) against turnpike turnserver', { skip: turnutilsMissing }, () => {
   let server: Launched;
   let tlsPort: number;
   before(async () => {
-    tlsPort = await freeTcpPort();
-    server = await startTurnpike({
-      relayPorts: 80,
-      extraArgs: [`--tls-listening-port=${tlsPort}`, `--cert=${fixture('localhost-cert.pem')}`, `--pkey=${fixture('localhost-key.pem')}`, '--no-dtls'],
-    });
+    ({ server, tlsPort } = await startTlsTurnpike());
   });
   after(async () => {
     await server?.stop();

@@ -4,24 +4,16 @@
  * also accepts TLS (the first byte of a connection tells TLS from STUN).
  */
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { freeTcpPort } from '../../harness/ports.ts';
 import { runCoturn, type Launched } from '../../harness/servers.ts';
-import { startTurnpike, startTurnutilsPeer, turnutilsMissing } from './processes.ts';
+import { startTlsTurnpike, startTurnutilsPeer, turnutilsMissing } from './processes.ts';
 import { assertRelayed } from './uclient-output.ts';
-
-const fixture = (name: string): string => fileURLToPath(new URL(`../http/fixtures/${name}`, import.meta.url));
 
 describe('turnutils_uclient over TLS against turnpike turnserver', { skip: turnutilsMissing }, () => {
   let server: Launched;
   let peer: Launched;
   let tlsPort: number;
   before(async () => {
-    tlsPort = await freeTcpPort();
-    server = await startTurnpike({
-      relayPorts: 80,
-      extraArgs: [`--tls-listening-port=${tlsPort}`, `--cert=${fixture('localhost-cert.pem')}`, `--pkey=${fixture('localhost-key.pem')}`, '--no-dtls'],
-    });
+    ({ server, tlsPort } = await startTlsTurnpike());
     peer = await startTurnutilsPeer(['127.0.0.1']);
   });
   after(async () => {

@@ -9,7 +9,7 @@
  *   rebuild the room on the live node;
  * - a node that finds its lease taken ends the room's clients; without Redis, joins get an error.
  */
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Track } from 'node-datachannel';
@@ -61,9 +61,13 @@ async function clients(t: { after(fn: () => Promise<void>): void }): Promise<Tes
   return list;
 }
 
-test('clients entering through two nodes share one room on one node, media both ways', { timeout: 60_000 }, async (t) => {
-  if (noRedis) return t.skip(noRedis);
-  const cluster: TestCluster = testCluster(1);
+/**
+ * A new cluster (lease TTL `leaseTtl` s) with node-1 on 127.0.0.1 and node-2 on 127.0.0.2, both
+ * in process, and the test's client list. When the test ends the clients close, then node-2,
+ * node-1 and the cluster.
+ */
+async function twoNodes(t: TestContext, leaseTtl: number) {
+  const cluster: TestCluster = testCluster(leaseTtl);
   const n1 = await startNode(cluster, 'node-1', '127.0.0.1');
   const n2 = await startNode(cluster, 'node-2', '127.0.0.2');
   const open = await clients(t);
@@ -72,6 +76,12 @@ test('clients entering through two nodes share one room on one node, media both 
     await n1.close();
     await cluster.close();
   });
+  return { cluster, n1, n2, open };
+}
+
+test('clients entering through two nodes share one room on one node, media both ways', { timeout: 60_000 }, async (t) => {
+  if (noRedis) return t.skip(noRedis);
+  const { cluster, n1, n2, open } = await twoNodes(t, 1);
 
   const a = await TestClient.connect(wsUrl(n1.url), 'A');
   open.push(a);
@@ -116,15 +126,7 @@ test('clients entering through two nodes share one room on one node, media both 
 
 test('joins racing on two nodes for a new room all land on one node', { timeout: 60_000 }, async (t) => {
   if (noRedis) return t.skip(noRedis);
-  const cluster = testCluster(5);
-  const n1 = await startNode(cluster, 'node-1', '127.0.0.1');
-  const n2 = await startNode(cluster, 'node-2', '127.0.0.2');
-  const open = await clients(t);
-  t.after(async () => {
-    await n2.close();
-    await n1.close();
-    await cluster.close();
-  });
+  const { cluster, n1, n2, open } = await twoNodes(t, 5);
   const nodes = [n1, n2];
   for (let i = 0; i < 6; i++) open.push(await TestClient.connect(wsUrl(nodes[i % 2].url), `C${i}`));
   const joins = await Promise.all(open.map((c, i) => c.join('race', `user${i}`)));

@@ -6,16 +6,14 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import type { Track } from 'node-datachannel';
-import { attachSfu, defaultSfuConfig, withOverrides, type UpgradeHandler } from '../../src/sfu/index.ts';
+import { attachSfu, defaultSfuConfig, withOverrides } from '../../src/sfu/index.ts';
 import { parseRtp, readExtensions, writeRtpIds } from '../../src/sfu/rtp/rtp-packet.ts';
 import { buildNack, buildPli, parseRtcp } from '../../src/sfu/rtp/rtcp.ts';
 import { seqDelta } from '../../src/sfu/rtp/munger.ts';
 import { parseSdp } from '../../src/sfu/sdp/sdp.ts';
 import { TestClient, releaseWebrtc, waitFor } from '../../harness/ndc-client.ts';
+import { startUpgradeServer } from './helpers/upgrade-server.ts';
 
 /** An RTP packet with one-byte extensions, as a publisher sends it. */
 function rtpPacket(pt: number, seq: number, ts: number, ssrc: number, ext: [number, number[]][], payload: number[]): Buffer {
@@ -32,18 +30,10 @@ function rtpPacket(pt: number, seq: number, ts: number, ssrc: number, ext: [numb
 }
 
 async function startServer() {
-  const routes = new Map<string, UpgradeHandler>();
-  const http = createServer();
-  http.on('upgrade', (req, socket, head) => {
-    const h = routes.get(new URL(req.url ?? '/', 'http://x').pathname);
-    if (h) h(req, socket, head);
-    else socket.destroy();
-  });
-  http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
+  const http = await startUpgradeServer();
   const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: '127.0.0.1' } });
-  const sfu = attachSfu({ upgrade: (p, h) => routes.set(p, h), config });
-  const url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/ws`;
+  const sfu = attachSfu({ upgrade: http.upgrade, config });
+  const url = `ws://127.0.0.1:${http.port}/ws`;
   return {
     sfu,
     url,

@@ -169,12 +169,19 @@ function renderSessions(sessions) {
   $('sessions-empty').hidden = sessions.length > 0;
 }
 
+/**
+ * A Kill button takes two clicks: the first arms it (for 4 s) and returns false, the second,
+ * on an armed button, returns true.
+ */
+function confirmKill(button) {
+  if (button.classList.contains('armed')) return true;
+  button.classList.add('armed'); button.textContent = 'Confirm kill';
+  setTimeout(() => { button.classList.remove('armed'); button.textContent = 'Kill'; }, 4000);
+  return false;
+}
+
 async function killSession(button, s) {
-  if (!button.classList.contains('armed')) {
-    button.classList.add('armed'); button.textContent = 'Confirm kill';
-    setTimeout(() => { button.classList.remove('armed'); button.textContent = 'Kill'; }, 4000);
-    return;
-  }
+  if (!confirmKill(button)) return;
   button.disabled = true;
   try {
     await api('DELETE', `/sessions/${s.id}`);

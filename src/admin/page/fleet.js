@@ -1,7 +1,8 @@
 // Turnpike admin page, Fleet view (`fleet-redis`, `redis-statsdb`): every member with its load,
 // health and last heartbeat, and every session the statsdb lists, each with a Kill button that
 // sends the kill to the member owning it (DELETE /api/admin/fleet/sessions/<id>). Uses admin.js's
-// helpers (api, el, td, $, state, banner, duration, clock); admin.js calls showFleet and loadFleet.
+// helpers (api, el, td, $, state, banner, duration, clock, confirmKill); admin.js calls showFleet
+// and loadFleet.
 'use strict';
 
 const fleet = { self: null };
@@ -70,11 +71,7 @@ async function loadFleet() {
 }
 
 async function killFleetSession(button, s) {
-  if (!button.classList.contains('armed')) {
-    button.classList.add('armed'); button.textContent = 'Confirm kill';
-    setTimeout(() => { button.classList.remove('armed'); button.textContent = 'Kill'; }, 4000);
-    return;
-  }
+  if (!confirmKill(button)) return;
   button.disabled = true;
   try {
     await api('DELETE', `/fleet/sessions/${encodeURIComponent(s.id)}`);

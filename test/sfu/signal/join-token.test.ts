@@ -6,16 +6,15 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import { makeSfuToken } from '../../../src/cli/sfu-token.ts';
 import { isLoopbackHost } from '../../../src/cli/sfu.ts';
 import type { RoomService } from '../../../src/sfu/room/types.ts';
 import { admitJoin, signJoinToken, tokenOfUrl, verifyJoinToken } from '../../../src/sfu/signal/join-token.ts';
-import { attachSignalEndpoint, type UpgradeHandler } from '../../../src/sfu/signal/ws-endpoint.ts';
+import { attachSignalEndpoint } from '../../../src/sfu/signal/ws-endpoint.ts';
 import type { JoinParams } from '../../../src/sfu/types/schema.ts';
+import { startUpgradeServer } from '../helpers/upgrade-server.ts';
 
 const SECRET = 'a-join-token-secret-of-32-bytes!';
 const NOW = 1_800_000_000;
@@ -103,21 +102,13 @@ async function endpoint(t: import('node:test').TestContext, joinSecret: string |
       return { ok: true, value: { answer: 'v=0\r\n', peer } };
     },
   };
-  const routes = new Map<string, UpgradeHandler>();
-  const http = createServer();
-  http.on('upgrade', (req, socket, head) => {
-    const h = routes.get(new URL(req.url ?? '/', 'http://x').pathname);
-    if (h) h(req, socket, head);
-    else socket.destroy();
-  });
-  http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
-  const ep = attachSignalEndpoint({ upgrade: (path, h) => routes.set(path, h), rooms, ...(joinSecret ? { joinSecret } : {}), wallClock: () => NOW * 1000 });
+  const http = await startUpgradeServer();
+  const ep = attachSignalEndpoint({ upgrade: http.upgrade, rooms, ...(joinSecret ? { joinSecret } : {}), wallClock: () => NOW * 1000 });
   t.after(async () => {
     await ep.close();
     http.close();
   });
-  const port = (http.address() as AddressInfo).port;
+  const port = http.port;
   /** opens /ws with `query`, sends one join, returns the response */
   const tryJoin = async (query: string, sid: string) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${query}`);

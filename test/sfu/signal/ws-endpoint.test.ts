@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
-import { attachSignalEndpoint, type UpgradeHandler } from '../../../src/sfu/signal/ws-endpoint.ts';
+import { attachSignalEndpoint } from '../../../src/sfu/signal/ws-endpoint.ts';
 import type { RoomService } from '../../../src/sfu/room/types.ts';
+import { startUpgradeServer } from '../helpers/upgrade-server.ts';
 
 test('the /ws endpoint speaks JSON-RPC over real WebSockets and a socket close is a leave', async (t) => {
   const events: string[] = [];
@@ -27,22 +26,14 @@ test('the /ws endpoint speaks JSON-RPC over real WebSockets and a socket close i
       };
     },
   };
-  const routes = new Map<string, UpgradeHandler>();
-  const http = createServer();
-  http.on('upgrade', (req, socket, head) => {
-    const h = routes.get(new URL(req.url ?? '/', 'http://x').pathname);
-    if (h) h(req, socket, head);
-    else socket.destroy();
-  });
-  http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
-  const ep = attachSignalEndpoint({ upgrade: (path, h) => routes.set(path, h), rooms });
+  const http = await startUpgradeServer();
+  const ep = attachSignalEndpoint({ upgrade: http.upgrade, rooms });
   t.after(async () => {
     await ep.close();
     http.close();
   });
 
-  const ws = new WebSocket(`ws://127.0.0.1:${(http.address() as AddressInfo).port}/ws`);
+  const ws = new WebSocket(`ws://127.0.0.1:${http.port}/ws`);
   await once(ws, 'open');
   const next = async () => JSON.parse(String((await once(ws, 'message'))[0]));
   ws.send(JSON.stringify({ method: 'join', params: { sid: 'room', offer: { type: 'offer', sdp: 'v=0\r\n' } }, id: 'q1' }));
