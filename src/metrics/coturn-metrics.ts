@@ -73,7 +73,7 @@ export function coturnMetrics(registry: Registry, usernames: boolean): (scrape: 
   ] as const).map(([name, help, field]) => [new Counter({ name, help, registers }), field] as const);
   const batching = UDP_BATCHING.map(([name, help, counter]) => [new Counter({ name, help, registers }), counter] as const);
   // coturn publishes every socket type it has seen; these are the ones Turnpike serves.
-  for (const type of ['UDP', 'TCP', 'TLS/TCP']) allocations.set({ type }, 0);
+  for (const type of ['UDP', 'TCP', 'TLS/TCP', 'DTLS']) allocations.set({ type }, 0);
 
   return ({ live: snap, drops, plane, counters }) => {
     for (const [c, field] of fromCounters) {
@@ -90,7 +90,7 @@ export function coturnMetrics(registry: Registry, usernames: boolean): (scrape: 
       c.reset();
       c.inc(sum);
     }
-    for (const type of ['UDP', 'TCP', 'TLS/TCP']) allocations.set({ type }, snap.allocationsByType.get(type) ?? 0);
+    for (const type of ['UDP', 'TCP', 'TLS/TCP', 'DTLS']) allocations.set({ type }, snap.allocationsByType.get(type) ?? 0);
     let n401 = 0;
     for (const r of ANSWERED_401) n401 += drops.get(r) ?? 0;
     unauth401.reset();

@@ -49,7 +49,8 @@ test('the metrics are served over https with the prometheus-cert certificate', a
   assert.equal(got.status, 200);
   assert.equal(got.subject, 'localhost');
   assert.match(got.body, /^# HELP /m);
-  assert.match(got.body, /turn_total_allocations/);
+  // coturn's socket type names, DTLS among them, listed from the start
+  for (const type of ['UDP', 'TCP', 'TLS/TCP', 'DTLS']) assert.match(got.body, new RegExp(`turn_total_allocations\\{type="${type}"\\} 0`));
 });
 
 test('plain http on the metrics port gets no metrics', async () => {
