@@ -171,10 +171,11 @@ static void finalize_plane(napi_env env, void *data, void *hint) {
   free(p);
 }
 
-/* createPlane(threads, bpsCapacity, maxChannelNumber, onBatch) → plane */
+/* createPlane(threads, bpsCapacity, maxChannelNumber, onBatch[, flags]) → plane; flags bit 0:
+ * hand ChannelData from clients without a row up (RFC 8016 mobility) */
 static napi_value create_plane(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int64_t threads, max_channel;
   double bps;
@@ -189,6 +190,9 @@ static napi_value create_plane(napi_env env, napi_callback_info info) {
   }
   p->nthreads = (int)threads;
   p->max_channel_first = (uint16_t)(max_channel >> 8);
+  int64_t flags = 0;
+  if (argc >= 5 && int_arg(env, argv[4], &flags)) flags = 0;
+  p->hand_up_stray_channel_data = (flags & 1) != 0;
   p->next_relay_id = 1;
   napi_value name;
   napi_create_string_utf8(env, "turnpike-data-plane", NAPI_AUTO_LENGTH, &name);

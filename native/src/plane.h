@@ -194,6 +194,9 @@ typedef struct tp_plane {
   int nthreads;
   /* the highest first byte of a ChannelData message: 0x4F (RFC 8656), 0x7F (RFC 5766) */
   uint16_t max_channel_first;
+  /* ChannelData from a client no row of its thread holds goes up to the core, not dropped: only
+   * with RFC 8016 mobility, where a moved client can reach a thread its row does not live on */
+  int hand_up_stray_channel_data;
   tp_worker workers[TP_MAX_THREADS];
   atomic_int stopping;
   void *tsfn; /* napi_threadsafe_function */

@@ -302,14 +302,18 @@ static void post_up(tp_worker *w) {
 }
 
 /* RFC 8656 §12.4: ChannelData from a client to the peer bound to its channel; 0 when no row of
- * this thread has the client, and the core must decide (an RFC 8016 move can take a client to a
- * 5-tuple another thread reads, while its row stays with its relay sockets). */
+ * this thread has the client and the plane hands such ChannelData up, for the core to decide (an
+ * RFC 8016 move can take a client to a 5-tuple another thread reads, while its row stays with
+ * its relay sockets); without mobility it is dropped here. */
 static int client_channel_data(tp_worker *w, tp_listener *l, const struct sockaddr_storage *sa, const uint8_t *p, size_t len, double now) {
   tp_ip ip;
   uint16_t port;
   tp_ip_from_sa(sa, &ip, &port);
   tp_alloc *a = tp_table_find_client(w, l->listener_id, &ip, port);
-  if (!a) return 0;
+  if (!a) {
+    if (w->plane->hand_up_stray_channel_data) return 0;
+    return COUNT(w, TPC_DROP_CHANNEL_DATA_NO_ALLOCATION), 1;
+  }
   if (a->expires <= now) return COUNT(w, TPC_DROP_CHANNEL_DATA_NO_ALLOCATION), 1;
   uint16_t number;
   const uint8_t *data;

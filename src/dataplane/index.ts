@@ -49,6 +49,7 @@ export async function createDataPlane(config: Config, deps: DataPlaneDeps): Prom
     maxPort: config.maxPort,
     bpsCapacity: config.bpsCapacity,
     maxChannelNumber: config.rfc5766ChannelNumbers ? 0x7fff : 0x4fff,
+    mobility: config.mobility,
     now: deps.now,
     guard: deps.guard,
   });

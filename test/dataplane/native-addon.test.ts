@@ -171,6 +171,25 @@ describe('native data plane addon', { skip: loaded.ok ? false : loaded.reason },
     assert.equal((await until('the answer', () => client.inbox.shift())).toString(), 'answer');
   });
 
+  it('drops ChannelData from a client no row holds, unless the plane hands it up for RFC 8016 mobility', async () => {
+    const stray = encodeChannelData(0x4001, Buffer.from('who am I'));
+    batches.length = 0;
+    const before = counter('drop.channel-data-no-allocation');
+    other.send(stray, serverPort, HOST);
+    await until('counted natively', () => (counter('drop.channel-data-no-allocation') > before ? true : undefined));
+    await settle();
+    assert.equal(batches.length, 0, 'nothing went up to JavaScript');
+    const mobile = addon.createPlane(1, 0, 0x4fff, (b) => batches.push(Buffer.from(b)), 1);
+    try {
+      const [, port] = addon.listen(mobile, HOST, 0);
+      other.send(stray, port, HOST);
+      const batch = await until('handed up', () => batches.shift());
+      assert.equal(batch.readUInt16LE(8), other.address().port);
+    } finally {
+      addon.close(mobile);
+    }
+  });
+
   it('returns the row\'s traffic when it is removed, and relays nothing for it after', async () => {
     publish(row());
     peer.send(Buffer.from('counted'), relayPort, HOST);

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The addon's functions (native/src/addon.c). */
 export interface NativeAddon {
-  createPlane(threads: number, bpsCapacity: number, maxChannelNumber: number, onBatch: (batch: ArrayBuffer) => void): NativePlaneHandle;
+  /** `flags` bit 0: ChannelData from clients without a row goes up to the core (RFC 8016 mobility) */
+  createPlane(threads: number, bpsCapacity: number, maxChannelNumber: number, onBatch: (batch: ArrayBuffer) => void, flags?: number): NativePlaneHandle;
   /** [listenerId, port, fd of thread 0, fd of thread 1, …] */
   listen(plane: NativePlaneHandle, ip: string, port: number): number[];
   /** [relayId, fd], or [-errno, -1] */

@@ -57,6 +57,8 @@ export interface NativeDataPlaneOptions {
   maxPort: number;
   bpsCapacity: number;
   maxChannelNumber: number;
+  /** RFC 8016 mobility is on: a moved client's ChannelData may reach a thread its row is not on */
+  mobility?: boolean;
   now: () => number;
   guard: FaultGuard;
 }
@@ -99,7 +101,7 @@ export class NativeDataPlane implements DataPlane {
     this.#ports = new RelayPortAllocator(o.minPort, o.maxPort, pooledRandom());
     this.#jsRelays = new RelaySockets(this.#ports, o.relayAddresses, o.now, o.guard);
     this.#counterNames = o.addon.counterNames();
-    this.#plane = o.addon.createPlane(o.threads, o.bpsCapacity, o.maxChannelNumber, (batch) => this.#onBatch(batch));
+    this.#plane = o.addon.createPlane(o.threads, o.bpsCapacity, o.maxChannelNumber, (batch) => this.#onBatch(batch), o.mobility === true ? 1 : 0);
   }
 
   attach(core: TurnCore, ingress: Ingress): void {
