@@ -2,7 +2,14 @@
  * The fleet's member registry on `fleet-redis`. Each member writes a heartbeat key every
  * `fleet-heartbeat` seconds, `turnpike/fleet/member/<name>`, a JSON `MemberRecord` with its
  * load and health, that expires after three heartbeats: a member that stops or dies drops
- * out of `list()` within that time; one that stops cleanly deletes its key at once.
+ * out of `listMembers()` within that time; one that stops cleanly deletes its key at once.
+ *
+ * The members index, the sorted set `turnpike/fleet/members`, names every member scored by
+ * its key's expiry time (ms since the epoch), written in the same MULTI as the key. Listing
+ * reads the unexpired names (ZRANGEBYSCORE) and their keys (MGET): its cost follows the
+ * fleet's size, not the database's (`redis-statsdb` sessions, users). The key is what says
+ * a member is alive; a name whose key expired is skipped, and heartbeats trim old names
+ * (ZREMRANGEBYSCORE) now and then.
  *
  * Each member also takes a session-id prefix (100-999) from the counter
  * `turnpike/fleet/session-prefix`, so coturn-style session ids (src/fleet/statsdb-format.ts)
@@ -20,6 +27,12 @@ import type { FleetHost, MemberLoad } from './host.ts';
 import type { RedisLink } from './redis-link.ts';
 
 export const MEMBER_PREFIX = 'turnpike/fleet/member/';
+/** The members index: member names scored by their key's expiry time. */
+export const MEMBERS_INDEX = 'turnpike/fleet/members';
+/** Clocks of members may differ this much: names are listed and kept until this long after their score. */
+const CLOCK_SKEW_MS = 30_000;
+/** A heartbeat trims the index every this many beats (the first one included). */
+const TRIM_EVERY = 10;
 const PREFIX_COUNTER = 'turnpike/fleet/session-prefix';
 /** A heartbeat key lives this many heartbeats. */
 export const MISSED_HEARTBEATS = 3;
@@ -65,20 +78,14 @@ export async function takeSessionPrefix(link: RedisLink | undefined): Promise<nu
   return randomInt(100, 1000);
 }
 
-/** Every live member, sorted by name (SCAN, then one MGET). */
-export async function listMembers(link: RedisLink): Promise<MemberRecord[]> {
-  const keys = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, batch] = await link.redis.scan(cursor, 'MATCH', `${MEMBER_PREFIX}*`, 'COUNT', 1000);
-    for (const k of batch) keys.add(k);
-    cursor = next;
-  } while (cursor !== '0');
-  if (keys.size === 0) return [];
-  const values = await link.redis.mget(...keys);
+/** Every live member, sorted by name (ZRANGEBYSCORE on the index, then one MGET). */
+export async function listMembers(link: RedisLink, now = Date.now()): Promise<MemberRecord[]> {
+  const names = await link.redis.zrangebyscore(MEMBERS_INDEX, now - CLOCK_SKEW_MS, '+inf');
+  if (names.length === 0) return [];
+  const values = await link.redis.mget(names.map((n) => MEMBER_PREFIX + n));
   const out: MemberRecord[] = [];
   for (const v of values) {
-    if (v === null) continue;
+    if (v === null) continue; // expired or deleted: the index entry goes at the next trim
     try {
       out.push(JSON.parse(v) as MemberRecord);
     } catch { /* not a member record */ }
@@ -106,7 +113,7 @@ export interface Membership {
   record(): MemberRecord;
   /** Writes a heartbeat now (the timer does it every `heartbeat` seconds). */
   beat(): Promise<void>;
-  /** Stops the heartbeats and deletes the key. */
+  /** Stops the heartbeats, deletes the key and takes the name out of the index. */
   close(): Promise<void>;
 }
 
@@ -144,11 +151,20 @@ export async function joinFleet(link: RedisLink, host: FleetHost, opts: Membersh
   });
   let last = record();
   let closed = false;
+  let beats = 0;
+  const ttl = opts.heartbeatSeconds * 1000 * MISSED_HEARTBEATS;
   const beat = async (): Promise<void> => {
     last = record();
     if (!link.up()) return;
     try {
-      await link.redis.set(key, JSON.stringify(last), 'PX', opts.heartbeatSeconds * 1000 * MISSED_HEARTBEATS);
+      const at = Date.now();
+      const multi = link.redis.multi()
+        .set(key, JSON.stringify(last), 'PX', ttl)
+        .zadd(MEMBERS_INDEX, at + ttl, opts.name);
+      if (beats++ % TRIM_EVERY === 0) multi.zremrangebyscore(MEMBERS_INDEX, '-inf', `(${at - CLOCK_SKEW_MS}`);
+      const replies = await multi.exec();
+      const failed = replies?.find(([e]) => e !== null)?.[0];
+      if (failed) throw failed;
     } catch (e) {
       log.debug('fleet.heartbeat_failed', { error: e instanceof Error ? e.message : String(e) });
     }
@@ -165,7 +181,7 @@ export async function joinFleet(link: RedisLink, host: FleetHost, opts: Membersh
     async close() {
       closed = true;
       clearInterval(timer);
-      if (link.up()) await link.redis.del(key).catch(() => 0);
+      if (link.up()) await link.redis.multi().del(key).zrem(MEMBERS_INDEX, opts.name).exec().catch(() => null);
     },
   };
 }

@@ -16,6 +16,7 @@ import type { RunningTurnServer } from '../server/turn-server.ts';
 import type { Service } from '../server/services.ts';
 import { coturnMetrics } from './coturn-metrics.ts';
 import { LiveState } from './live-state.ts';
+import { stateMetrics } from './state-metrics.ts';
 import { takeScrape } from './scrape.ts';
 import { turnpikeMetrics } from './turnpike-metrics.ts';
 import { tlsServerOptions } from '../server/tls-context.ts';
@@ -35,6 +36,7 @@ export function createTurnMetrics(config: Pick<Config, 'prometheusUsernameLabels
   const live = new LiveState(server, { usernames: config.prometheusUsernameLabels, defaultRealm: config.realm });
   const coturn = coturnMetrics(registry, config.prometheusUsernameLabels);
   const own = turnpikeMetrics(registry, server);
+  const state = stateMetrics(registry, server);
   // Deleted allocations are labelled with the realm seen here (their deletion event lacks it).
   const learner = setInterval(() => live.learn(), 1000);
   learner.unref();
@@ -44,6 +46,7 @@ export function createTurnMetrics(config: Pick<Config, 'prometheusUsernameLabels
       const scrape = takeScrape(server, live, now());
       coturn(scrape);
       own.update(scrape);
+      state(scrape);
       return registry.metrics();
     },
     close() {

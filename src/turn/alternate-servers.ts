@@ -146,6 +146,12 @@ export class AlternateServers {
     if (m !== undefined) m.up = up;
   }
 
+  /** Each list's servers with their state (metrics), named as the options name the lists. */
+  lists(): { list: 'alternate' | 'tls-alternate' | 'udp-alternate' | 'tcp-alternate'; ip: string; port: number; up: boolean }[] {
+    const named = [['alternate', this.#plain], ['tls-alternate', this.#tls], ['udp-alternate', this.#udp], ['tcp-alternate', this.#tcp]] as const;
+    return named.flatMap(([list, r]) => r.members.map((m) => ({ list, ip: m.ip, port: m.port, up: m.up })));
+  }
+
   /** Every server named, once, with its state and how many Allocates were sent to it. */
   servers(): { ip: string; port: number; up: boolean; redirected: number }[] {
     return [...this.#byAddress.values()].map((m) => ({ ip: m.ip, port: m.port, up: m.up, redirected: m.redirected }));

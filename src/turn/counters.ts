@@ -27,6 +27,8 @@ export class CoreCounters {
   tcpConnectionsOpened = 0;
   tcpConnectionsBound = 0;
   tcpConnectionsClosed = 0;
+  /** Allocates answered 300 Try Alternate (RFC 8489 §10), by a rotation or the fleet redirect */
+  tryAlternates = 0;
   /** drop reason → count, of the core's own decisions */
   readonly #drops = new Map<DropReason, number>();
   /** counters kept elsewhere (a native data plane), by the names `snapshot` uses */
@@ -87,6 +89,7 @@ export class CoreCounters {
       tcpConnectionsOpened: this.tcpConnectionsOpened,
       tcpConnectionsBound: this.tcpConnectionsBound,
       tcpConnectionsClosed: this.tcpConnectionsClosed,
+      tryAlternates: this.tryAlternates,
     };
     for (const read of this.#sources) {
       for (const [k, v] of Object.entries(read())) if (!k.startsWith('drop.') && k in out) out[k] += v;

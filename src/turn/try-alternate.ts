@@ -18,6 +18,7 @@ export function tryAlternate(core: CoreContext, transport: ClientTransport, ip: 
     ?? core.fleetRedirect?.redirect(transport.protocol, transport.localIp, transport.localPort, core.allocations.size);
   if (target === undefined) return false;
   const family = target.ip.includes(':') ? 'IPv6' : 'IPv4';
+  core.counters.tryAlternates++;
   core.rejectUnauthenticated(transport, ip, port, req, 300, now, [{ type: Attr.AlternateServer, value: { family, address: target.ip, port: target.port } }]);
   return true;
 }

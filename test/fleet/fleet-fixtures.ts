@@ -37,7 +37,7 @@ export class Recorder {
   }
 }
 
-/** Deletes every key of the scratch database whose name holds `TAG`. */
+/** Deletes every key of the scratch database whose name holds `TAG`, and the run's names in the members index. */
 export async function cleanUp(): Promise<void> {
   const r = redisClient();
   let cursor = '0';
@@ -46,6 +46,8 @@ export async function cleanUp(): Promise<void> {
     if (keys.length > 0) await r.del(...keys);
     cursor = next;
   } while (cursor !== '0');
+  const names = (await r.zrangebyscore('turnpike/fleet/members', '-inf', '+inf')).filter((n) => n.includes(TAG));
+  if (names.length > 0) await r.zrem('turnpike/fleet/members', ...names);
   r.disconnect();
 }
 

@@ -268,7 +268,7 @@ describe('a fleet of three Turnpike members, each on a host of its own', { skip:
       // Only A is ever loaded, from HELD allocations on (as many as the test holds there).
       members = await Promise.all(hosts.hosts.map((h, i) => startMember(hosts, db, h, 2, (port) => [
         `--fleet-redis=${fleetRedis}`, `--fleet-member-name=${names[i]}`, '--fleet-heartbeat=1',
-        `--fleet-advertise=${h.address}:${port}`, ...(i === 0 ? [`--fleet-redirect-at=${HELD}`] : []),
+        `--fleet-advertise=${h.address}:${port}`, ...(i === 0 ? [`--fleet-redirect-at=${HELD}`, '--prometheus', `--prometheus-address=${h.address}`] : []),
       ])));
       peer = await launchPeer('coturn', await freeUdpPort(), [hosts.rootAddress], { keep: 20_000 });
     });
@@ -344,6 +344,10 @@ describe('a fleet of three Turnpike members, each on a host of its own', { skip:
         assert.equal(created(a), before[0], 'A allocated nothing for uclient');
         assert.equal(created(c), before[2]);
         assert.ok(created(b) > before[1], `uclient's allocations are on B\n${logs()}`);
+        // The redirects show in A's metrics (Prometheus on its own address, coturn's port 9641).
+        const scraped = await (await fetch(`http://${a.host.address}:9641/metrics`)).text();
+        const redirects = Number(/^turnpike_fleet_redirects_total (\d+)$/m.exec(scraped)?.[1] ?? 0);
+        assert.ok(redirects >= 2, `turnpike_fleet_redirects_total ${redirects}`);
 
         // B killed: it drops out of the registry, and A, no less loaded than C, serves itself.
         b.server.child.process.kill('SIGKILL');
