@@ -9,7 +9,6 @@
  * - `turnpike_fleet_redirects_total` is absent without `fleet-redirect-at`.
  */
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -21,6 +20,7 @@ import { decodeMessage, encodeMessage, getAttribute } from '../../src/stun/index
 import { Attr, MessageClass, Method } from '../../src/stun/types.ts';
 import { freeRange, freeUdpTcpPort } from '../../harness/ports.ts';
 import { parseExposition, sampleValue, type Family } from './exposition.ts';
+import { answerTo } from '../server/wire.ts';
 
 const HOST = '127.0.0.1';
 const fixture = (name: string): string => fileURLToPath(new URL(`../http/fixtures/${name}`, import.meta.url));
@@ -44,22 +44,9 @@ async function scrape(server: RunningTurnServer): Promise<Map<string, Family>> {
   }
 }
 
-/** The answer to an Allocate without credentials (a deadline, not a timing). */
-async function allocate(port: number): Promise<Buffer> {
-  const request = Buffer.from(encodeMessage({ method: Method.Allocate, class: MessageClass.Request, transactionId: randomBytes(12), attributes: [{ type: Attr.RequestedTransport, value: 17 }] }));
-  const socket = dgram.createSocket('udp4');
-  try {
-    return await new Promise<Buffer>((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new Error('no answer')), 3000);
-      socket.on('message', (msg) => {
-        clearTimeout(deadline);
-        resolve(msg);
-      });
-      socket.bind(0, HOST, () => socket.send(request, port, HOST));
-    });
-  } finally {
-    socket.close();
-  }
+/** The answer to an Allocate without credentials. */
+function allocate(port: number): Promise<Buffer> {
+  return answerTo(port, encodeMessage({ method: Method.Allocate, class: MessageClass.Request, transactionId: randomBytes(12), attributes: [{ type: Attr.RequestedTransport, value: 17 }] }));
 }
 
 describe('metrics of DTLS, alternate servers and the fleet redirect', () => {

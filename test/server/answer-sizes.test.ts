@@ -16,7 +16,7 @@ import { decodeMessage, encodeMessage, getAttribute } from '../../src/stun/index
 import { Attr, MessageClass, Method } from '../../src/stun/types.ts';
 import { freeRange, freeUdpTcpPort } from '../../harness/ports.ts';
 import { writeOAuthDb, type OAuthDb } from '../helpers/oauth-db.ts';
-import { eventually } from './wire.ts';
+import { answerTo, eventually } from './wire.ts';
 
 const HOST = '127.0.0.1';
 const FROZEN = 1_800_000_000_000;
@@ -34,23 +34,6 @@ async function start(extra: string[]): Promise<{ server: RunningTurnServer; port
 /** An Allocate without credentials: 20 B header + REQUESTED-TRANSPORT. */
 function allocate(): Buffer {
   return Buffer.from(encodeMessage({ method: Method.Allocate, class: MessageClass.Request, transactionId: randomBytes(12), attributes: [{ type: Attr.RequestedTransport, value: 17 }] }));
-}
-
-/** The answer to one request, as bytes (a deadline, not a timing). */
-async function answerTo(port: number, request: Buffer): Promise<Buffer> {
-  const socket = dgram.createSocket('udp4');
-  try {
-    return await new Promise<Buffer>((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new Error('no answer')), 3000);
-      socket.on('message', (msg) => {
-        clearTimeout(deadline);
-        resolve(msg);
-      });
-      socket.bind(0, HOST, () => socket.send(request, port, HOST));
-    });
-  } finally {
-    socket.close();
-  }
 }
 
 describe('unauthenticated answers of this round, in bytes (realm turnpike)', () => {

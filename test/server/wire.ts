@@ -236,3 +236,20 @@ export function dropsOf(server: RunningTurnServer): Map<DropReason, number> {
 export function dropsSince(server: RunningTurnServer, before: Map<DropReason, number>, reason: DropReason): number {
   return (server.core.counters.drops.get(reason) ?? 0) - (before.get(reason) ?? 0);
 }
+
+/** The answer to one request over UDP from a fresh socket, as bytes (a deadline, not a timing). */
+export async function answerTo(port: number, request: Uint8Array): Promise<Buffer> {
+  const socket = dgram.createSocket('udp4');
+  try {
+    return await new Promise<Buffer>((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error('no answer')), 3000);
+      socket.on('message', (msg) => {
+        clearTimeout(deadline);
+        resolve(msg);
+      });
+      socket.bind(0, HOST, () => socket.send(request, port, HOST));
+    });
+  } finally {
+    socket.close();
+  }
+}
