@@ -79,7 +79,15 @@ function main() {
   const openssl = opensslHeaders(cc);
   if (!openssl) say(noDtls ? 'building without DTLS (--no-dtls).' : 'building without DTLS: no OpenSSL headers (apt-get install libssl-dev, then build again).');
   const srcDir = path.join(root, 'native', 'src');
-  const sources = readdirSync(srcDir).filter((f) => f.endsWith('.c')).map((f) => path.join(srcDir, f));
+  // native/src/*.c is the TURN data plane and DTLS; native/src/sfu/*.c the SFU's media path.
+  const sources = ['', 'sfu'].flatMap((sub) => {
+    const dir = path.join(srcDir, sub);
+    try {
+      return readdirSync(dir).filter((f) => f.endsWith('.c')).map((f) => path.join(dir, f));
+    } catch {
+      return [];
+    }
+  });
   const outDir = outArg ? path.resolve(outArg) : path.join(root, 'native', sanitize ? 'build-sanitize' : 'build');
   mkdirSync(outDir, { recursive: true });
   const out = path.join(outDir, 'turnpike_dataplane.node');

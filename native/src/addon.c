@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dtls.h"
+#include "sfu/sfu.h"
 #include "plane.h"
 
 #define CHECK(env, call)                                  \
@@ -602,6 +603,10 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   tp_dtls_register(env, exports);
+  tp_srtp_register(env, exports);
+  tp_dtls_srtp_register(env, exports);
+  tp_router_register(env, exports);
+  tp_media_worker_register(env, exports);
   return exports;
 }
 
