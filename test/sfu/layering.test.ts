@@ -29,9 +29,12 @@ const LAYERS: Record<string, number> = {
   signal: 4,
   // sessions, peers, negotiation, join rights
   room: 3,
-  // forwarding and the WebRTC stack
+  // forwarding and the WebRTC stack; the native media path (ICE-lite, SDP, the media worker's tracks)
   media: 2,
   transport: 2,
+  native: 2,
+  // SCTP and data channels for the native media path (sans-IO)
+  sctp: 1,
   // pure codecs and estimators
   rtp: 1,
   sdp: 1,

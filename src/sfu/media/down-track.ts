@@ -13,6 +13,7 @@ import { buildSdes, buildSr, compound, ntpFromUnixMs, parseRtcp } from '../rtp/r
 import { findExtension, parseRtp, remapExtensions, writePayloadType, writeRtpIds } from '../rtp/rtp-packet.ts';
 import type { SendTrack } from '../transport/types.ts';
 import type { MediaCounters } from './counters.ts';
+import type { ForwardedTrack } from './track-types.ts';
 import { LayerSelector } from './simulcast.ts';
 import { SubscriberBandwidth, type BandwidthFeedback, type BandwidthTrack } from './subscriber-bandwidth.ts';
 import type { UpTrack, UpTrackSink } from './up-track.ts';
@@ -40,7 +41,7 @@ export interface DownTrackOptions {
 const SR_INTERVAL_MS = 1000;
 
 /** One up-track as one subscriber receives it. */
-export class DownTrack implements UpTrackSink, BandwidthTrack {
+export class DownTrack implements UpTrackSink, BandwidthTrack, ForwardedTrack {
   readonly up: UpTrack;
   readonly layerCap: LayerCap | undefined;
   readonly tx: SendTrack;
@@ -65,6 +66,14 @@ export class DownTrack implements UpTrackSink, BandwidthTrack {
     this.#selector = up.info.kind === 'video' ? new LayerSelector(o.bestQualityFirst) : undefined;
     this.layerCap = this.#selector ? SubscriberBandwidth.newCap() : undefined;
     tx.onRtcp = (p) => this.#onRtcp(p);
+  }
+
+  get mid(): string {
+    return this.tx.mid;
+  }
+
+  detach(): void {
+    this.up.removeSink(this);
   }
 
   /** Which header extensions to keep, as publisher id → subscriber id (from the subscriber's answer). */

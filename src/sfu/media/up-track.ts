@@ -18,18 +18,10 @@ import type { MediaCounters } from './counters.ts';
 import { DelayGate } from './delay-gate.ts';
 import { LayerRates } from './layer-rate.ts';
 import { layerOfRid } from './simulcast.ts';
+import type { PublishedTrack, UpTrackInfo } from './track-types.ts';
 
-/** What the SFU learnt about a track from the publisher's offer. */
-export interface UpTrackInfo {
-  /** unique within the SFU */
-  readonly id: string;
-  readonly kind: 'audio' | 'video';
-  readonly streamId: string;
-  readonly trackId: string;
-  readonly codecs: readonly { readonly name: CodecName; readonly codec: SdpCodec }[];
-  readonly extmaps: readonly SdpExtmap[];
-  readonly rids: readonly string[];
-}
+export type { UpTrackInfo } from './track-types.ts';
+
 
 /** Limits, identities and callbacks of one up-track. */
 export interface UpTrackOptions {
@@ -81,7 +73,7 @@ const allocBuffer = (n: number): Uint8Array => Buffer.allocUnsafe(n);
 const REPORT_INTERVAL_MS = 1000;
 
 /** One track a publisher sends, with its per-layer statistics and packet history. */
-export class UpTrack {
+export class UpTrack implements PublishedTrack {
   readonly info: UpTrackInfo;
   readonly #rx: ReceiveTrack;
   readonly #o: UpTrackOptions;

@@ -4,7 +4,7 @@
  * other way round.
  */
 import type { SubscriberBandwidthReport } from '../media/subscriber-bandwidth.ts';
-import type { UpTrack } from '../media/up-track.ts';
+import type { PublishedTrack } from '../media/track-types.ts';
 import type { FanoutMember } from './fanout.ts';
 
 /** One client of a session, as the session drives it. */
@@ -12,8 +12,8 @@ export interface SessionMember extends FanoutMember {
   /** whether this member receives others' tracks as soon as they are published */
   readonly autoSubscribe: boolean;
   /** starts sending an up-track of another member to this one */
-  subscribe(up: UpTrack): void;
-  unsubscribe(up: UpTrack): void;
+  subscribe(up: PublishedTrack): void;
+  unsubscribe(up: PublishedTrack): void;
   /** a message on this member's `ion-sfu` API channel */
   sendApi(text: string): void;
   /** tracks this member receives (for stats) */

@@ -3,7 +3,7 @@
  * subscriber connection, and the glue between them, the session and the signalling channel.
  */
 import type { SubscriberBandwidthReport } from '../media/subscriber-bandwidth.ts';
-import type { UpTrack } from '../media/up-track.ts';
+import type { PublishedTrack } from '../media/track-types.ts';
 import type { CandidateInit, JoinConfig, Target } from '../types/schema.ts';
 import { SfuErrorText } from '../types/outcome.ts';
 import type { DataEndpoint } from '../transport/types.ts';
@@ -69,7 +69,7 @@ export class Peer implements PeerHandle, SessionMember {
     return this.#subscriber?.bandwidthReport(this.id);
   }
 
-  get publishedTracks(): UpTrack[] {
+  get publishedTracks(): PublishedTrack[] {
     return this.#publisher.tracks;
   }
 
@@ -98,11 +98,11 @@ export class Peer implements PeerHandle, SessionMember {
     return this.#subscriber.addCandidate(c.candidate, c.sdpMid);
   }
 
-  subscribe(up: UpTrack): void {
+  subscribe(up: PublishedTrack): void {
     this.#subscriber?.subscribe(up);
   }
 
-  unsubscribe(up: UpTrack): void {
+  unsubscribe(up: PublishedTrack): void {
     this.#subscriber?.unsubscribe(up);
   }
 

@@ -5,7 +5,9 @@
  * client opens to the session's fan-out. An offer with new ICE credentials is an ICE restart,
  * answered from a replacement connection that keeps the up-tracks (`ice-restart.ts`).
  */
+import type { PublishedTrack } from '../media/track-types.ts';
 import { UpTrack, type UpTrackInfo } from '../media/up-track.ts';
+import { NativeReceiveTrack, NativeUpTrack } from '../native/native-tracks.ts';
 import { filterPublisherOffer, fixPublisherAnswer, type PublishedMedia } from '../sdp/publisher-offer.ts';
 import { API_CHANNEL } from '../types/schema.ts';
 import type { DataEndpoint, LocalCandidate, PeerTransport, ReceiveTrack } from '../transport/types.ts';
@@ -16,9 +18,9 @@ import type { Outcome } from './types.ts';
 /** What the publisher side reports to its peer. */
 export interface PublisherEvents {
   /** an up-track's first packet arrived: it can be offered to others */
-  readonly published: (t: UpTrack) => void;
+  readonly published: (t: PublishedTrack) => void;
   /** the client stopped sending a track */
-  readonly unpublished: (t: UpTrack) => void;
+  readonly unpublished: (t: PublishedTrack) => void;
   readonly dataChannel: (d: DataEndpoint) => void;
   readonly audioLevel: (streamId: string, level: number) => void;
   /** a local ICE candidate to trickle to the client (target 0) */
@@ -35,7 +37,7 @@ export class Publisher {
   readonly #noPublish: boolean;
   readonly #rtcpSsrc = random32();
   #media = new Map<string, PublishedMedia>();
-  readonly #tracks = new Map<string, UpTrack>();
+  readonly #tracks = new Map<string, PublishedTrack>();
   /** what each up-track reads from, by mid; rebound to the new connection on an ICE restart */
   readonly #receivers = new Map<string, RebindableReceiveTrack>();
   /** the client's ICE ufrag in the last offer applied (RFC 8839 §5.4) */
@@ -93,7 +95,7 @@ export class Publisher {
   }
 
   /** Up-tracks currently received. */
-  get tracks(): UpTrack[] {
+  get tracks(): PublishedTrack[] {
     return [...this.#tracks.values()];
   }
 
@@ -101,7 +103,7 @@ export class Publisher {
   async negotiate(offerSdp: string): Promise<Outcome<string>> {
     const state = this.#pc.signalingState();
     if (state !== 'stable' && state !== 'new') return { ok: false, error: 'offered ignored' };
-    const filtered = filterPublisherOffer(offerSdp, { noPublish: this.#noPublish });
+    const filtered = filterPublisherOffer(offerSdp, { noPublish: this.#noPublish, demuxByMid: this.#pc.demuxesByMid === true });
     if (isIceRestart(this.#remoteUfrag, filtered.sdp)) this.#replaceTransport();
     if (filtered.refusedSimulcast.length > 0) {
       this.#ctx.log.warn('sfu.publisher.simulcast_refused', {
@@ -121,7 +123,7 @@ export class Publisher {
     return answer.ok ? { ok: true, value: fixPublisherAnswer(answer.value) } : { ok: false, error: `error creating answer: ${answer.error}` };
   }
 
-  #drop(mid: string, up: UpTrack): void {
+  #drop(mid: string, up: PublishedTrack): void {
     this.#tracks.delete(mid);
     this.#receivers.delete(mid);
     up.close();
@@ -131,6 +133,10 @@ export class Publisher {
   #onTrack(rx: ReceiveTrack): void {
     const m = this.#media.get(rx.mid);
     if (!m) return;
+    if (rx instanceof NativeReceiveTrack) {
+      this.#onNativeTrack(rx, m);
+      return;
+    }
     const existing = this.#receivers.get(rx.mid);
     if (existing) {
       // The same section on a replacement connection (ICE restart): the up-track reads from it now.
@@ -168,6 +174,26 @@ export class Publisher {
     this.#tracks.set(rx.mid, up);
   }
 
+  /** A section on the native media path: the router has it; the up-track follows its events. */
+  #onNativeTrack(rx: NativeReceiveTrack, m: PublishedMedia): void {
+    if (this.#tracks.has(rx.mid)) return;
+    const info: UpTrackInfo = {
+      id: `${this.#peerId}#${++this.#trackCount}`,
+      kind: m.kind,
+      streamId: m.streamId ?? this.#peerId,
+      trackId: m.trackId ?? `${this.#peerId}-${m.mid}`,
+      codecs: m.codecs,
+      extmaps: m.extmaps,
+      rids: m.rids,
+    };
+    const up = new NativeUpTrack(info, rx, {
+      onFirstPacket: (t) => this.#ev.published(t),
+      onAudioLevel: m.kind === 'audio' ? (level) => this.#ev.audioLevel(info.streamId, level) : undefined,
+      countPli: () => this.#ctx.counters.pliToPublishers++,
+    });
+    this.#tracks.set(rx.mid, up);
+  }
+
   addCandidate(candidate: string, mid: string | null | undefined): Outcome<void> {
     return this.#pc.addRemoteCandidate(candidate, mid);
   }
@@ -177,7 +203,7 @@ export class Publisher {
   }
 
   /** Closes the connection; returns the up-tracks that were published. */
-  close(): UpTrack[] {
+  close(): PublishedTrack[] {
     const tracks = [...this.#tracks.values()];
     for (const t of tracks) t.close();
     this.#tracks.clear();

@@ -4,7 +4,7 @@
  * other auto-subscribing peer.
  */
 import { AudioObserver } from '../media/audio-observer.ts';
-import type { UpTrack } from '../media/up-track.ts';
+import type { PublishedTrack } from '../media/track-types.ts';
 import { audioLevelsMessage } from '../types/schema.ts';
 import type { DataEndpoint } from '../transport/types.ts';
 import type { RoomContext } from './context.ts';
@@ -18,7 +18,7 @@ export class Session {
   readonly audio: AudioObserver;
   readonly fanout = new DataFanout();
   readonly #ctx: RoomContext;
-  readonly #tracks = new Map<UpTrack, SessionMember>();
+  readonly #tracks = new Map<PublishedTrack, SessionMember>();
   readonly #onEmpty: (s: Session) => void;
   #lastAudioTick = 0;
 
@@ -31,7 +31,7 @@ export class Session {
   }
 
   /** Published tracks and their owners. */
-  get tracks(): ReadonlyMap<UpTrack, SessionMember> {
+  get tracks(): ReadonlyMap<PublishedTrack, SessionMember> {
     return this.#tracks;
   }
 
@@ -41,14 +41,14 @@ export class Session {
     this.fanout.addMember(peer);
   }
 
-  publish(up: UpTrack, owner: SessionMember): void {
+  publish(up: PublishedTrack, owner: SessionMember): void {
     if (!this.peers.has(owner)) return;
     this.#tracks.set(up, owner);
     this.#ctx.log.debug('sfu.track.published', { session: this.id, peer: owner.id, track: up.info.id, kind: up.info.kind, codec: up.codec?.name });
     for (const p of this.peers) if (p !== owner && p.autoSubscribe) p.subscribe(up);
   }
 
-  unpublish(up: UpTrack): void {
+  unpublish(up: PublishedTrack): void {
     if (!this.#tracks.delete(up)) return;
     for (const p of this.peers) p.unsubscribe(up);
     if (!this.#anyTrackOfStream(up.info.streamId)) this.audio.remove(up.info.streamId);
@@ -63,7 +63,7 @@ export class Session {
     this.fanout.addOwn(owner, channel, this.peers);
   }
 
-  removePeer(peer: SessionMember, tracks: readonly UpTrack[]): void {
+  removePeer(peer: SessionMember, tracks: readonly PublishedTrack[]): void {
     if (!this.peers.delete(peer)) return;
     for (const t of tracks) this.unpublish(t);
     // Tracks that never carried a packet were never published; nothing else to undo for them.

@@ -4,9 +4,9 @@
  * receives (a {@link DownTrack}), and the fanned-out data channels. Offers are paced by a
  * {@link Negotiator}; the client's answer tells which header extensions each section kept.
  */
-import { DownTrack } from '../media/down-track.ts';
+import { forwardedTrack } from './forwarding.ts';
 import { SubscriberBandwidth, bandwidthReport, type SubscriberBandwidthReport } from '../media/subscriber-bandwidth.ts';
-import type { UpTrack } from '../media/up-track.ts';
+import type { ForwardedTrack, PublishedTrack } from '../media/track-types.ts';
 import { PayloadTypeAllocator, codecKey, downCodec, subscriberExtensions, transportCcUri } from '../sdp/codecs.ts';
 import { readSubscriberAnswer } from '../sdp/publisher-offer.ts';
 import type { SdpExtmap } from '../sdp/sdp.ts';
@@ -45,7 +45,7 @@ export class Subscriber {
   readonly #api: DataEndpoint | undefined;
   readonly #negotiator: Negotiator;
   readonly #pts = new PayloadTypeAllocator();
-  readonly #down = new Map<string, DownTrack>();
+  readonly #down = new Map<string, ForwardedTrack>();
   #bandwidth: SubscriberBandwidth | undefined;
   readonly #queuedCandidates: { candidate: string; mid: string | null | undefined }[] = [];
   readonly #heldLocal: LocalCandidate[] = [];
@@ -77,7 +77,7 @@ export class Subscriber {
     return this.#pc;
   }
 
-  get downTracks(): DownTrack[] {
+  get downTracks(): ForwardedTrack[] {
     return [...this.#down.values()];
   }
 
@@ -104,13 +104,13 @@ export class Subscriber {
     this.#hasRemote = true;
     for (const c of this.#queuedCandidates.splice(0)) this.#pc.addRemoteCandidate(c.candidate, c.mid);
     for (const c of this.#heldLocal.splice(0)) this.#ev.trickle(c);
-    const byMid = new Map([...this.#down.values()].map((d) => [d.tx.mid, d]));
+    const byMid = new Map([...this.#down.values()].map((d) => [d.mid, d]));
     for (const m of readSubscriberAnswer(sdp)) {
       const d = byMid.get(m.mid);
       if (!d) continue;
       if (!m.accepted) {
         // The browser cannot take this codec: stop feeding it.
-        d.up.removeSink(d);
+        d.detach();
         continue;
       }
       d.setExtensions(extensionMap(d.up.info.extmaps, m.extmaps));
@@ -130,7 +130,7 @@ export class Subscriber {
   }
 
   /** Starts sending an up-track to this peer (a new media section, then a re-offer). */
-  subscribe(up: UpTrack): void {
+  subscribe(up: PublishedTrack): void {
     const codec = up.codec;
     if (this.#closed || !codec || this.#down.has(up.info.id)) return;
     const kind = up.info.kind;
@@ -157,7 +157,7 @@ export class Subscriber {
       return;
     }
     const cfg = this.#ctx.config.router;
-    const down = new DownTrack(up, tx.value, {
+    const down = forwardedTrack(up, tx.value, {
       ssrc,
       payloadType: pt,
       clockRate: codec.codec.clockRate,
@@ -171,18 +171,22 @@ export class Subscriber {
       now: this.#ctx.now,
       bandwidth: this.bandwidth,
     });
+    if (!down) {
+      this.#ctx.log.warn('sfu.subscriber.other_media_path', { track: up.info.id });
+      tx.value.close();
+      return;
+    }
     // Until the answer says otherwise, assume every offered extension is kept.
     down.setExtensions(extensionMap(up.info.extmaps, extmaps));
     down.setTransportSeqId(extmaps.find((e) => e.uri === transportCcUri)?.id ?? 0);
     tx.value.onOpen = () => up.requestKeyframe(0, this.#ctx.now());
     this.#down.set(up.info.id, down);
-    up.addSink(down);
     up.requestKeyframe(0, this.#ctx.now());
     this.renegotiate();
   }
 
   /** Stops sending an up-track (its section is removed at the next offer). */
-  unsubscribe(up: UpTrack): void {
+  unsubscribe(up: PublishedTrack): void {
     const d = this.#down.get(up.info.id);
     if (!d) return;
     this.#down.delete(up.info.id);

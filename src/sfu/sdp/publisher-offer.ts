@@ -51,10 +51,11 @@ function keepLine(line: string, keptPts: Set<number>, dropSsrcs: Set<number>, al
 /**
  * Removes codecs, feedback and extensions the SFU does not forward, and RTX/FEC SSRCs. A media
  * section with nothing forwardable (or every media section, with `noPublish`), and a RID
- * simulcast section next to other media sections (see `refusedSimulcast`), gets port 0, so the
+ * simulcast section next to other media sections (see `refusedSimulcast`; unless the transport
+ * `demuxByMid`, as the native media path does), gets port 0, so the
  * answer rejects it (RFC 8829 §5.3.1) instead of accepting media that would never arrive.
  */
-export function filterPublisherOffer(text: string, opts: { readonly noPublish: boolean }): FilteredOffer {
+export function filterPublisherOffer(text: string, opts: { readonly noPublish: boolean; readonly demuxByMid?: boolean }): FilteredOffer {
   const sdp = parseSdp(text);
   const media: PublishedMedia[] = [];
   const refusedSimulcast: string[] = [];
@@ -70,7 +71,7 @@ export function filterPublisherOffer(text: string, opts: { readonly noPublish: b
     const keptPts = new Set(kept.map((k) => k.codec.pt));
     const allPts = new Set(m.formats.map(Number));
     const drop = secondarySsrcs(m);
-    const unreceivable = mediaSections > 1 && m.rids.length > 0 && m.ssrcs.length === 0 && m.port !== 0;
+    const unreceivable = !opts.demuxByMid && mediaSections > 1 && m.rids.length > 0 && m.ssrcs.length === 0 && m.port !== 0;
     if (unreceivable && m.mid !== undefined) refusedSimulcast.push(m.mid);
     const rejected = opts.noPublish || kept.length === 0 || m.port === 0 || unreceivable;
     const formats = kept.length > 0 ? kept.map((k) => String(k.codec.pt)) : m.formats;

@@ -78,6 +78,8 @@ export interface TransportEvents {
 /** One peer connection. */
 export interface PeerTransport {
   readonly events: TransportEvents;
+  /** whether incoming RTP is routed by the MID and RID header extensions (RFC 8843, RFC 8852), so RID simulcast may share the connection */
+  readonly demuxesByMid?: boolean;
   setRemoteDescription(sdp: string, type: 'offer' | 'answer'): Outcome<void>;
   /** answers the remote offer just set */
   createAnswer(): Promise<Outcome<string>>;
