@@ -34,6 +34,12 @@ export interface SfuWebrtcConfig {
   readonly timeouts: { readonly disconnected: number; readonly failed: number; readonly keepalive: number };
   /** Turnpike addition `bindaddress`: the only local address ICE binds to (e.g. 127.0.0.1) */
   readonly bindAddress: string | undefined;
+  /**
+   * Turnpike addition `mediapath`: "native" (the media worker: ICE-lite, DTLS-SRTP and RTP
+   * routing in the native addon, docs/sfu.md "The native media path") or "stack" (the WebRTC
+   * stack, node-datachannel)
+   */
+  readonly mediaPath: 'native' | 'stack';
 }
 
 /** `[router]`: forwarding, NACK buffering, REMB cap, active-speaker detection (RFC 6464). */

@@ -48,6 +48,7 @@ export function defaultSfuConfig(): SfuConfig {
       iceLite: false,
       timeouts: { disconnected: 5, failed: 25, keepalive: 2 },
       bindAddress: undefined,
+      mediaPath: 'stack',
     },
     turn: {
       enabled: false,
@@ -145,6 +146,7 @@ function readWebrtc(t: TableReader, d: SfuWebrtcConfig): SfuWebrtcConfig {
     iceLite,
     timeouts,
     bindAddress,
+    mediaPath: t.oneOf('mediapath', d.mediaPath, ['native', 'stack']),
   };
   t.finish();
   return w;
