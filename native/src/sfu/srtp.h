@@ -41,6 +41,20 @@ size_t tp_srtp_salt_len(int profile);
 
 /* A session for one direction. NULL for an unknown profile or a libcrypto failure. */
 tp_srtp *tp_srtp_new(int profile, const uint8_t *master_key, const uint8_t *master_salt);
+
+/*
+ * The HMAC-SHA1 session key's length for a profile (20 for AES-CM, 0 for AEAD ones). Session
+ * keys are what the key derivation (RFC 3711 §4.3) makes from the master key and salt.
+ */
+size_t tp_srtp_auth_key_len(int profile);
+
+/*
+ * A session from session keys rather than master ones, the same for SRTP and SRTCP: for
+ * known-answer tests (RFC 3711 Appendix B.2, RFC 7714 §16-17 give session keys). auth_key has
+ * tp_srtp_auth_key_len bytes, or is NULL (all zero; AEAD profiles have none).
+ */
+tp_srtp *tp_srtp_new_session_keys(int profile, const uint8_t *key, const uint8_t *salt, const uint8_t *auth_key);
+
 void tp_srtp_free(tp_srtp *s);
 
 /*
@@ -48,7 +62,7 @@ void tp_srtp_free(tp_srtp *s);
  * The same index may be protected again (a retransmission answering a NACK): outbound has no
  * replay check. unprotect checks the tag and the replay window, decrypts in place, and returns
  * the plaintext length. Both return a negative TP_SRTP_ERR_* on failure and leave the session's
- * state as it was.
+ * state as it was; a failed unprotect leaves the packet's bytes as they were too.
  */
 int tp_srtp_protect_rtp(tp_srtp *s, uint8_t *packet, size_t len, size_t cap);
 int tp_srtp_unprotect_rtp(tp_srtp *s, uint8_t *packet, size_t len);
