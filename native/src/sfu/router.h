@@ -63,6 +63,9 @@ typedef struct {
 #define TP_EV_LAYER 6     /* u32 down, u8 layer: the down-track now carries this layer */
 #define TP_EV_AUDIO 7     /* u32 up, u16 speaking packets, u16 packets, u8 min level: per tick, audio with RFC 6464 */
 #define TP_EV_TWCC_SENT 8 /* u32 conn, then n × (u16 seq, u16 size, u32 send time µs low bits) */
+#define TP_EV_FIRST 9     /* u32 up, u8 pt: the up-stream's first packet of a negotiated payload type (its codec is known) */
+#define TP_EV_LAYER_STATS 10 /* u32 up, u8 layer, u64 bytes (cumulative, padding-only packets excluded), u32 ms since its
+                              * last packet: per tick, for each layer that received media since the last one */
 
 typedef struct {
   uint8_t *bytes;
@@ -126,6 +129,9 @@ void tp_router_free(tp_router *r);
 
 int tp_router_conn_add(tp_router *r, uint32_t conn, const tp_conn_spec *spec);
 int tp_router_conn_remove(tp_router *r, uint32_t conn); /* removes its up- and down-tracks too */
+/* New extension ids / RTCP SSRC for an existing connection (known once its SDP is negotiated);
+ * its tracks and SSRC bindings stay. */
+int tp_router_conn_set(tp_router *r, uint32_t conn, const tp_conn_spec *spec);
 int tp_router_up_add(tp_router *r, uint32_t up, const tp_up_spec *spec);
 int tp_router_up_remove(tp_router *r, uint32_t up); /* removes its down-tracks too */
 int tp_router_down_add(tp_router *r, uint32_t down, const tp_down_spec *spec);
@@ -149,5 +155,9 @@ typedef struct {
   uint64_t nacks_sent, nacks_received, retransmits, plis, dropped_unknown, dropped_malformed;
 } tp_router_counters;
 void tp_router_counters_get(const tp_router *r, tp_router_counters *c);
+
+/* The RFC 6464 level (0 loudest .. 127) at or under which an audio packet counts as speaking in
+ * TP_EV_AUDIO ([router] audiolevelthreshold; 40 unless set). */
+void tp_router_set_audio_threshold(tp_router *r, uint8_t level);
 
 #endif
