@@ -1,0 +1,87 @@
+/*
+ * The media worker's state, shared by its loop (media-worker.c) and its connection table
+ * (media-worker-conns.c). Nothing here is seen by JavaScript.
+ */
+#ifndef TP_MEDIA_WORKER_INTERNAL_H
+#define TP_MEDIA_WORKER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+#include "media-worker.h"
+#include "srtp.h"
+
+#define TP_MW_BATCH 32
+/* A receive slot: an RTP packet (TP_ROUTER_MAX_PACKET) with its SRTP trailer, or a STUN or DTLS
+ * datagram, fits; a longer datagram is cut by the kernel and dropped as malformed. */
+#define TP_MW_RECV_BYTES 4096
+/* Packets the router may produce before the worker sends them; flushed when half full. */
+#define TP_MW_OUT_CAP 512
+#define TP_MW_CTL_OUT_CAP 8
+#define TP_MW_BUCKETS 1024
+#define TP_MW_QUEUE_BYTES (1u << 20)
+#define TP_MW_EVENT_BYTES (256u << 10)
+#define TP_MW_TICK_MS 20
+
+/* A transport address as a hash key: family 4 (IPv4 in ip[0..4)) or 6. */
+typedef struct {
+  uint8_t family;
+  uint8_t ip[16];
+  uint16_t port;
+} tp_mw_addr;
+
+enum { TP_MW_NO_KEYS = 0, TP_MW_PLAIN = 1, TP_MW_SRTP = 2 };
+
+typedef struct tp_mw_conn {
+  uint32_t id;
+  int has_addr;
+  tp_mw_addr addr;
+  struct sockaddr_storage sa;
+  socklen_t salen;
+  int keyed;          /* TP_MW_NO_KEYS, TP_MW_PLAIN, TP_MW_SRTP */
+  tp_srtp *in, *out;  /* remote keys unprotect what arrives; local keys protect what leaves */
+  tp_conn_spec spec;  /* as the router has it */
+  struct tp_mw_conn *next_id, *next_addr;
+} tp_mw_conn;
+
+struct tp_media_worker {
+  int fd, epfd, evfd, tfd;
+  int family; /* AF_INET or AF_INET6: the socket's */
+  pthread_t thread;
+  int started;
+  atomic_int stopping;
+  pthread_mutex_t mu; /* guards everything below */
+  tp_router *router;
+  tp_mw_conn *by_id[TP_MW_BUCKETS];
+  tp_mw_conn *by_addr[TP_MW_BUCKETS];
+  /* receive batch */
+  struct mmsghdr rmsg[TP_MW_BATCH];
+  struct iovec riov[TP_MW_BATCH];
+  struct sockaddr_storage raddr[TP_MW_BATCH];
+  uint8_t *rbuf;
+  /* what the router produces, from packets (out) and from control calls (ctl_out) */
+  tp_out_batch out, ctl_out;
+  struct mmsghdr smsg[TP_MW_OUT_CAP];
+  struct iovec siov[TP_MW_OUT_CAP];
+  tp_event_log ev;
+  /* datagrams for JavaScript: tp_mw_record after tp_mw_record */
+  uint8_t *queue;
+  size_t qlen, qcap;
+  uint64_t qdropped; /* since the last drain */
+  int wake_pending;  /* JavaScript was told and has not drained yet */
+  tp_mw_wake_fn wake;
+  void *wake_ctx;
+  uint64_t counters[TP_MWC_COUNT];
+};
+
+/* media-worker-conns.c (callers hold `mu`) */
+void tp_mw_addr_of(const struct sockaddr_storage *sa, tp_mw_addr *a);
+tp_mw_conn *tp_mw_find_id(tp_media_worker *w, uint32_t id);
+tp_mw_conn *tp_mw_find_addr(tp_media_worker *w, const tp_mw_addr *a);
+void tp_mw_conns_free(tp_media_worker *w);
+
+/* media-worker.c (callers hold `mu`): protects and sends a batch; returns datagrams sent. */
+int tp_mw_send_batch(tp_media_worker *w, tp_out_batch *b);
+
+#endif
