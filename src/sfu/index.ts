@@ -9,6 +9,7 @@ import { Sfu, type RoomStats } from './room/sfu.ts';
 import type { SignalLimits } from './signal/connection.ts';
 import { attachSignalEndpoint, silentLog, type SfuLog, type SignalStats, type UpgradeHandler } from './signal/ws-endpoint.ts';
 import { nodeDataChannelFactory } from './transport/node-datachannel.ts';
+import { NativeMedia } from './native/native-media.ts';
 
 export { shutdownWebrtc } from './transport/node-datachannel.ts';
 import type { TransportFactory } from './transport/types.ts';
@@ -49,12 +50,7 @@ export interface SfuHandle {
 export function attachSfu(opts: AttachSfuOptions): SfuHandle {
   const log = opts.log ?? silentLog;
   const w = opts.config.webrtc;
-  const transports =
-    opts.transports ??
-    nodeDataChannelFactory(
-      { iceServers: w.iceServers, portRange: w.portRange, singlePort: w.singlePort, bindAddress: w.bindAddress, nat1to1: w.nat1to1 },
-      log,
-    );
+  const transports = opts.transports ?? mediaPath(opts.config, log);
   const sfu = new Sfu(opts.config, transports, log);
   // With [cluster], rooms are placed on nodes over Redis; the local rooms never learn of it.
   const cluster: SfuCluster | undefined = opts.config.cluster.redis !== undefined ? startCluster(opts.config.cluster, sfu, log) : undefined;
@@ -71,8 +67,37 @@ export function attachSfu(opts: AttachSfuOptions): SfuHandle {
         await endpoint.close();
         await cluster?.close();
         sfu.close();
+        transports.close?.();
       })();
       return closed;
     },
   };
+}
+
+/**
+ * The media path `[webrtc] mediapath` asks for: the native one (docs/sfu.md, "The native media
+ * path") on `singleport`, or the first port of `portrange`; the WebRTC stack otherwise, and when
+ * the native addon has no media path (it says why).
+ */
+function mediaPath(config: SfuConfig, log: SfuLog): TransportFactory {
+  const w = config.webrtc;
+  if (w.mediaPath === 'native') {
+    const started = NativeMedia.start({
+      bindAddress: w.bindAddress,
+      port: w.singlePort ?? w.portRange?.[0] ?? 0,
+      nat1to1: w.nat1to1,
+      timeouts: w.timeouts,
+      maxPacketTrack: config.router.maxPacketTrack,
+      maxBitrate: config.router.maxBandwidth * 1000,
+      audioLevelThreshold: config.router.audioLevelThreshold,
+      now: () => performance.now(),
+      log,
+    });
+    if (started.ok) {
+      log.info('sfu.media_path', { path: 'native', port: started.value.port });
+      return started.value;
+    }
+    log.warn('sfu.media_path', { path: 'stack', why: `the native media path cannot start: ${started.error}` });
+  }
+  return nodeDataChannelFactory({ iceServers: w.iceServers, portRange: w.portRange, singlePort: w.singlePort, bindAddress: w.bindAddress, nat1to1: w.nat1to1 }, log);
 }

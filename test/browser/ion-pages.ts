@@ -23,8 +23,8 @@ export async function openDriverPage(browser: Browser, url: string, driver: stri
 }
 
 /** The standalone SFU on loopback and a headless Chromium, both closed when the test ends. */
-export async function loopbackSfuAndBrowser(t: TestContext): Promise<{ server: SfuServer; browser: Browser }> {
-  const server = await startLoopbackSfu();
+export async function loopbackSfuAndBrowser(t: TestContext, mediaPath: 'native' | 'stack' = 'stack'): Promise<{ server: SfuServer; browser: Browser }> {
+  const server = await startLoopbackSfu(mediaPath);
   const browser = await launchBrowser();
   t.after(async () => {
     await browser.close();

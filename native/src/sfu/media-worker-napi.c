@@ -15,6 +15,7 @@
  *   mediaWorkerUpAdd(h, id, upSpec) / mediaWorkerUpRemove(h, id)          → code
  *   mediaWorkerDownAdd(h, id, downSpec) / mediaWorkerDownRemove(h, id)    → code
  *   mediaWorkerDownTarget(h, id, layer, paused)       → code
+ *   mediaWorkerDownSet(h, id, spec)                   → code (maps only; numbering kept)
  *   mediaWorkerRequestKeyframe(h, up, layer)          → code
  *   mediaWorkerSetAudioThreshold(h, level)            RFC 6464 level at or under which audio is speech
  *   mediaWorkerSend(h, address, port, data)           → bytes sent, or -errno
@@ -354,6 +355,19 @@ static napi_value down_add(napi_env env, napi_callback_info info) {
   return code(env, tp_mw_down_add(h->w, id, &spec));
 }
 
+static napi_value down_set(napi_env env, napi_callback_info info) {
+  ARGS(3, "mediaWorkerDownSet(handle, id, spec)");
+  mw_handle *h = handle_arg(env, argv[0]);
+  if (!h) return NULL;
+  uint32_t id;
+  tp_down_spec spec;
+  if (tp_mwa_u32_arg(env, argv[1], &id) || tp_mwa_down_spec_arg(env, argv[2], &spec)) {
+    napi_throw_type_error(env, ERR, "mediaWorkerDownSet(handle, id, { conn, up, ssrc, ptOfPt, extOfExt?, extTransportCc?, firstSeq, firstTs, history, cname })");
+    return NULL;
+  }
+  return code(env, tp_mw_down_set(h->w, id, &spec));
+}
+
 static napi_value down_target(napi_env env, napi_callback_info info) {
   ARGS(4, "mediaWorkerDownTarget(handle, id, layer, paused)");
   mw_handle *h = handle_arg(env, argv[0]);
@@ -466,6 +480,7 @@ void tp_media_worker_register(napi_env env, napi_value exports) {
     { "mediaWorkerDownAdd", NULL, down_add, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerDownRemove", NULL, down_remove, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerDownTarget", NULL, down_target, NULL, NULL, NULL, napi_default, NULL },
+    { "mediaWorkerDownSet", NULL, down_set, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerRequestKeyframe", NULL, request_keyframe, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerSend", NULL, send_raw, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerSendRtcp", NULL, send_rtcp, NULL, NULL, NULL, napi_default, NULL },

@@ -331,6 +331,17 @@ int tp_router_down_target(tp_router *r, uint32_t id, uint8_t layer, uint8_t paus
   return TP_ROUTER_OK;
 }
 
+int tp_router_down_set(tp_router *r, uint32_t id, const tp_down_spec *spec) {
+  int s = tp_r_down_slot(r, id);
+  if (s == TP_R_NONE) return TP_ROUTER_ERR_NOT_FOUND;
+  tp_r_down *d = &r->downs[s];
+  if (spec->ext_transport_cc > 14) return TP_ROUTER_ERR_INVALID;
+  memcpy(d->spec.pt_of_pt, spec->pt_of_pt, sizeof d->spec.pt_of_pt);
+  memcpy(d->spec.ext_of_ext, spec->ext_of_ext, sizeof d->spec.ext_of_ext);
+  d->spec.ext_transport_cc = spec->ext_transport_cc;
+  return TP_ROUTER_OK;
+}
+
 int tp_router_request_keyframe(tp_router *r, uint32_t up, uint8_t layer, tp_out_batch *out) {
   int s = tp_r_up_slot(r, up);
   if (s == TP_R_NONE) return TP_ROUTER_ERR_NOT_FOUND;

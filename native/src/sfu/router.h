@@ -138,6 +138,9 @@ int tp_router_down_add(tp_router *r, uint32_t down, const tp_down_spec *spec);
 int tp_router_down_remove(tp_router *r, uint32_t down);
 /* The layer a down-track should carry (switched at that layer's next keyframe); paused: none. */
 int tp_router_down_target(tp_router *r, uint32_t down, uint8_t layer, uint8_t paused);
+/* What the subscriber's answer settled (payload types, extension ids, transport-wide id): the
+ * down-track keeps its SSRC, numbering and layer; only these maps change. */
+int tp_router_down_set(tp_router *r, uint32_t down, const tp_down_spec *spec);
 /* Ask the publisher of `up` for a keyframe of `layer` now (PLI, RFC 4585 §6.3.1). */
 int tp_router_request_keyframe(tp_router *r, uint32_t up, uint8_t layer, tp_out_batch *out);
 

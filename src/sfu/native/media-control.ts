@@ -3,6 +3,7 @@
  * (`native/src/sfu/router.h`) and RTCP decided in TypeScript. One implementation runs the worker
  * (`native-media.ts`); tests may record the calls instead.
  */
+import type { BandwidthFeedback } from '../media/subscriber-bandwidth.ts';
 
 /** An up-stream as the router takes it (tp_up_spec). */
 export interface NativeUpSpec {
@@ -40,6 +41,16 @@ export interface NativeDownSpec {
   readonly clockRate: number;
 }
 
+/** Receives an up-stream's events from the router. */
+export interface NativeUpEvents {
+  /** the first packet of any layer, with its payload type */
+  onFirstPacket(pt: number): void;
+  /** cumulative bytes of a layer, and when its last packet came (ms, or undefined when none) */
+  onLayerCounters(layer: number, bytes: number, lastPacketMs: number | undefined): void;
+  /** one speaking packet at this RFC 6464 level */
+  onAudioLevel(level: number): void;
+}
+
 /** Receives a down-track's events from the router. */
 export interface NativeDownEvents {
   onLayer(layer: number): void;
@@ -50,8 +61,11 @@ export interface NativeDownEvents {
 export interface MediaControl {
   /** a fresh id for an up-stream or a down-track */
   allocateId(): number;
+  /** the object an up-stream's events go to */
+  bindUp(id: number, events: NativeUpEvents): void;
   upRemove(id: number): void;
-  downAdd(id: number, spec: NativeDownSpec, events: NativeDownEvents): void;
+  /** `feedback`: the subscriber connection's bandwidth estimator (REMB, transport-wide feedback) */
+  downAdd(id: number, spec: NativeDownSpec, events: NativeDownEvents, feedback?: BandwidthFeedback): void;
   downUpdate(id: number, spec: NativeDownSpec): void;
   downRemove(id: number): void;
   downTarget(id: number, layer: number, paused: boolean): void;

@@ -53,6 +53,7 @@ export interface MediaWorkerAddon {
   mediaWorkerDownAdd(h: Handle, id: number, spec: RouterDownSpec): number;
   mediaWorkerDownRemove(h: Handle, id: number): number;
   mediaWorkerDownTarget(h: Handle, id: number, layer: number, paused: boolean): number;
+  mediaWorkerDownSet(h: Handle, id: number, spec: RouterDownSpec): number;
   mediaWorkerRequestKeyframe(h: Handle, up: number, layer: number): number;
   mediaWorkerSetAudioThreshold(h: Handle, level: number): void;
   mediaWorkerSend(h: Handle, address: string, port: number, data: Uint8Array): number;
@@ -187,6 +188,11 @@ export class MediaWorker {
 
   downAdd(id: number, spec: RouterDownSpec): Outcome<void> {
     return outcome(this.#addon.mediaWorkerDownAdd(this.#handle, id, spec));
+  }
+
+  /** the subscriber's answer settled these maps; numbering and layer stay */
+  downSet(id: number, spec: RouterDownSpec): Outcome<void> {
+    return outcome(this.#addon.mediaWorkerDownSet(this.#handle, id, spec));
   }
 
   downRemove(id: number): Outcome<void> {

@@ -15,7 +15,7 @@ import type { UpTrackInfo } from '../media/up-track.ts';
 import type { CodecName } from '../sdp/codecs.ts';
 import type { SdpCodec } from '../sdp/sdp.ts';
 import type { ReceiveTrack, SendTrack, SendTrackSpec } from '../transport/types.ts';
-import type { MediaControl, NativeDownSpec } from './media-control.ts';
+import type { MediaControl, NativeDownEvents, NativeDownSpec, NativeUpEvents } from './media-control.ts';
 
 const PLI_INTERVAL_MS = 500;
 
@@ -48,11 +48,10 @@ export class NativeReceiveTrack implements ReceiveTrack {
 export interface NativeUpTrackOptions {
   readonly onFirstPacket: (t: NativeUpTrack) => void;
   readonly onAudioLevel?: (level: number) => void;
-  readonly countPli: () => void;
 }
 
 /** A published track whose packets stay in the router. */
-export class NativeUpTrack implements PublishedTrack {
+export class NativeUpTrack implements PublishedTrack, NativeUpEvents {
   readonly info: UpTrackInfo;
   readonly rx: NativeReceiveTrack;
   readonly #o: NativeUpTrackOptions;
@@ -67,6 +66,7 @@ export class NativeUpTrack implements PublishedTrack {
     this.info = info;
     this.rx = rx;
     this.#o = o;
+    rx.control.bindUp(rx.upId, this);
   }
 
   get upId(): number {
@@ -122,8 +122,7 @@ export class NativeUpTrack implements PublishedTrack {
     if (this.info.kind !== 'video' || this.#closed) return;
     const l = this.simulcast ? layer : 0;
     if (nowMs - (this.#lastPliMs[l] ?? -Infinity) < PLI_INTERVAL_MS) return;
-    this.#lastPliMs[l] = nowMs;
-    this.#o.countPli();
+    this.#lastPliMs[l] = nowMs; // the router counts it (pliToPublishers)
     this.rx.control.requestKeyframe(this.upId, l);
   }
 
@@ -184,7 +183,7 @@ export class NativeSendTrack implements SendTrack {
 }
 
 /** One published track as one subscriber receives it, forwarded by the router. */
-export class NativeDownTrack implements ForwardedTrack {
+export class NativeDownTrack implements ForwardedTrack, NativeDownEvents {
   readonly up: NativeUpTrack;
   readonly tx: NativeSendTrack;
   readonly layerCap: LayerCap | undefined;
@@ -251,7 +250,7 @@ export class NativeDownTrack implements ForwardedTrack {
   }
 
   #install(): void {
-    this.tx.control.downAdd(this.downId, this.#spec(), this);
+    this.tx.control.downAdd(this.downId, this.#spec(), this, this.#o.bandwidth);
     this.#sentTarget = '';
     this.#pushTarget();
   }

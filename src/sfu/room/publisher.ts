@@ -189,7 +189,6 @@ export class Publisher {
     const up = new NativeUpTrack(info, rx, {
       onFirstPacket: (t) => this.#ev.published(t),
       onAudioLevel: m.kind === 'audio' ? (level) => this.#ev.audioLevel(info.streamId, level) : undefined,
-      countPli: () => this.#ctx.counters.pliToPublishers++,
     });
     this.#tracks.set(rx.mid, up);
   }

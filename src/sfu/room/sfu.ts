@@ -127,7 +127,7 @@ export class Sfu implements RoomService {
       dataChannelMessagesRelayed: relayed,
       iceRestarts,
       maxClockLagMs: Math.round(this.#ctx.load.maxLagMs),
-      media: { ...this.#ctx.counters },
+      media: withPathCounters(this.#ctx.counters, this.#ctx.transports.mediaCounters?.()),
       bandwidth,
     };
   }
@@ -139,4 +139,12 @@ export class Sfu implements RoomService {
     for (const s of [...this.#sessions.values()]) for (const p of [...s.peers]) p.close();
     this.#sessions.clear();
   }
+}
+
+/** The rooms' counters plus those a media path keeps itself (the native router counts packets). */
+function withPathCounters(c: MediaCounters, path: Partial<Record<string, number>> | undefined): MediaCounters {
+  const out = { ...c };
+  if (!path) return out;
+  for (const k of Object.keys(out) as (keyof MediaCounters)[]) out[k] += path[k] ?? 0;
+  return out;
 }

@@ -95,6 +95,10 @@ export interface PeerTransport {
 /** Makes peer transports with the server's ICE settings. */
 export interface TransportFactory {
   create(name: string): PeerTransport;
+  /** media figures the factory's own media path keeps (the native path's router), added to the rooms' */
+  mediaCounters?(): Partial<Record<string, number>>;
+  /** releases what the factory holds (the native path's worker and socket) */
+  close?(): void;
 }
 
 /** ICE settings from `[webrtc]`. */

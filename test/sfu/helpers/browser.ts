@@ -30,9 +30,9 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 }
 
-/** The standalone SFU server on 127.0.0.1, ICE bound to loopback only. */
-export function startLoopbackSfu(): Promise<SfuServer> {
-  const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: '127.0.0.1' } });
+/** The standalone SFU server on 127.0.0.1, ICE bound to loopback only, on either media path. */
+export function startLoopbackSfu(mediaPath: 'native' | 'stack' = 'stack'): Promise<SfuServer> {
+  const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: '127.0.0.1', mediaPath } });
   return startSfuServer({ config, host: '127.0.0.1', port: 0 });
 }
 
