@@ -6,7 +6,7 @@
 import type { TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { SfuServer } from '../../src/sfu/http-server.ts';
-import { launchBrowser, startLoopbackSfu } from '../sfu/helpers/browser.ts';
+import { launchBrowser, startLoopbackSfu, testMediaPath } from '../sfu/helpers/browser.ts';
 
 /**
  * Opens `url` (a /demo page) in a new page of `browser` and adds `driver` to it; page errors are
@@ -23,7 +23,7 @@ export async function openDriverPage(browser: Browser, url: string, driver: stri
 }
 
 /** The standalone SFU on loopback and a headless Chromium, both closed when the test ends. */
-export async function loopbackSfuAndBrowser(t: TestContext, mediaPath: 'native' | 'stack' = 'stack'): Promise<{ server: SfuServer; browser: Browser }> {
+export async function loopbackSfuAndBrowser(t: TestContext, mediaPath: 'native' | 'stack' = testMediaPath): Promise<{ server: SfuServer; browser: Browser }> {
   const server = await startLoopbackSfu(mediaPath);
   const browser = await launchBrowser();
   t.after(async () => {

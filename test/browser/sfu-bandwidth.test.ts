@@ -20,7 +20,7 @@ import { defaultSfuConfig, withOverrides } from '../../src/sfu/config.ts';
 import { startSfuServer, type SfuServer } from '../../src/sfu/http-server.ts';
 import type { SubscriberBandwidthReport } from '../../src/sfu/media/subscriber-bandwidth.ts';
 import { CHROMIUM_ARGS as ARGS, CHROMIUM_PATH as CHROMIUM } from '../helpers/chromium.ts';
-import { noChromium, waitInPage } from '../sfu/helpers/browser.ts';
+import { noChromium, testMediaPath, waitInPage } from '../sfu/helpers/browser.ts';
 import { openDriverPage, simulcastDriver } from './ion-pages.ts';
 
 const DRIVER = simulcastDriver('bandwidth-room', 'shd');
@@ -108,7 +108,7 @@ test('a subscriber behind 200 kbit/s settles on the low layer, then climbs back'
     await server?.close();
     link.remove();
   });
-  const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: link.rootIp } });
+  const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: link.rootIp, mediaPath: testMediaPath } });
   server = await startSfuServer({ config, host: link.rootIp, port: 0 });
   const sfu = server.sfu;
   // The SFU is not on loopback, so the page is not a secure context unless told so (getUserMedia).

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import type { BandwidthFeedback } from '../media/subscriber-bandwidth.ts';
+import { layerOfRid } from '../media/simulcast.ts';
 import { parseRtcp } from '../rtp/rtcp.ts';
 import type { TransportFactory } from '../transport/types.ts';
 import type { SfuLog } from '../types/log.ts';
@@ -19,8 +20,9 @@ import { MediaWorker } from './media-worker.ts';
 import type { NativeHub } from './native-hub.ts';
 import { NativeTransport } from './native-transport.ts';
 import { decodeRouterEvents, type RouterEvent } from './router-events.ts';
-import { RouterCodec, type RouterDownSpec } from './router-spec.ts';
+import { RouterCodec, type RouterConnSpec, type RouterDownSpec } from './router-spec.ts';
 import type { AcceptedMedia } from './sdp-answer.ts';
+import type { ExtensionIds } from './sdp-extensions.ts';
 import type { DtlsFingerprint, HostCandidate } from './sdp-lines.ts';
 
 /** How the native media path listens and what it announces. */
@@ -66,6 +68,34 @@ function hostCandidates(bind: string | undefined, port: number, nat1to1: readonl
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) out.push({ address: a.address, port });
   }
   return out.length > 0 ? out : [{ address: '127.0.0.1', port }];
+}
+
+/**
+ * The router numbers layers by their place in `rids`; rooms number them as ion-sfu does
+ * (`media/simulcast.ts`: q = 0, h = 1, f = 2), whatever order the offer lists them in
+ * (ion-sdk-js offers f, h, q). RIDs outside that scheme keep the offer's order.
+ */
+export function ridsByLayer(rids: readonly string[]): string[] {
+  if (rids.length <= 1) return [...rids];
+  const slots = ['', '', ''];
+  for (const r of rids) {
+    const l = layerOfRid(r);
+    if (slots[l] !== '') return [...rids];
+    slots[l] = r;
+  }
+  while (slots.length > 0 && slots[slots.length - 1] === '') slots.pop();
+  return slots;
+}
+
+/**
+ * The header extension ids a publisher connection's router reads (0: none). A BUNDLE group has
+ * one id space (RFC 8843 §9.2), but not every section carries every extension — Chromium's audio
+ * sections have no RID (RFC 8852 §3.3) — so each id comes from the first section that has it,
+ * the audio level from an audio section.
+ */
+export function connExtensions(media: readonly AcceptedMedia[]): Pick<RouterConnSpec, 'extMid' | 'extRid' | 'extAudioLevel' | 'extAbsSendTime'> {
+  const id = (k: keyof ExtensionIds, kind?: 'audio'): number => media.find((m) => (kind === undefined || m.kind === kind) && m.extensionIds[k] !== undefined)?.extensionIds[k] ?? 0;
+  return { extMid: id('mid'), extRid: id('rid'), extAudioLevel: id('audioLevel', 'audio'), extAbsSendTime: id('absSendTime') };
 }
 
 /** A down-track's spec as the router takes it. */
@@ -168,10 +198,7 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
   }
 
   connSpec(conn: number, media: readonly AcceptedMedia[]): void {
-    const ids = media[0]?.extensionIds;
-    if (!ids) return;
-    const audio = media.find((m) => m.kind === 'audio')?.extensionIds.audioLevel ?? 0;
-    this.#worker.connSpec(conn, { extMid: ids.mid ?? 0, extRid: ids.rid ?? 0, extAudioLevel: audio, extAbsSendTime: ids.absSendTime ?? 0 });
+    if (media.length > 0) this.#worker.connSpec(conn, connExtensions(media));
   }
 
   connAddress(conn: number, to: IceAddress): void {
@@ -189,7 +216,7 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
       conn,
       video: m.kind === 'video',
       mid: m.mid,
-      rids: m.rids,
+      rids: ridsByLayer(m.rids),
       ssrcs: m.ssrcs,
       codecOfPt: Object.fromEntries([...m.payloadTypes].map(([pt, name]) => [pt, codecOf(name)])),
       clockRate: first?.clockRate ?? 90000,

@@ -20,7 +20,8 @@ import type { IceAddress } from './ice-lite.ts';
 import { IceLiteAgent } from './ice-lite.ts';
 import { NativeReceiveTrack, NativeSendTrack } from './native-tracks.ts';
 import { answerPublisherOffer, type AcceptedMedia } from './sdp-answer.ts';
-import type { DtlsRole, LocalTransport, RemoteTransport, SessionVersion } from './sdp-lines.ts';
+import { readRemoteTransport, type DtlsRole, type LocalTransport, type RemoteTransport, type SessionVersion } from './sdp-lines.ts';
+import { parseSdp } from '../sdp/sdp.ts';
 import { parseSubscriberAnswer, writeSubscriberOffer, type SubscriberSection } from './sdp-offer.ts';
 import { SctpChannels, type SctpChannel } from './sctp-channels.ts';
 import type { NativeHub } from './native-hub.ts';
@@ -33,6 +34,7 @@ const ok: Outcome<void> = { ok: true, value: undefined };
 export class NativeTransport implements PeerTransport {
   readonly events: TransportEvents = {};
   readonly demuxesByMid = true;
+  readonly restartsIce = true;
   readonly name: string;
   readonly connId: number;
   readonly agent: IceLiteAgent;
@@ -86,6 +88,14 @@ export class NativeTransport implements PeerTransport {
     if (this.#closed) return { ok: false, error: 'the connection is closed' };
     if (type === 'offer') {
       if (this.#signaling === 'have-local-offer') return { ok: false, error: 'an offer is outstanding (glare)' };
+      // New credentials from the peer: an ICE restart (RFC 8445 §9). Ours change too, before
+      // the answer is written; DTLS and SRTP stay.
+      const before = this.#remote?.ice;
+      const next = readRemoteTransport(parseSdp(sdp));
+      if (before && next.ufrag !== undefined && (before.ufrag !== next.ufrag || before.pwd !== next.pwd)) {
+        this.agent.restart(this.#hub.now());
+        this.#hub.updateAgent(this);
+      }
       this.#pendingOffer = sdp;
       this.#signaling = 'have-remote-offer';
       return ok;

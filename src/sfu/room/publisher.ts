@@ -75,6 +75,12 @@ export class Publisher {
     return this.#restarts;
   }
 
+  /** The connection restarts ICE itself (the native media path): tracks, DTLS and SRTP stay. */
+  #restartedInPlace(): void {
+    this.#restarts++;
+    this.#ctx.log.info('sfu.publisher.ice_restart', { peer: this.#peerId, restarts: this.#restarts, tracks: this.#tracks.size, inPlace: true });
+  }
+
   /** Replaces the connection for an ICE restart; the old one is closed without a "failed". */
   #replaceTransport(): void {
     const old = this.#pc;
@@ -104,7 +110,10 @@ export class Publisher {
     const state = this.#pc.signalingState();
     if (state !== 'stable' && state !== 'new') return { ok: false, error: 'offered ignored' };
     const filtered = filterPublisherOffer(offerSdp, { noPublish: this.#noPublish, demuxByMid: this.#pc.demuxesByMid === true });
-    if (isIceRestart(this.#remoteUfrag, filtered.sdp)) this.#replaceTransport();
+    if (isIceRestart(this.#remoteUfrag, filtered.sdp)) {
+      if (this.#pc.restartsIce) this.#restartedInPlace();
+      else this.#replaceTransport();
+    }
     if (filtered.refusedSimulcast.length > 0) {
       this.#ctx.log.warn('sfu.publisher.simulcast_refused', {
         peer: this.#peerId,

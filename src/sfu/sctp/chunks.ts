@@ -238,10 +238,8 @@ const causesBytes = (causes: readonly ErrorCause[]): Uint8Array => joinParams(ca
 /** Encodes one chunk, padded to a multiple of four bytes (RFC 9260 §3.2). */
 export function encodeChunk(c: Chunk): Uint8Array {
   switch (c.type) {
-    case 'data': {
-      const flags = (c.immediate ? 8 : 0) | (c.unordered ? 4 : 0) | (c.beginning ? 2 : 0) | (c.ending ? 1 : 0);
-      return header(ChunkType.data, flags, concat(fixed([[c.tsn, 4], [c.streamId, 2], [c.ssn, 2], [c.ppid, 4]]), c.userData));
-    }
+    case 'data':
+      return encodeData(c);
     case 'init':
     case 'init-ack': {
       const head = fixed([[c.initiateTag, 4], [c.arwnd, 4], [c.outboundStreams, 2], [c.inboundStreams, 2], [c.initialTsn, 4]]);
@@ -277,6 +275,22 @@ export function encodeChunk(c: Chunk): Uint8Array {
     case 'unknown':
       return header(c.chunkType, c.flags, c.value);
   }
+}
+
+/** DATA written in one pass: it is the chunk on the hot path. */
+function encodeData(c: DataChunk): Uint8Array {
+  const len = 16 + c.userData.length;
+  const out = new Uint8Array((len + 3) & ~3);
+  const dv = new DataView(out.buffer);
+  dv.setUint8(0, ChunkType.data);
+  dv.setUint8(1, (c.immediate ? 8 : 0) | (c.unordered ? 4 : 0) | (c.beginning ? 2 : 0) | (c.ending ? 1 : 0));
+  dv.setUint16(2, len);
+  dv.setUint32(4, c.tsn >>> 0);
+  dv.setUint16(8, c.streamId);
+  dv.setUint16(10, c.ssn);
+  dv.setUint32(12, c.ppid >>> 0);
+  out.set(c.userData, 16);
+  return out;
 }
 
 /** Encoded size of a DATA chunk carrying `n` bytes, padding included. */

@@ -80,6 +80,8 @@ export interface PeerTransport {
   readonly events: TransportEvents;
   /** whether incoming RTP is routed by the MID and RID header extensions (RFC 8843, RFC 8852), so RID simulcast may share the connection */
   readonly demuxesByMid?: boolean;
+  /** whether an offer with new ICE credentials restarts ICE on this connection (RFC 8445 §9), keeping DTLS and every track; otherwise the room replaces the connection */
+  readonly restartsIce?: boolean;
   setRemoteDescription(sdp: string, type: 'offer' | 'answer'): Outcome<void>;
   /** answers the remote offer just set */
   createAnswer(): Promise<Outcome<string>>;

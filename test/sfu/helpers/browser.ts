@@ -30,8 +30,11 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 }
 
+/** The media path browser tests run on unless they name one (`TURNPIKE_TEST_MEDIAPATH`, default the config's). */
+export const testMediaPath: 'native' | 'stack' = process.env.TURNPIKE_TEST_MEDIAPATH === 'native' ? 'native' : process.env.TURNPIKE_TEST_MEDIAPATH === 'stack' ? 'stack' : defaultSfuConfig().webrtc.mediaPath;
+
 /** The standalone SFU server on 127.0.0.1, ICE bound to loopback only, on either media path. */
-export function startLoopbackSfu(mediaPath: 'native' | 'stack' = 'stack'): Promise<SfuServer> {
+export function startLoopbackSfu(mediaPath: 'native' | 'stack' = testMediaPath): Promise<SfuServer> {
   const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: '127.0.0.1', mediaPath } });
   return startSfuServer({ config, host: '127.0.0.1', port: 0 });
 }

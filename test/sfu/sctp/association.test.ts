@@ -17,6 +17,12 @@ function collect(link: Link): { a: Got[]; b: Got[] } {
   return got;
 }
 
+/**
+ * Under heavy random loss the RFC's retry limits can run out by bad luck; property runs raise
+ * them so that only a protocol fault fails a run.
+ */
+const PATIENT = { maxInitRetransmits: 40, maxAssociationRetransmits: 200 };
+
 const established = (l: Link) => () => l.a.state === 'established' && l.b.state === 'established';
 
 test('one side connects, the other answers from a state cookie: both established', () => {
@@ -61,6 +67,21 @@ test('simultaneous INIT where one INIT is lost, and where the peer connects late
   assert.ok(m.run(established(m)));
 });
 
+test('a side that answered an INIT statelessly and only then connects still meets its peer', () => {
+  for (const at of [6, 12, 16, 30]) {
+    const l = new Link({ delayMs: 5 });
+    l.a.connect(0);
+    // b answers a's INIT at 5 ms with a cookie of its own, then starts its own handshake
+    l.run(() => false, at);
+    l.now = at;
+    l.b.connect(at);
+    assert.ok(l.run(established(l)), `connect at ${at} ms`);
+    const got = collect(l);
+    l.b.send(0, 51, Uint8Array.of(1));
+    assert.ok(l.run(() => got.a.length === 1));
+  }
+});
+
 test('messages of every size arrive whole and in order; unordered ones arrive too', () => {
   const l = new Link();
   const got = collect(l);
@@ -87,11 +108,11 @@ test('over loss, duplication and reordering every reliable message arrives exact
       fc.double({ min: 0, max: 0.2, noNaN: true }),
       fc.array(fc.record({ stream: fc.integer({ min: 0, max: 3 }), size: fc.integer({ min: 1, max: 4000 }), unordered: fc.boolean() }), { minLength: 1, maxLength: 40 }),
       (seed, loss, duplicate, msgs) => {
-        const l = new Link({ seed, loss, duplicate, jitterMs: 20 });
+        const l = new Link({ seed, loss, duplicate, jitterMs: 20, sctp: PATIENT });
         const got = collect(l);
         l.a.connect(0);
         l.b.connect(0);
-        if (!l.run(established(l), 600_000)) return false;
+        assert.ok(l.run(established(l), 3_600_000));
         msgs.forEach((m, k) => {
           const data = new Uint8Array(m.size).fill(k & 0xff);
           data[0] = k & 0xff;
@@ -321,17 +342,18 @@ test('mixed reliable and partially reliable messages both ways: reliable ones al
         { minLength: 1, maxLength: 20 },
       ),
       (seed, loss, duplicate, msgs) => {
-        const l = new Link({ seed, loss, duplicate, jitterMs: 30 });
+        const l = new Link({ seed, loss, duplicate, jitterMs: 30, sctp: PATIENT });
         const got = collect(l);
         l.a.connect(0);
         l.b.connect(0);
-        assert.ok(l.run(established(l), 600_000));
+        assert.ok(l.run(established(l), 3_600_000));
         msgs.forEach((m, k) => {
           const r = (m.fromA ? l.a : l.b).send(m.stream, k, new Uint8Array(m.size), { ordered: !m.unordered, maxRetransmits: m.maxRetransmits });
           assert.deepEqual(r, { ok: true });
         });
-        const reliable = (toB: boolean) => msgs.filter((m) => m.fromA === toB && m.maxRetransmits === undefined).length;
-        const settled = () => l.a.bufferedAmount() + l.b.bufferedAmount() === 0 && got.b.length >= reliable(true) && got.a.length >= reliable(false);
+        const settled = () =>
+          msgs.every((m, k) => m.maxRetransmits !== undefined || (m.fromA ? got.b : got.a).some((g) => g.ppid === k)) &&
+          l.a.bufferedAmount() + l.b.bufferedAmount() === 0;
         assert.ok(l.run(settled, 3_600_000));
         l.run(() => false, 120_000);
         for (const [list, toB] of [[got.b, true], [got.a, false]] as const) {
