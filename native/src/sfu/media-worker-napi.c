@@ -16,6 +16,7 @@
  *   mediaWorkerDownAdd(h, id, downSpec) / mediaWorkerDownRemove(h, id)    → code
  *   mediaWorkerDownTarget(h, id, layer, paused)       → code
  *   mediaWorkerDownSet(h, id, spec)                   → code (maps only; numbering kept)
+ *   mediaWorkerConnRtxRate(h, id, bps)                → code (retransmission budget; 0 = none)
  *   mediaWorkerRequestKeyframe(h, up, layer)          → code
  *   mediaWorkerSetAudioThreshold(h, level)            RFC 6464 level at or under which audio is speech
  *   mediaWorkerSend(h, address, port, data)           → bytes sent, or -errno
@@ -368,6 +369,18 @@ static napi_value down_set(napi_env env, napi_callback_info info) {
   return code(env, tp_mw_down_set(h->w, id, &spec));
 }
 
+static napi_value conn_rtx_rate(napi_env env, napi_callback_info info) {
+  ARGS(3, "mediaWorkerConnRtxRate(handle, id, bps)");
+  mw_handle *h = handle_arg(env, argv[0]);
+  if (!h) return NULL;
+  uint32_t id, bps;
+  if (tp_mwa_u32_arg(env, argv[1], &id) || tp_mwa_u32_arg(env, argv[2], &bps)) {
+    napi_throw_type_error(env, ERR, "mediaWorkerConnRtxRate(handle, id, bps: 0 for no limit)");
+    return NULL;
+  }
+  return code(env, tp_mw_conn_rtx_rate(h->w, id, bps));
+}
+
 static napi_value down_target(napi_env env, napi_callback_info info) {
   ARGS(4, "mediaWorkerDownTarget(handle, id, layer, paused)");
   mw_handle *h = handle_arg(env, argv[0]);
@@ -456,6 +469,7 @@ static napi_value counters(napi_env env, napi_callback_info info) {
     { "rtpIn", r.rtp_in }, { "rtpOut", r.rtp_out }, { "bytesIn", r.bytes_in }, { "bytesOut", r.bytes_out },
     { "rtcpIn", r.rtcp_in }, { "rtcpOut", r.rtcp_out }, { "nacksSent", r.nacks_sent }, { "nacksReceived", r.nacks_received },
     { "retransmits", r.retransmits }, { "plis", r.plis }, { "droppedUnknown", r.dropped_unknown }, { "droppedMalformed", r.dropped_malformed },
+    { "unwanted", r.unwanted }, { "rtxOverBudget", r.rtx_over_budget },
   };
   for (size_t i = 0; i < sizeof rc / sizeof rc[0]; i++) napi_set_named_property(env, router, rc[i].name, num(env, (double)rc[i].v));
   napi_set_named_property(env, out, "worker", worker);
@@ -481,6 +495,7 @@ void tp_media_worker_register(napi_env env, napi_value exports) {
     { "mediaWorkerDownRemove", NULL, down_remove, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerDownTarget", NULL, down_target, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerDownSet", NULL, down_set, NULL, NULL, NULL, napi_default, NULL },
+    { "mediaWorkerConnRtxRate", NULL, conn_rtx_rate, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerRequestKeyframe", NULL, request_keyframe, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerSend", NULL, send_raw, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerSendRtcp", NULL, send_rtcp, NULL, NULL, NULL, napi_default, NULL },

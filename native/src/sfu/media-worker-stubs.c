@@ -109,6 +109,11 @@ WEAK int tp_router_down_remove(tp_router *r, uint32_t down) {
   return TP_ROUTER_OK;
 }
 
+WEAK int tp_router_conn_rtx_rate(tp_router *r, uint32_t conn, uint32_t bps) {
+  (void)r, (void)conn, (void)bps;
+  return TP_ROUTER_OK;
+}
+
 WEAK int tp_router_down_set(tp_router *r, uint32_t down, const tp_down_spec *spec) {
   (void)r, (void)down, (void)spec;
   return TP_ROUTER_OK;

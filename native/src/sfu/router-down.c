@@ -151,6 +151,22 @@ void tp_r_down_write(tp_router *r, int down, const uint8_t *p, size_t len, const
   send_rtp(r, d, p, len, v, seq, ts, now_us, out);
 }
 
+/* The connection's retransmission budget (subscriber-bandwidth.ts allowRetransmission): a
+ * token bucket filled at rtx_bps, holding at most 250 ms of it. */
+static int rtx_allowed(tp_router *r, tp_r_conn *c, size_t len, uint64_t now_us) {
+  (void)r;
+  if (c->rtx_bps == 0) return 1;
+  double burst = c->rtx_bps / 8.0 * 0.25;
+  if (burst < 1500) burst = 1500;
+  if (c->rtx_last_us != 0) c->rtx_tokens += (double)(now_us - c->rtx_last_us) * c->rtx_bps / 8e6;
+  else c->rtx_tokens = burst;
+  if (c->rtx_tokens > burst) c->rtx_tokens = burst;
+  c->rtx_last_us = now_us;
+  if (c->rtx_tokens < (double)len) return 0;
+  c->rtx_tokens -= (double)len;
+  return 1;
+}
+
 void tp_r_down_nack(tp_router *r, int down, uint16_t out_seq, uint64_t now_us, tp_out_batch *out) {
   tp_r_down *d = &r->downs[down];
   tp_r_sent *s = &d->sent[out_seq & d->sent_mask];
@@ -163,6 +179,10 @@ void tp_r_down_nack(tp_router *r, int down, uint16_t out_seq, uint64_t now_us, t
   const uint8_t *p = tp_r_history(&u->layers[s->layer], s->in_seq, &len);
   tp_rtp_view v;
   if (!p || tp_rtp_parse(p, len, &v) != 0) return;
+  if (!rtx_allowed(r, &r->conns[d->conn], len, now_us)) {
+    r->c.rtx_over_budget++;
+    return;
+  }
   if (send_rtp(r, d, p, len, &v, out_seq, v.ts + s->ts_off, now_us, out)) r->c.retransmits++;
 }
 

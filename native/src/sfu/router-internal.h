@@ -127,6 +127,10 @@ typedef struct {
   uint32_t last_unknown_ssrc;
   uint64_t last_unknown_us;
   uint8_t reported_unknown;
+  /* retransmission budget (token bucket, bytes), 0 bit/s = no limit */
+  uint32_t rtx_bps;
+  double rtx_tokens;
+  uint64_t rtx_last_us;
 } tp_r_conn;
 
 struct tp_router {

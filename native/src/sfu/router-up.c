@@ -144,6 +144,15 @@ static void audio_level(tp_router *r, tp_r_up *u, const uint8_t *p, const tp_rtp
   if (level < u->audio_min) u->audio_min = level;
 }
 
+/* Whether some down-track of `u` carries `layer` or waits for its keyframe. */
+static int layer_wanted(const tp_router *r, const tp_r_up *u, uint8_t layer) {
+  for (int d = u->first_down; d != TP_R_NONE; d = r->downs[d].next_in_up) {
+    const tp_r_down *x = &r->downs[d];
+    if (!x->paused && (x->current == layer || x->target == layer)) return 1;
+  }
+  return 0;
+}
+
 void tp_r_up_rtp(tp_router *r, int conn, const uint8_t *p, size_t len, const tp_rtp_view *v, uint64_t now_us, tp_out_batch *out, tp_event_log *ev) {
   tp_r_conn *c = &r->conns[conn];
   int up = TP_R_NONE;
@@ -207,6 +216,10 @@ void tp_r_up_rtp(tp_router *r, int conn, const uint8_t *p, size_t len, const tp_
     tp_le32(body, u->id);
     body[4] = layer;
     tp_r_event(ev, TP_EV_KEYFRAME, body, 5);
+  }
+  if (u->spec.video && u->n_layers > 1 && !layer_wanted(r, u, layer)) {
+    r->c.unwanted++; /* a layer nobody receives now: its packets go no further */
+    return;
   }
   for (int d = u->first_down; d != TP_R_NONE; d = r->downs[d].next_in_up) tp_r_down_write(r, d, p, len, v, layer, key, now_us, out, ev);
 }

@@ -154,6 +154,13 @@ int tp_router_conn_set(tp_router *r, uint32_t id, const tp_conn_spec *spec) {
   return TP_ROUTER_OK;
 }
 
+int tp_router_conn_rtx_rate(tp_router *r, uint32_t id, uint32_t bps) {
+  int s = tp_r_conn_slot(r, id);
+  if (s == TP_R_NONE) return TP_ROUTER_ERR_NOT_FOUND;
+  r->conns[s].rtx_bps = bps;
+  return TP_ROUTER_OK;
+}
+
 int tp_router_conn_remove(tp_router *r, uint32_t id) {
   int s = tp_r_conn_slot(r, id);
   if (s == TP_R_NONE) return TP_ROUTER_ERR_NOT_FOUND;

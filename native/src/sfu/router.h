@@ -141,6 +141,10 @@ int tp_router_down_target(tp_router *r, uint32_t down, uint8_t layer, uint8_t pa
 /* What the subscriber's answer settled (payload types, extension ids, transport-wide id): the
  * down-track keeps its SSRC, numbering and layer; only these maps change. */
 int tp_router_down_set(tp_router *r, uint32_t down, const tp_down_spec *spec);
+/* The share of a subscriber connection's estimated bandwidth retransmissions may use, bit/s
+ * (a token bucket holding 250 ms of it): NACKs from a congested link must not add to the
+ * congestion. 0 = no limit (no estimate yet). */
+int tp_router_conn_rtx_rate(tp_router *r, uint32_t conn, uint32_t bps);
 /* Ask the publisher of `up` for a keyframe of `layer` now (PLI, RFC 4585 §6.3.1). */
 int tp_router_request_keyframe(tp_router *r, uint32_t up, uint8_t layer, tp_out_batch *out);
 
@@ -156,6 +160,10 @@ void tp_router_tick(tp_router *r, uint64_t now_us, uint64_t wall_ms, tp_out_batc
 typedef struct {
   uint64_t rtp_in, rtp_out, bytes_in, bytes_out, rtcp_in, rtcp_out;
   uint64_t nacks_sent, nacks_received, retransmits, plis, dropped_unknown, dropped_malformed;
+  /* video packets of a simulcast layer no down-track carries or waits for: not forwarded */
+  uint64_t unwanted;
+  /* NACKed packets not sent again: over the connection's retransmission budget */
+  uint64_t rtx_over_budget;
 } tp_router_counters;
 void tp_router_counters_get(const tp_router *r, tp_router_counters *c);
 

@@ -34,6 +34,8 @@ export interface BandwidthFeedback {
   onSent(seq: number, size: number, nowMs: number): void;
   /** whether a retransmission of `size` bytes fits the connection's retransmission budget now */
   allowRetransmission(size: number, nowMs: number): boolean;
+  /** the same budget as a rate, bit/s (undefined: no estimate, no limit) */
+  readonly retransmitBps?: number | undefined;
 }
 
 const TOP_LAYER = 2;
@@ -78,6 +80,12 @@ export class SubscriberBandwidth implements BandwidthFeedback {
   }
 
   /** A token bucket at 20 % of the estimate; with no estimate, retransmissions are not limited. */
+  /** What retransmissions may use, bit/s, or undefined before there is an estimate (the native router's budget). */
+  get retransmitBps(): number | undefined {
+    const bps = this.#estimator.bps;
+    return bps === undefined ? undefined : bps * RETRANSMIT_SHARE;
+  }
+
   allowRetransmission(size: number, nowMs: number): boolean {
     const bps = this.#estimator.bps;
     if (bps === undefined) return true;

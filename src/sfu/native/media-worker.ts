@@ -54,6 +54,7 @@ export interface MediaWorkerAddon {
   mediaWorkerDownRemove(h: Handle, id: number): number;
   mediaWorkerDownTarget(h: Handle, id: number, layer: number, paused: boolean): number;
   mediaWorkerDownSet(h: Handle, id: number, spec: RouterDownSpec): number;
+  mediaWorkerConnRtxRate(h: Handle, id: number, bps: number): number;
   mediaWorkerRequestKeyframe(h: Handle, up: number, layer: number): number;
   mediaWorkerSetAudioThreshold(h: Handle, level: number): void;
   mediaWorkerSend(h: Handle, address: string, port: number, data: Uint8Array): number;
@@ -188,6 +189,11 @@ export class MediaWorker {
 
   downAdd(id: number, spec: RouterDownSpec): Outcome<void> {
     return outcome(this.#addon.mediaWorkerDownAdd(this.#handle, id, spec));
+  }
+
+  /** the retransmission budget of a subscriber connection, bit/s (0: no limit) */
+  connRtxRate(id: number, bps: number): Outcome<void> {
+    return outcome(this.#addon.mediaWorkerConnRtxRate(this.#handle, id, Math.max(0, Math.min(0xffffffff, Math.round(bps)))));
   }
 
   /** the subscriber's answer settled these maps; numbering and layer stay */

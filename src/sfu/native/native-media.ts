@@ -135,6 +135,8 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
   readonly #ups = new Map<number, NativeUpEvents | undefined>();
   readonly #downs = new Map<number, NativeDownEvents>();
   readonly #feedback = new Map<number, BandwidthFeedback>();
+  /** retransmission budget last given to the router, by connection */
+  readonly #rtxRates = new Map<number, number>();
   readonly #timer: ReturnType<typeof setInterval>;
   /** ms between the worker's monotonic clock (µs, low 32 bits in events) and `now()` */
   readonly #clockOffsetMs: number;
@@ -194,6 +196,7 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
     this.#demux.remove(t.agent);
     this.#byConn.delete(t.connId);
     this.#feedback.delete(t.connId);
+    this.#rtxRates.delete(t.connId);
     this.#worker.connRemove(t.connId);
   }
 
@@ -371,6 +374,12 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
     if (this.#closed) return;
     const now = this.now();
     for (const t of this.#byConn.values()) t.tick(now);
+    for (const [conn, fb] of this.#feedback) {
+      const bps = Math.round(fb.retransmitBps ?? 0);
+      if (this.#rtxRates.get(conn) === bps) continue;
+      this.#rtxRates.set(conn, bps);
+      this.#worker.connRtxRate(conn, bps);
+    }
   }
 
   /** The router's figures under the rooms' names (`media/counters.ts`). */
@@ -388,6 +397,8 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
       nackedBySubscribers: n('router.nacksReceived'),
       retransmitted: n('router.retransmits'),
       pliToPublishers: n('router.plis'),
+      pausedLayerPackets: n('router.unwanted'),
+      retransmissionsDropped: n('router.rtxOverBudget'),
       dropped: n('router.droppedUnknown') + n('router.droppedMalformed') + n('drop.unprotect') + n('drop.malformed'),
       sendFailed: n('drop.protect') + n('drop.out-batch-full') + n('drop.socket-error'),
     };

@@ -97,6 +97,10 @@ export interface RouterCounters {
   readonly plis: number;
   readonly droppedUnknown: number;
   readonly droppedMalformed: number;
+  /** video packets of a simulcast layer nobody receives, not forwarded */
+  readonly unwanted: number;
+  /** NACKed packets not sent again: over the connection's retransmission budget */
+  readonly rtxOverBudget: number;
   readonly outDropped: number;
   readonly eventsLost: number;
 }
