@@ -131,6 +131,11 @@ static int make_sessions(const tp_mw_keys *k, int *keyed, tp_srtp **in, tp_srtp 
 
 static int family_ok(tp_media_worker *w, const struct sockaddr_storage *sa) { return sa->ss_family == w->family; }
 
+/* The router forwards to a connection only once packets can reach it (under the lock). */
+static void sync_ready(tp_media_worker *w, const tp_mw_conn *c) {
+  tp_router_conn_ready(w->router, c->id, c->has_addr && c->keyed != 0);
+}
+
 int tp_mw_conn_add(tp_media_worker *w, uint32_t id, const struct sockaddr_storage *sa, socklen_t salen, const tp_mw_keys *keys, const tp_conn_spec *spec) {
   if (sa && !family_ok(w, sa)) return TP_MW_ERR_ADDRESS;
   tp_mw_conn *c = calloc(1, sizeof *c);
@@ -158,6 +163,7 @@ int tp_mw_conn_add(tp_media_worker *w, uint32_t id, const struct sockaddr_storag
     c->next_id = w->by_id[b];
     w->by_id[b] = c;
     if (sa) link_addr(w, c, sa, salen);
+    sync_ready(w, c);
   }
   pthread_mutex_unlock(&w->mu);
   if (r != TP_ROUTER_OK) free_conn(c);
@@ -179,6 +185,7 @@ int tp_mw_conn_set_address(tp_media_worker *w, uint32_t id, const struct sockadd
   } else {
     unlink_addr(w, c);
     link_addr(w, c, sa, salen);
+    sync_ready(w, c);
   }
   pthread_mutex_unlock(&w->mu);
   return r;
@@ -197,6 +204,7 @@ int tp_mw_conn_keys(tp_media_worker *w, uint32_t id, const tp_mw_keys *keys) {
     c->in = in;
     c->out = out;
     c->keyed = keyed;
+    sync_ready(w, c);
     in = old_in;
     out = old_out;
   } else {

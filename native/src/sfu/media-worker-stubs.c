@@ -109,6 +109,11 @@ WEAK int tp_router_down_remove(tp_router *r, uint32_t down) {
   return TP_ROUTER_OK;
 }
 
+WEAK int tp_router_conn_ready(tp_router *r, uint32_t conn, uint8_t ready) {
+  (void)r, (void)conn, (void)ready;
+  return TP_ROUTER_OK;
+}
+
 WEAK int tp_router_conn_rtx_rate(tp_router *r, uint32_t conn, uint32_t bps) {
   (void)r, (void)conn, (void)bps;
   return TP_ROUTER_OK;

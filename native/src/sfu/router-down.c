@@ -125,7 +125,7 @@ static int send_rtp(tp_router *r, tp_r_down *d, const uint8_t *p, size_t len, co
 void tp_r_down_write(tp_router *r, int down, const uint8_t *p, size_t len, const tp_rtp_view *v, uint8_t layer, int keyframe, uint64_t now_us, tp_out_batch *out, tp_event_log *ev) {
   tp_r_down *d = &r->downs[down];
   tp_r_up *u = &r->ups[d->up];
-  if (d->paused) return;
+  if (d->paused || !r->conns[d->conn].ready) return;
   if (u->spec.video) {
     /* simulcast.ts accept(): a keyframe of the target layer completes a switch. */
     if (layer == d->target && layer != d->current && keyframe) {
@@ -170,7 +170,7 @@ static int rtx_allowed(tp_router *r, tp_r_conn *c, size_t len, uint64_t now_us) 
 void tp_r_down_nack(tp_router *r, int down, uint16_t out_seq, uint64_t now_us, tp_out_batch *out) {
   tp_r_down *d = &r->downs[down];
   tp_r_sent *s = &d->sent[out_seq & d->sent_mask];
-  if (s->out != (int32_t)out_seq) return;
+  if (s->out != (int32_t)out_seq || !r->conns[d->conn].ready) return;
   tp_r_up *u = &r->ups[d->up];
   /* A packet of a layer the subscriber switched away from: its decoder no longer needs it. */
   if (u->spec.video && s->layer != d->current) return;
@@ -191,7 +191,7 @@ void tp_r_down_tick(tp_router *r, int down, uint64_t now_us, uint64_t wall_ms, t
   tp_r_up *u = &r->ups[d->up];
   /* While waiting for a keyframe of the target layer, ask for one (rate-limited per layer). */
   if (u->spec.video && !d->paused && d->target != d->current && u->layers[d->target].bound) tp_r_pli(r, d->up, d->target, now_us, out);
-  if (!d->started || (d->sr_sent && now_us - d->last_sr_us < TP_R_REPORT_US)) return;
+  if (!d->started || !r->conns[d->conn].ready || (d->sr_sent && now_us - d->last_sr_us < TP_R_REPORT_US)) return;
   tp_out_packet *o = tp_r_out(r, out, r->conns[d->conn].id, 1);
   if (!o) return;
   d->sr_sent = 1;

@@ -127,6 +127,9 @@ typedef struct {
   uint32_t last_unknown_ssrc;
   uint64_t last_unknown_us;
   uint8_t reported_unknown;
+  /* whether packets can reach the peer (keys and an address); a down-track of a connection not
+   * ready forwards nothing, so its first packet is still a keyframe once it is */
+  uint8_t ready;
   /* retransmission budget (token bucket, bytes), 0 bit/s = no limit */
   uint32_t rtx_bps;
   double rtx_tokens;

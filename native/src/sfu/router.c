@@ -139,6 +139,7 @@ int tp_router_conn_add(tp_router *r, uint32_t id, const tp_conn_spec *spec) {
   memset(c, 0, sizeof *c);
   c->used = 1;
   c->id = id;
+  c->ready = 1;
   c->spec = *spec;
   if (s >= r->conns_hi) r->conns_hi = s + 1;
   c->first_up = c->first_down = TP_R_NONE;
@@ -151,6 +152,13 @@ int tp_router_conn_set(tp_router *r, uint32_t id, const tp_conn_spec *spec) {
   int s = tp_r_conn_slot(r, id);
   if (s == TP_R_NONE) return TP_ROUTER_ERR_NOT_FOUND;
   r->conns[s].spec = *spec;
+  return TP_ROUTER_OK;
+}
+
+int tp_router_conn_ready(tp_router *r, uint32_t id, uint8_t ready) {
+  int s = tp_r_conn_slot(r, id);
+  if (s == TP_R_NONE) return TP_ROUTER_ERR_NOT_FOUND;
+  r->conns[s].ready = ready ? 1 : 0;
   return TP_ROUTER_OK;
 }
 

@@ -141,6 +141,10 @@ int tp_router_down_target(tp_router *r, uint32_t down, uint8_t layer, uint8_t pa
 /* What the subscriber's answer settled (payload types, extension ids, transport-wide id): the
  * down-track keeps its SSRC, numbering and layer; only these maps change. */
 int tp_router_down_set(tp_router *r, uint32_t down, const tp_down_spec *spec);
+/* Whether a connection can carry media now (the media worker: SRTP keys and an address). New
+ * connections are ready; down-tracks of one that is not forward nothing, keep no state and send
+ * no reports, so a subscriber still starts on a keyframe when it becomes ready. */
+int tp_router_conn_ready(tp_router *r, uint32_t conn, uint8_t ready);
 /* The share of a subscriber connection's estimated bandwidth retransmissions may use, bit/s
  * (a token bucket holding 250 ms of it): NACKs from a congested link must not add to the
  * congestion. 0 = no limit (no estimate yet). */

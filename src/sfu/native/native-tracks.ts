@@ -285,6 +285,7 @@ export class NativeDownTrack implements ForwardedTrack, NativeDownEvents {
 
   /** The subscriber asked for a keyframe (PLI/FIR). */
   onPli(nowMs: number): void {
+    this.#o.counters.keyframeRequestsFromSubscribers++;
     this.up.requestKeyframe(Math.max(0, this.currentLayer), nowMs);
   }
 

@@ -15,7 +15,7 @@ import type {
   TransportEvents,
   TransportState,
 } from '../transport/types.ts';
-import type { DtlsConnection, DtlsResult } from './dtls-srtp.ts';
+import type { DtlsConnection, DtlsResult, SrtpKeys } from './dtls-srtp.ts';
 import type { IceAddress } from './ice-lite.ts';
 import { IceLiteAgent } from './ice-lite.ts';
 import { NativeReceiveTrack, NativeSendTrack } from './native-tracks.ts';
@@ -29,6 +29,8 @@ import type { NativeHub } from './native-hub.ts';
 type Section = { kind: 'media'; spec: SendTrackSpec; track: NativeSendTrack } | { kind: 'closed'; spec: SendTrackSpec } | { kind: 'data'; mid: string };
 
 const ok: Outcome<void> = { ok: true, value: undefined };
+/** How long media waits after the SFU, as DTLS server, completes the handshake (see `#apply`). */
+const SERVER_MEDIA_DELAY_MS = 50;
 
 /** A peer connection whose media the media worker carries. */
 export class NativeTransport implements PeerTransport {
@@ -46,6 +48,8 @@ export class NativeTransport implements PeerTransport {
   #dtlsRole: DtlsRole | undefined;
   #dtls: DtlsConnection | undefined;
   #srtpUp = false;
+  /** DTLS connected (SCTP may start; media waits for `#srtpUp`) */
+  #dtlsUp = false;
   /** whether DTLS-SRTP is up (the router may send) */
   get srtpUp(): boolean {
     return this.#srtpUp;
@@ -96,13 +100,16 @@ export class NativeTransport implements PeerTransport {
         this.agent.restart(this.#hub.now());
         this.#hub.updateAgent(this);
       }
+      // Checked now, as a WebRTC stack checks a remote description when it is set.
+      const check = answerPublisherOffer(sdp, { local: this.#local(), session: { id: this.#sessionId, version: this.#sessionVersion }, transportCc: false });
+      if (!check.ok) return { ok: false, error: `setting remote description: ${check.error}` };
       this.#pendingOffer = sdp;
       this.#signaling = 'have-remote-offer';
       return ok;
     }
     if (this.#signaling !== 'have-local-offer') return { ok: false, error: 'no offer to answer' };
     const a = parseSubscriberAnswer(sdp);
-    if (!a.ok) return a;
+    if (!a.ok) return { ok: false, error: `setting remote description: ${a.error}` };
     this.#signaling = 'stable';
     this.#setRemote(a.value.remote, a.value.dtlsRole);
     return ok;
@@ -218,10 +225,13 @@ export class NativeTransport implements PeerTransport {
     const to = this.agent.selected;
     if (to) for (const d of r.out) this.#hub.sendTo(to, d);
     if (r.srtp) {
-      this.#hub.connKeys(this.connId, r.srtp);
-      this.#srtpUp = true;
-      this.#setState('connected');
-      for (const s of this.#sections) if (s.kind === 'media') s.track.onOpen?.();
+      this.#dtlsUp = true;
+      const keys = r.srtp;
+      // As the DTLS server the SFU is done when the client's Finished arrives, before the client
+      // has read the SFU's own Finished and made its SRTP keys: media sent at once could reach
+      // it first and be dropped (a lost keyframe). Media starts a moment later.
+      if (this.#dtlsRole === 'server') setTimeout(() => this.#srtpReady(keys), SERVER_MEDIA_DELAY_MS).unref();
+      else this.#srtpReady(keys);
       this.#maybeStartSctp();
     }
     for (const a of r.app) this.#channels?.receive(a, this.#hub.now());
@@ -231,8 +241,16 @@ export class NativeTransport implements PeerTransport {
     } else if (r.state === 'closed') this.#setState('closed');
   }
 
+  #srtpReady(keys: SrtpKeys): void {
+    if (this.#closed) return;
+    this.#hub.connKeys(this.connId, keys);
+    this.#srtpUp = true;
+    this.#setState('connected');
+    for (const s of this.#sections) if (s.kind === 'media') s.track.onOpen?.();
+  }
+
   #maybeStartSctp(): void {
-    if (this.#channels || !this.#srtpUp || !this.#hasData || !this.#dtls || this.#dtlsRole === undefined) return;
+    if (this.#channels || !this.#dtlsUp || !this.#hasData || !this.#dtls || this.#dtlsRole === undefined) return;
     const dtls = this.#dtls;
     this.#channels = new SctpChannels({
       dtlsRole: this.#dtlsRole,
