@@ -8,18 +8,30 @@
  * receive and decrypt in the WebRTC stack only, which keeps the load generator (sharing the
  * machine) light enough not to distort the SFU's figures. NACK buffering and RTCP (RR,
  * SR, REMB, PLI) are on, as in production. A last phase pushes past saturation to show the SFU
- * sheds late packets instead of collapsing. Runs about a minute and stops by itself.
+ * sheds late packets instead of collapsing. A short unmeasured phase warms the SFU up first.
+ * Each phase ends with a second of rest (the room set up, no media) whose CPU cost is reported
+ * as "idle ms/s". Runs about a minute and a half per media path and stops by itself.
  *
- *   node bench/sfu-fanout.ts            full run
- *   node bench/sfu-fanout.ts --quick    shorter phases (smoke test)
+ * Both media paths are measured (docs/sfu.md, "The native media path"): `stack` (the WebRTC
+ * stack, node-datachannel, RTP through JavaScript) and `native` (ICE-lite, DTLS-SRTP and the
+ * router in the addon's media worker thread, RTP never in JavaScript). The SFU's CPU is
+ * `process.cpuUsage()` of its process, which counts every thread, the media worker's included.
+ *
+ *   node bench/sfu-fanout.ts                  both paths, then native ÷ stack per phase
+ *   node bench/sfu-fanout.ts --media=native   one path only (native or stack)
+ *   node bench/sfu-fanout.ts --quick          shorter phases (smoke test)
+ *   node bench/sfu-fanout.ts --only=0,3       only these phases (indices into the plan)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { cpus } from 'node:os';
+import { createWebServer } from '../src/http/server.ts';
 import { defaultSfuConfig, withOverrides } from '../src/sfu/config.ts';
-import { startSfuServer } from '../src/sfu/http-server.ts';
-import { shutdownWebrtc } from '../src/sfu/index.ts';
+import type { SfuConfig } from '../src/sfu/config-types.ts';
+import { attachSfu, shutdownWebrtc } from '../src/sfu/index.ts';
+import { NativeMedia } from '../src/sfu/native/native-media.ts';
+import { silentLog } from '../src/sfu/types/log.ts';
 import type { SfuStats } from '../src/sfu/index.ts';
 import { writeRtpIds } from '../src/sfu/rtp/rtp-packet.ts';
 import type { Track } from 'node-datachannel';
@@ -43,20 +55,53 @@ function threadTicks(): Record<string, number> {
   return out;
 }
 
-async function serve(): Promise<void> {
-  const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: '127.0.0.1' } });
-  const server = await startSfuServer({ config, host: '127.0.0.1', port: 0, demo: false });
+type MediaPath = 'native' | 'stack';
+
+/**
+ * The native path's worker, started here as `attachSfu` would (src/sfu/index.ts, `mediaPath`),
+ * so that its counters (drops by reason) can be read; it fails when the addon has no media path.
+ */
+function startNative(config: SfuConfig): NativeMedia {
+  const w = config.webrtc;
+  const started = NativeMedia.start({
+    bindAddress: w.bindAddress,
+    port: 0,
+    nat1to1: w.nat1to1,
+    timeouts: w.timeouts,
+    maxPacketTrack: config.router.maxPacketTrack,
+    maxBitrate: config.router.maxBandwidth * 1000,
+    audioLevelThreshold: config.router.audioLevelThreshold,
+    now: () => performance.now(),
+    log: silentLog,
+  });
+  if (!started.ok) throw new Error(`the native media path cannot start: ${started.error}`);
+  return started.value;
+}
+
+async function serve(mediaPath: MediaPath): Promise<void> {
+  const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: '127.0.0.1', mediaPath } });
+  let native: NativeMedia | undefined;
+  try {
+    native = mediaPath === 'native' ? startNative(config) : undefined;
+  } catch (err) {
+    process.send?.({ error: (err as Error).message });
+    process.exit(0);
+  }
+  const web = createWebServer({ host: '127.0.0.1', port: 0 });
+  const sfu = attachSfu({ upgrade: (path, h) => web.upgrade(path, h), config, ...(native ? { transports: native } : {}) });
+  const { port } = await web.listen();
   process.on('message', async (m: string) => {
-    if (m === 'stats') process.send?.({ stats: server.sfu.stats(), cpu: process.cpuUsage(), threads: threadTicks() });
+    if (m === 'stats') process.send?.({ stats: sfu.stats(), cpu: process.cpuUsage(), threads: threadTicks(), worker: native?.counters() ?? {}, at: performance.now() });
     if (m === 'stop') {
-      await server.close();
+      await sfu.close();
+      await web.close();
       shutdownWebrtc();
       process.exit(0);
     }
   });
   // The bench parent gone (even killed): stop too.
   process.on('disconnect', () => process.exit(0));
-  process.send?.({ port: server.port });
+  process.send?.({ port });
 }
 
 // ---- the clients (this process) ---------------------------------------------------------
@@ -65,6 +110,10 @@ interface Sample {
   stats: SfuStats;
   cpu: NodeJS.CpuUsage;
   threads: Record<string, number>;
+  /** the native media worker's counters (NativeMedia.counters()); empty on the stack path */
+  worker: Record<string, number>;
+  /** performance.now() in the SFU process when sampled */
+  at: number;
 }
 
 function ask(child: ChildProcess): Promise<Sample> {
@@ -85,6 +134,12 @@ interface PhaseResult {
   p99: number;
   shed: number;
   retransmitted: number;
+  /** the SFU's CPU seconds per second with the room set up and no media flowing */
+  idleCpuPerSecond: number;
+  /** the media worker's counters that moved during the phase (drops by reason among them) */
+  worker: Record<string, number>;
+  /** the SFU's CPU ticks by thread during the phase (Linux) */
+  threads: Record<string, number>;
 }
 
 const PAYLOAD = 1000;
@@ -154,10 +209,18 @@ async function joinSubscribers(url: string, room: string, n: number, probes: num
   return subs;
 }
 
+/** What moved between two samples of a counter set (only what did). */
+function moved(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) {
+    const d = v - (before[k] ?? 0);
+    if (d !== 0) out[k] = d;
+  }
+  return out;
+}
+
 function threadReport(before: Sample, after: Sample): string {
-  const threads = Object.entries(after.threads)
-    .map(([k, v]) => [k, v - (before.threads[k] ?? 0)] as const)
-    .filter(([, v]) => v > 0)
+  const threads = Object.entries(moved(before.threads, after.threads))
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   return `  user ${(after.cpu.user - before.cpu.user) / 1e6} s, system ${(after.cpu.system - before.cpu.system) / 1e6} s; ticks by thread: ${threads}`;
@@ -196,6 +259,14 @@ async function phase(url: string, child: ChildProcess, n: number, rate: number, 
     // Let in-flight packets land before counting what arrived.
     await new Promise((r) => setTimeout(r, 300));
     const counted = tracks.reduce((a, t) => a + t.count, 0) - counted0;
+    // The same room with no media for a second: what the SFU costs at rest (timers, ICE
+    // consent, RTCP, the event loop), which per-packet costs at low rates include.
+    pump.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    const rest0 = await ask(child);
+    await new Promise((r) => setTimeout(r, 1000));
+    const rest1 = await ask(child);
+    const cpuOf = (a: Sample, b: Sample) => (b.cpu.user - a.cpu.user + b.cpu.system - a.cpu.system) / 1e6;
     if (process.env.SFU_BENCH_VERBOSE) console.log(threadReport(before, after));
     delays.sort((a, b) => a - b);
     const delta = (k: 'rtpOut' | 'shed' | 'retransmitted') => after.stats.media[k] - before.stats.media[k];
@@ -210,6 +281,9 @@ async function phase(url: string, child: ChildProcess, n: number, rate: number, 
       p99: percentile(delays, 99),
       shed: delta('shed'),
       retransmitted: delta('retransmitted'),
+      idleCpuPerSecond: cpuOf(rest0, rest1) / ((rest1.at - rest0.at) / 1000),
+      worker: moved(before.worker, after.worker),
+      threads: moved(before.threads, after.threads),
     };
   } finally {
     pump?.stop();
@@ -218,59 +292,110 @@ async function phase(url: string, child: ChildProcess, n: number, rate: number, 
 }
 
 function row(r: PhaseResult): string {
-  const perCpu = r.cpuSeconds > 0 ? Math.round(r.forwarded / r.cpuSeconds) : 0;
   return [
     String(r.subscribers).padStart(4),
     String(r.rate).padStart(6),
     String(r.forwarded).padStart(9),
     r.cpuSeconds.toFixed(2).padStart(7),
-    String(perCpu).padStart(12),
+    String(Math.round(perCpu(r))).padStart(12),
     (r.delivery * 100).toFixed(1).padStart(8) + '%',
     r.p50.toFixed(1).padStart(7),
     r.p99.toFixed(1).padStart(7),
     String(r.shed).padStart(7),
+    (r.idleCpuPerSecond * 1000).toFixed(0).padStart(7),
   ].join(' ');
+}
+
+/** The worker's drops (and the router's) during a phase, by reason; "none" when nothing dropped. */
+function dropReport(r: PhaseResult): string {
+  const drops = Object.entries(r.worker).filter(([k]) => /drop|lost|fail/i.test(k));
+  return drops.length === 0 ? 'none' : drops.map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+const HEADER = 'subs   pps/in  fwd pkts  SFU CPU  fwd/CPU-s   delivery  p50 ms  p99 ms   shed  idle ms/s';
+
+const perCpu = (r: PhaseResult): number => (r.cpuSeconds > 0 ? r.forwarded / r.cpuSeconds : 0);
+
+/** The SFU processes running, for the time-budget guard. */
+const children = new Set<ChildProcess>();
+
+/** Runs the plan against one SFU process on one media path, printing rows as they come. */
+async function runPath(media: MediaPath, plan: readonly (readonly [number, number])[], only: number[] | undefined, seconds: number): Promise<PhaseResult[]> {
+  const profile = process.env.SFU_BENCH_PROFILE; // a directory: CPU-profile the SFU process there
+  const execArgv = profile ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profile}`] : process.execArgv;
+  const child = fork(import.meta.filename, ['--serve', `--media=${media}`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  const [ready] = (await once(child, 'message')) as [{ port: number } | { error: string }];
+  console.log(`\n${media === 'native' ? 'native media path (media worker thread, RTP never in JavaScript)' : 'WebRTC-stack media path (node-datachannel, RTP through JavaScript)'}`);
+  if ('error' in ready) {
+    console.log(`  not measured: ${ready.error}`);
+    return [];
+  }
+  const url = `ws://127.0.0.1:${ready.port}/ws`;
+  // A short unmeasured phase first, so the first measured one does not pay for the SFU's JIT
+  // compiling its signalling and forwarding code.
+  await phase(url, child, 5, 1000, 2, `bench-${media}-warmup`);
+  console.log(HEADER);
+  const results: PhaseResult[] = [];
+  for (const [i, [n, rate]] of plan.entries()) {
+    if (only && !only.includes(i)) continue;
+    const r = await phase(url, child, n, rate, seconds, `bench-${media}-${i}`);
+    results.push(r);
+    console.log(row(r));
+    if (media === 'native') console.log(`       worker drops: ${dropReport(r)}`);
+    if (media === 'native' && process.env.SFU_BENCH_VERBOSE) console.log(`       worker: ${Object.entries(r.worker).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  child.send('stop');
+  await once(child, 'exit');
+  return results;
 }
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const seconds = quick ? 2 : 6;
-  const profile = process.env.SFU_BENCH_PROFILE; // a directory: CPU-profile the SFU process there
-  const execArgv = profile ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profile}`] : process.execArgv;
-  const child = fork(import.meta.filename, ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
-  const [ready] = (await once(child, 'message')) as [{ port: number }];
-  const url = `ws://127.0.0.1:${ready.port}/ws`;
+  const mediaArg = process.argv.find((a) => a.startsWith('--media='))?.slice(8) ?? 'both';
+  if (mediaArg !== 'native' && mediaArg !== 'stack' && mediaArg !== 'both') throw new Error(`--media: expected native, stack or both, got "${mediaArg}"`);
+  const paths: MediaPath[] = mediaArg === 'both' ? ['stack', 'native'] : [mediaArg];
   const deadline = setTimeout(() => {
     console.error('bench: over its time budget, stopping');
-    child.kill('SIGKILL');
+    for (const c of children) c.kill('SIGKILL');
     process.exit(1);
-  }, 150_000);
+  }, 150_000 * paths.length);
   deadline.unref();
 
   console.log(`SFU fan-out, loopback, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
   console.log(`VP8 synthetic stream, ${PAYLOAD}-byte payloads; ${seconds} s per phase; SFU in its own process`);
-  console.log('subs   pps/in  fwd pkts  SFU CPU  fwd/CPU-s   delivery  p50 ms  p99 ms   shed');
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',').map(Number);
-  const plan: [number, number][] = [
+  const plan = [
     [1, 1000],
     [5, 1000],
     [20, 1000],
     [50, 1000],
     [50, 3000],
-    [50, 6000], // past saturation (one core of forwarding): the SFU must shed, not collapse
-  ];
-  const results: PhaseResult[] = [];
-  for (const [i, [n, rate]] of plan.entries()) {
-    if (only && !only.includes(i)) continue;
-    const r = await phase(url, child, n, rate, seconds, `bench-${i}`);
-    results.push(r);
-    console.log(row(r));
+    [50, 6000], // past saturation: the SFU must not collapse (the stack path sheds late packets)
+  ] as const;
+  const byPath = new Map<MediaPath, PhaseResult[]>();
+  for (const media of paths) byPath.set(media, await runPath(media, plan, only, seconds));
+  const stack = byPath.get('stack');
+  const native = byPath.get('native');
+  if (stack && native) {
+    console.log('\nnative ÷ stack, forwarded packets per CPU-second');
+    console.log('subs   pps/in      stack     native   ratio');
+    for (const [i, s] of stack.entries()) {
+      const n = native[i];
+      if (!n) continue;
+      const ratio = perCpu(s) > 0 ? perCpu(n) / perCpu(s) : NaN;
+      console.log(
+        [String(s.subscribers).padStart(4), String(s.rate).padStart(6), String(Math.round(perCpu(s))).padStart(10), String(Math.round(perCpu(n))).padStart(10), `${ratio.toFixed(1)}×`.padStart(7)].join(' '),
+      );
+    }
   }
-  child.send('stop');
-  await once(child, 'exit');
   releaseWebrtc();
   clearTimeout(deadline);
 }
 
-if (process.argv.includes('--serve')) await serve();
-else await main();
+if (process.argv.includes('--serve')) {
+  const media = process.argv.find((a) => a.startsWith('--media='))?.slice(8);
+  await serve(media === 'native' ? 'native' : 'stack');
+} else await main();

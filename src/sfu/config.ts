@@ -48,7 +48,7 @@ export function defaultSfuConfig(): SfuConfig {
       iceLite: false,
       timeouts: { disconnected: 5, failed: 25, keepalive: 2 },
       bindAddress: undefined,
-      mediaPath: 'stack',
+      mediaPath: 'native',
     },
     turn: {
       enabled: false,
