@@ -30,7 +30,7 @@ import { createWebServer } from '../src/http/server.ts';
 import { defaultSfuConfig, withOverrides } from '../src/sfu/config.ts';
 import type { SfuConfig } from '../src/sfu/config-types.ts';
 import { attachSfu, shutdownWebrtc } from '../src/sfu/index.ts';
-import { NativeMedia } from '../src/sfu/native/native-media.ts';
+import { NativeMedia, nativeMediaOptions } from '../src/sfu/native/native-media.ts';
 import { silentLog } from '../src/sfu/types/log.ts';
 import type { SfuStats } from '../src/sfu/index.ts';
 import { writeRtpIds } from '../src/sfu/rtp/rtp-packet.ts';
@@ -62,18 +62,7 @@ type MediaPath = 'native' | 'stack';
  * so that its counters (drops by reason) can be read; it fails when the addon has no media path.
  */
 function startNative(config: SfuConfig): NativeMedia {
-  const w = config.webrtc;
-  const started = NativeMedia.start({
-    bindAddress: w.bindAddress,
-    port: 0,
-    nat1to1: w.nat1to1,
-    timeouts: w.timeouts,
-    maxPacketTrack: config.router.maxPacketTrack,
-    maxBitrate: config.router.maxBandwidth * 1000,
-    audioLevelThreshold: config.router.audioLevelThreshold,
-    now: () => performance.now(),
-    log: silentLog,
-  });
+  const started = NativeMedia.start({ ...nativeMediaOptions(config, silentLog), port: 0 });
   if (!started.ok) throw new Error(`the native media path cannot start: ${started.error}`);
   return started.value;
 }

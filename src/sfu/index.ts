@@ -9,7 +9,7 @@ import { Sfu, type RoomStats } from './room/sfu.ts';
 import type { SignalLimits } from './signal/connection.ts';
 import { attachSignalEndpoint, silentLog, type SfuLog, type SignalStats, type UpgradeHandler } from './signal/ws-endpoint.ts';
 import { nodeDataChannelFactory } from './transport/node-datachannel.ts';
-import { NativeMedia } from './native/native-media.ts';
+import { NativeMedia, nativeMediaOptions } from './native/native-media.ts';
 
 export { shutdownWebrtc } from './transport/node-datachannel.ts';
 import type { TransportFactory } from './transport/types.ts';
@@ -82,17 +82,7 @@ export function attachSfu(opts: AttachSfuOptions): SfuHandle {
 function mediaPath(config: SfuConfig, log: SfuLog): TransportFactory {
   const w = config.webrtc;
   if (w.mediaPath === 'native') {
-    const started = NativeMedia.start({
-      bindAddress: w.bindAddress,
-      port: w.singlePort ?? w.portRange?.[0] ?? 0,
-      nat1to1: w.nat1to1,
-      timeouts: w.timeouts,
-      maxPacketTrack: config.router.maxPacketTrack,
-      maxBitrate: config.router.maxBandwidth * 1000,
-      audioLevelThreshold: config.router.audioLevelThreshold,
-      now: () => performance.now(),
-      log,
-    });
+    const started = NativeMedia.start(nativeMediaOptions(config, log));
     if (started.ok) {
       log.info('sfu.media_path', { path: 'native', port: started.value.port });
       return started.value;

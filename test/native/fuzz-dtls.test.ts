@@ -5,25 +5,18 @@
  * application-data record, and a DTLS 1.0 alert. Skipped without clang and its fuzzer runtime.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { FUZZ_SECONDS, fuzzerMissing, runFuzzer } from './fuzz-harness.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const SECONDS = Number(process.env.TURNPIKE_FUZZ_SECONDS ?? 8);
+const SECONDS = FUZZ_SECONDS;
 
-function fuzzerRuntime(): string | undefined {
-  if (spawnSync('clang', ['--version'], { stdio: 'ignore' }).status !== 0) return 'clang is not installed (apt-get install clang libclang-rt-dev)';
-  const probe = path.join(mkdtempSync(path.join(tmpdir(), 'tp-fuzz-probe-')), 'p');
-  writeFileSync(`${probe}.c`, 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n');
-  const r = spawnSync('clang', ['-fsanitize=fuzzer', `${probe}.c`, '-o', probe], { encoding: 'utf8' });
-  return r.status === 0 ? undefined : "clang's fuzzer runtime is missing (apt-get install libclang-rt-dev)";
-}
-
-const missing = process.platform === 'linux' ? fuzzerRuntime() : 'libFuzzer targets are built on Linux';
+const missing = fuzzerMissing;
 
 /** A DTLS record (RFC 6347 §4.1) around `fragment`. */
 function record(type: number, version: number, epoch: number, fragment: Buffer): Buffer {
@@ -48,10 +41,10 @@ describe('libFuzzer target of the DTLS record scan', { skip: missing ?? false },
     const hello = Buffer.concat([Buffer.from([1, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 40]), Buffer.alloc(40, 0xaa)]);
     writeFileSync(path.join(corpus, 'seed-0'), Buffer.concat([record(22, 0xfefd, 0, hello), record(23, 0xfefd, 1, Buffer.alloc(48, 7))]));
     writeFileSync(path.join(corpus, 'seed-1'), record(21, 0xfeff, 0, Buffer.from([2, 40])));
-    const r = spawnSync(bin, [`-max_total_time=${SECONDS}`, '-rss_limit_mb=1024', '-timeout=10', '-print_final_stats=1', corpus], { encoding: 'utf8', cwd: corpus });
+    const r = runFuzzer(bin, corpus);
     rmSync(corpus, { recursive: true, force: true });
-    const runs = /stat::number_of_executed_units:\s*(\d+)/.exec(r.stderr)?.[1];
-    process.stdout.write(`# fuzz_dtls_record: ${runs ?? '?'} inputs in ${SECONDS} s\n`);
+    const runs = r.runs;
+    process.stdout.write(`# fuzz_dtls_record: ${runs} inputs in ${SECONDS} s\n`);
     assert.equal(r.status, 0, r.stderr.slice(-4000));
   });
 });

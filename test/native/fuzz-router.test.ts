@@ -7,26 +7,19 @@
  * fuzzer runtime.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildNack, buildPli } from '../../src/sfu/rtp/rtcp.ts';
+import { FUZZ_SECONDS, fuzzerMissing, runFuzzer } from './fuzz-harness.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const SECONDS = Number(process.env.TURNPIKE_FUZZ_SECONDS ?? 8);
+const SECONDS = FUZZ_SECONDS;
 
-function fuzzerRuntime(): string | undefined {
-  if (spawnSync('clang', ['--version'], { stdio: 'ignore' }).status !== 0) return 'clang is not installed (apt-get install clang libclang-rt-dev)';
-  const probe = path.join(mkdtempSync(path.join(tmpdir(), 'tp-fuzz-probe-')), 'p');
-  writeFileSync(`${probe}.c`, 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n');
-  const r = spawnSync('clang', ['-fsanitize=fuzzer', `${probe}.c`, '-o', probe], { encoding: 'utf8' });
-  return r.status === 0 ? undefined : "clang's fuzzer runtime is missing (apt-get install libclang-rt-dev)";
-}
-
-const missing = process.platform === 'linux' ? fuzzerRuntime() : 'libFuzzer targets are built on Linux';
+const missing = fuzzerMissing;
 
 /** An RTP packet (RFC 3550 §5.1) with one-byte header extensions (RFC 8285 §4.2). */
 function rtp(pt: number, seq: number, ts: number, ssrc: number, ext: [number, number[]][], payload: number[]): Buffer {
@@ -65,10 +58,10 @@ describe('libFuzzer target of the media router', { skip: missing ?? false }, () 
     const next = rec(8, rtp(96, 105, 6000, 0x102, [], [0x10, 0x01, 0]));
     writeFileSync(path.join(corpus, 'seed-0'), Buffer.concat([...layers, audio, next, rec(4, Buffer.alloc(0)), rec(3, buildNack(0x5a, 0xd0, [65530, 65531])), rec(3, buildPli(0x5a, 0xd0)), rec(12, Buffer.alloc(0))]));
     writeFileSync(path.join(corpus, 'seed-1'), Buffer.concat([rec(5, Buffer.from([0, 0, 2])), rec(5, Buffer.from([0, 0, 1])), ...layers, rec(7, rtp(96, 1, 1, 1, [[1, [1]], [3, [2, 2]], [6, [3, 3, 3]]], [0x7c, 0x85]))]));
-    const r = spawnSync(bin, [`-max_total_time=${SECONDS}`, '-rss_limit_mb=1024', '-timeout=10', '-print_final_stats=1', corpus], { encoding: 'utf8', cwd: corpus });
+    const r = runFuzzer(bin, corpus);
     rmSync(corpus, { recursive: true, force: true });
-    const runs = /stat::number_of_executed_units:\s*(\d+)/.exec(r.stderr)?.[1];
-    process.stdout.write(`# fuzz_router: ${runs ?? '?'} inputs in ${SECONDS} s\n`);
+    const runs = r.runs;
+    process.stdout.write(`# fuzz_router: ${runs} inputs in ${SECONDS} s\n`);
     assert.equal(r.status, 0, r.stderr.slice(-4000));
   });
 });

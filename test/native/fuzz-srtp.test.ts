@@ -9,26 +9,18 @@
  * Skipped without clang and its fuzzer runtime, or without OpenSSL's headers and libcrypto.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { FUZZ_SECONDS, fuzzerMissing, runFuzzer } from './fuzz-harness.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const SECONDS = Number(process.env.TURNPIKE_FUZZ_SECONDS ?? 8);
+const SECONDS = FUZZ_SECONDS;
 
-function fuzzerRuntime(): string | undefined {
-  if (spawnSync('clang', ['--version'], { stdio: 'ignore' }).status !== 0) return 'clang is not installed (apt-get install clang libclang-rt-dev)';
-  const probe = path.join(mkdtempSync(path.join(tmpdir(), 'tp-fuzz-probe-')), 'p');
-  writeFileSync(`${probe}.c`, '#include <openssl/evp.h>\nint LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return EVP_aes_128_gcm() == 0; }\n');
-  const r = spawnSync('clang', ['-fsanitize=fuzzer', `${probe}.c`, '-o', probe, '-lcrypto'], { encoding: 'utf8' });
-  if (r.status === 0) return undefined;
-  return /openssl|lcrypto/.test(r.stderr) ? "OpenSSL's headers or libcrypto are missing (apt-get install libssl-dev)" : "clang's fuzzer runtime is missing (apt-get install libclang-rt-dev)";
-}
-
-const missing = process.platform === 'linux' ? fuzzerRuntime() : 'libFuzzer targets are built on Linux';
+const missing = fuzzerMissing;
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -54,10 +46,10 @@ describe('libFuzzer target of SRTP and SRTCP', { skip: missing ?? false }, () =>
     // Plain RTP: two CSRCs, a one-byte-header extension, padding; and a compound RTCP SR + SDES.
     writeFileSync(path.join(corpus, 'seed-4'), hex('b2e0fffe 00001000 00c0ffee 00000001 00000002 bede0001 10ab0000 77777777 77770003'));
     writeFileSync(path.join(corpus, 'seed-5'), hex('80c80006 00c0ffee 00000001 00000002 00000003 00000004 00000005 81ca0003 00c0ffee 01047465 73740000'));
-    const r = spawnSync(bin, [`-max_total_time=${SECONDS}`, '-rss_limit_mb=1024', '-timeout=10', '-print_final_stats=1', corpus], { encoding: 'utf8', cwd: corpus });
+    const r = runFuzzer(bin, corpus);
     rmSync(corpus, { recursive: true, force: true });
-    const runs = /stat::number_of_executed_units:\s*(\d+)/.exec(r.stderr)?.[1];
-    process.stdout.write(`# fuzz_srtp: ${runs ?? '?'} inputs in ${SECONDS} s\n`);
+    const runs = r.runs;
+    process.stdout.write(`# fuzz_srtp: ${runs} inputs in ${SECONDS} s\n`);
     assert.equal(r.status, 0, r.stderr.slice(-4000));
   });
 });

@@ -6,7 +6,7 @@
  * time per target (default 8). Skipped without clang and its fuzzer runtime.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,20 +15,12 @@ import { fileURLToPath } from 'node:url';
 import { encodeRow } from '../../src/dataplane/native/row-codec.ts';
 import { encodeChannelData, encodeMessage } from '../../src/stun/index.ts';
 import { Attr, MessageClass, Method } from '../../src/stun/types.ts';
+import { FUZZ_SECONDS, fuzzerMissing, runFuzzer } from './fuzz-harness.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const SECONDS = Number(process.env.TURNPIKE_FUZZ_SECONDS ?? 8);
+const SECONDS = FUZZ_SECONDS;
 
-function fuzzerRuntime(): string | undefined {
-  if (spawnSync('clang', ['--version'], { stdio: 'ignore' }).status !== 0) return 'clang is not installed (apt-get install clang libclang-rt-dev)';
-  const probe = path.join(mkdtempSync(path.join(tmpdir(), 'tp-fuzz-probe-')), 'p');
-  const src = `${probe}.c`;
-  writeFileSync(src, 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n');
-  const r = spawnSync('clang', ['-fsanitize=fuzzer', src, '-o', probe], { encoding: 'utf8' });
-  return r.status === 0 ? undefined : "clang's fuzzer runtime is missing (apt-get install libclang-rt-dev)";
-}
-
-const missing = process.platform === 'linux' ? fuzzerRuntime() : 'libFuzzer targets are built on Linux';
+const missing = fuzzerMissing;
 
 /** Seeds for each target, from the TypeScript encoders. */
 function seeds(target: string): Uint8Array[] {
@@ -68,10 +60,10 @@ describe('libFuzzer targets of the native data plane', { skip: missing ?? false 
       // A corpus of our own seeds in a temporary directory: libFuzzer adds to it as it finds new paths.
       const corpus = mkdtempSync(path.join(tmpdir(), `${target}-`));
       seeds(target).forEach((s, i) => writeFileSync(path.join(corpus, `seed-${i}`), s));
-      const r = spawnSync(bin, [`-max_total_time=${SECONDS}`, '-rss_limit_mb=1024', '-timeout=10', '-print_final_stats=1', corpus], { encoding: 'utf8', cwd: corpus });
+      const r = runFuzzer(bin, corpus);
       rmSync(corpus, { recursive: true, force: true });
-      const runs = /stat::number_of_executed_units:\s*(\d+)/.exec(r.stderr)?.[1];
-      process.stdout.write(`# ${target}: ${runs ?? '?'} inputs in ${SECONDS} s\n`);
+      const runs = r.runs;
+      process.stdout.write(`# ${target}: ${runs} inputs in ${SECONDS} s\n`);
       assert.equal(r.status, 0, r.stderr.slice(-4000));
     });
   }

@@ -238,7 +238,10 @@ static void on_socket(tp_media_worker *w) {
       }
     }
     tp_mw_send_batch(w, &w->out);
-    maybe_wake(w);
+    /* STUN and DTLS wake JavaScript at once (a handshake waits on them); the router's events
+     * (RTCP for the estimator, PLIs, figures) go up with the next tick, at most 20 ms later, so
+     * a busy socket does not wake JavaScript per batch. */
+    if (w->qlen > 0) maybe_wake(w);
     pthread_mutex_unlock(&w->mu);
     if (n < TP_MW_BATCH) return;
   }

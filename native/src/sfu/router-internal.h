@@ -74,6 +74,7 @@ typedef struct {
   int next_in_conn;    /* next up-stream of the same connection */
   uint64_t last_report_us;
   uint8_t reported, first_seen;
+  uint8_t stats_ticks; /* ticks since the last TP_EV_LAYER_STATS / TP_EV_AUDIO */
   uint16_t audio_packets, audio_speaking;
   uint8_t audio_min;
 } tp_r_up;

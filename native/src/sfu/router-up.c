@@ -333,10 +333,11 @@ static void report(tp_router *r, tp_r_up *u, uint64_t now_us, tp_out_batch *out)
   r->c.rtcp_out++;
 }
 
-void tp_r_up_tick(tp_router *r, int up, uint64_t now_us, tp_out_batch *out, tp_event_log *ev) {
-  tp_r_up *u = &r->ups[up];
-  for (int k = 0; k < u->n_layers; k++)
-    if (u->layers[k].started) nack_layer(r, u, &u->layers[k], now_us, out);
+enum { STATS_TICKS = 10 };
+
+/* TP_EV_LAYER_STATS for each layer that carried bytes since the last report, and TP_EV_AUDIO. */
+static void up_figures(tp_router *r, tp_r_up *u, uint64_t now_us, tp_event_log *ev) {
+  (void)r;
   for (int k = 0; k < u->n_layers; k++) {
     tp_r_layer *l = &u->layers[k];
     if (l->bytes == l->bytes_reported) continue;
@@ -359,6 +360,18 @@ void tp_r_up_tick(tp_router *r, int up, uint64_t now_us, tp_out_batch *out, tp_e
     tp_r_event(ev, TP_EV_AUDIO, body, 9);
     u->audio_packets = u->audio_speaking = 0;
     u->audio_min = 127;
+  }
+}
+
+void tp_r_up_tick(tp_router *r, int up, uint64_t now_us, tp_out_batch *out, tp_event_log *ev) {
+  tp_r_up *u = &r->ups[up];
+  for (int k = 0; k < u->n_layers; k++)
+    if (u->layers[k].started) nack_layer(r, u, &u->layers[k], now_us, out);
+  /* Figures for TypeScript every STATS_TICKS ticks (200 ms): layer rates are measured over
+   * 500 ms there, and active speakers over an interval of a second. */
+  if (++u->stats_ticks >= STATS_TICKS) {
+    u->stats_ticks = 0;
+    up_figures(r, u, now_us, ev);
   }
   if (u->reported && now_us - u->last_report_us < TP_R_REPORT_US) return;
   int any = 0;

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
+import type { SfuConfig } from '../config-types.ts';
 import type { BandwidthFeedback } from '../media/subscriber-bandwidth.ts';
 import { layerOfRid } from '../media/simulcast.ts';
 import { parseRtcp } from '../rtp/rtcp.ts';
@@ -19,7 +20,7 @@ import type { MediaControl, NativeDownEvents, NativeDownSpec, NativeUpEvents } f
 import { MediaWorker } from './media-worker.ts';
 import type { NativeHub } from './native-hub.ts';
 import { NativeTransport } from './native-transport.ts';
-import { decodeRouterEvents, type RouterEvent } from './router-events.ts';
+import { decodeRouterEvents, forEachTwccSent, type RouterEvent } from './router-events.ts';
 import { RouterCodec, type RouterConnSpec, type RouterDownSpec } from './router-spec.ts';
 import type { AcceptedMedia } from './sdp-answer.ts';
 import type { ExtensionIds } from './sdp-extensions.ts';
@@ -40,6 +41,22 @@ export interface NativeMediaOptions {
   readonly audioLevelThreshold: number;
   readonly now: () => number;
   readonly log: SfuLog;
+}
+
+/** The options `[webrtc]` and `[router]` give: `singleport`, else the first port of `portrange`, else any. */
+export function nativeMediaOptions(config: SfuConfig, log: SfuLog): NativeMediaOptions {
+  const w = config.webrtc;
+  return {
+    bindAddress: w.bindAddress,
+    port: w.singlePort ?? w.portRange?.[0] ?? 0,
+    nat1to1: w.nat1to1,
+    timeouts: w.timeouts,
+    maxPacketTrack: config.router.maxPacketTrack,
+    maxBitrate: config.router.maxBandwidth * 1000,
+    audioLevelThreshold: config.router.audioLevelThreshold,
+    now: () => performance.now(),
+    log,
+  };
 }
 
 const TICK_MS = 20;
@@ -359,10 +376,7 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
         const fb = this.#feedback.get(e.conn);
         if (!fb) return;
         const nowUs = Number(process.hrtime.bigint() / 1000n);
-        for (const p of e.packets) {
-          const ageUs = (nowUs - p.atUs) >>> 0;
-          fb.onSent(p.seq, p.size, (nowUs - ageUs) / 1000 - this.#clockOffsetMs);
-        }
+        forEachTwccSent(e.records, (seq, size, atUs) => fb.onSent(seq, size, (nowUs - ((nowUs - atUs) >>> 0)) / 1000 - this.#clockOffsetMs));
         return;
       }
       default:

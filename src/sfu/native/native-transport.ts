@@ -50,6 +50,8 @@ export class NativeTransport implements PeerTransport {
   #srtpUp = false;
   /** DTLS connected (SCTP may start; media waits for `#srtpUp`) */
   #dtlsUp = false;
+  /** DTLS failed or closed: no timer to run */
+  #dtlsDone = false;
   /** whether DTLS-SRTP is up (the router may send) */
   get srtpUp(): boolean {
     return this.#srtpUp;
@@ -209,7 +211,8 @@ export class NativeTransport implements PeerTransport {
       else if (s === 'disconnected') this.#setState('disconnected');
       else if (s === 'connected' && this.#srtpUp) this.#setState('connected');
     }
-    if (this.#dtls && this.#dtls.timeout() === 0) this.#apply(this.#dtls.handleTimeout());
+    // DTLS retransmits only during the handshake (RFC 6347 §4.2.4).
+    if (this.#dtls && !this.#dtlsUp && !this.#dtlsDone && this.#dtls.timeout() === 0) this.#apply(this.#dtls.handleTimeout());
     this.#channels?.tick(nowMs);
   }
 
@@ -235,6 +238,7 @@ export class NativeTransport implements PeerTransport {
       this.#maybeStartSctp();
     }
     for (const a of r.app) this.#channels?.receive(a, this.#hub.now());
+    if (r.state === 'failed' || r.state === 'closed') this.#dtlsDone = true;
     if (r.state === 'failed') {
       this.#hub.log.info('sfu.native.dtls_failed', { peer: this.name, error: r.error });
       this.#setState('failed');

@@ -24,7 +24,8 @@ export type RouterEvent =
   | { readonly type: 'unknown'; readonly conn: number; readonly ssrc: number }
   | { readonly type: 'layer'; readonly down: number; readonly layer: number }
   | { readonly type: 'audio'; readonly up: number; readonly speaking: number; readonly packets: number; readonly minLevel: number }
-  | { readonly type: 'twccSent'; readonly conn: number; readonly packets: readonly TwccSent[] }
+  /** `records`: n × (u16 seq, u16 size, u32 send time µs), read with {@link forEachTwccSent} (no object per packet) */
+  | { readonly type: 'twccSent'; readonly conn: number; readonly records: Buffer }
   /** the up-stream's first packet of a negotiated payload type: its codec is known */
   | { readonly type: 'first'; readonly up: number; readonly pt: number }
   /** per tick, for a layer that received media: cumulative bytes, and ms since its last packet */
@@ -55,9 +56,7 @@ function one(code: number, b: Buffer): RouterEvent | undefined {
       return b.length >= 9 ? { type: 'audio', up: b.readUInt32LE(0), speaking: b.readUInt16LE(4), packets: b.readUInt16LE(6), minLevel: b[8] } : undefined;
     case T.twccSent: {
       if (b.length < 4 || (b.length - 4) % 8 !== 0) return undefined;
-      const packets: TwccSent[] = [];
-      for (let o = 4; o < b.length; o += 8) packets.push({ seq: b.readUInt16LE(o), size: b.readUInt16LE(o + 2), atUs: b.readUInt32LE(o + 4) });
-      return { type: 'twccSent', conn: b.readUInt32LE(0), packets };
+      return { type: 'twccSent', conn: b.readUInt32LE(0), records: b.subarray(4) };
     }
     case T.first:
       return b.length >= 5 ? { type: 'first', up: b.readUInt32LE(0), pt: b[4] } : undefined;
@@ -83,4 +82,16 @@ export function decodeRouterEvents(buf: Buffer): RouterEventsParse {
     o += 4 + len;
   }
   return { ok: true, events };
+}
+
+/** Calls `fn` for each record of a `twccSent` event, in order. */
+export function forEachTwccSent(records: Buffer, fn: (seq: number, size: number, atUs: number) => void): void {
+  for (let o = 0; o + 8 <= records.length; o += 8) fn(records.readUInt16LE(o), records.readUInt16LE(o + 2), records.readUInt32LE(o + 4));
+}
+
+/** The records of a `twccSent` event as objects (tests, diagnostics). */
+export function twccSentPackets(records: Buffer): TwccSent[] {
+  const out: TwccSent[] = [];
+  forEachTwccSent(records, (seq, size, atUs) => out.push({ seq, size, atUs }));
+  return out;
 }

@@ -155,15 +155,7 @@ export class Publisher {
     const receiver = new RebindableReceiveTrack(rx);
     this.#receivers.set(rx.mid, receiver);
     const cfg = this.#ctx.config.router;
-    const info: UpTrackInfo = {
-      id: `${this.#peerId}#${++this.#trackCount}`,
-      kind: m.kind,
-      streamId: m.streamId ?? this.#peerId,
-      trackId: m.trackId ?? `${this.#peerId}-${m.mid}`,
-      codecs: m.codecs,
-      extmaps: m.extmaps,
-      rids: m.rids,
-    };
+    const info = this.#info(m);
     const up = new UpTrack(
       info,
       receiver,
@@ -183,10 +175,9 @@ export class Publisher {
     this.#tracks.set(rx.mid, up);
   }
 
-  /** A section on the native media path: the router has it; the up-track follows its events. */
-  #onNativeTrack(rx: NativeReceiveTrack, m: PublishedMedia): void {
-    if (this.#tracks.has(rx.mid)) return;
-    const info: UpTrackInfo = {
+  /** What the SFU learnt about a section's track from the offer; a new id each time. */
+  #info(m: PublishedMedia): UpTrackInfo {
+    return {
       id: `${this.#peerId}#${++this.#trackCount}`,
       kind: m.kind,
       streamId: m.streamId ?? this.#peerId,
@@ -195,6 +186,12 @@ export class Publisher {
       extmaps: m.extmaps,
       rids: m.rids,
     };
+  }
+
+  /** A section on the native media path: the router has it; the up-track follows its events. */
+  #onNativeTrack(rx: NativeReceiveTrack, m: PublishedMedia): void {
+    if (this.#tracks.has(rx.mid)) return;
+    const info = this.#info(m);
     const up = new NativeUpTrack(info, rx, {
       onFirstPacket: (t) => this.#ev.published(t),
       onAudioLevel: m.kind === 'audio' ? (level) => this.#ev.audioLevel(info.streamId, level) : undefined,

@@ -12,7 +12,7 @@ import { LayerSelector } from '../../../src/sfu/media/simulcast.ts';
 import { RtpMunger, seqDelta } from '../../../src/sfu/rtp/munger.ts';
 import { buildFir, buildNack, buildPli, buildRemb, buildRr, buildSdes, buildSr, compound, parseRtcp, type RtcpPacket } from '../../../src/sfu/rtp/rtcp.ts';
 import { parseRtp, readExtensions, writeRtpIds } from '../../../src/sfu/rtp/rtp-packet.ts';
-import { decodeRouterEvents, type RouterEvent } from '../../../src/sfu/native/router-events.ts';
+import { decodeRouterEvents, twccSentPackets, type RouterEvent } from '../../../src/sfu/native/router-events.ts';
 import { RouterCodec, type RouterAddon, type RouterHandle, type RouterOut, type RouterResultBatch } from '../../../src/sfu/native/router-spec.ts';
 
 const loaded = loadAddon();
@@ -142,9 +142,11 @@ test('RTP is forwarded to every down-track with its SSRC, payload type, numberin
   const tick = a.routerTick(r, 1_200_000, Date.UTC(2026, 0, 1));
   const sent = events(tick).flatMap((e) => (e.type === 'twccSent' ? [e] : []));
   assert.deepEqual(sent.map((e) => e.conn).sort(), [SUB_A, SUB_B]);
-  assert.deepEqual(sent.find((e) => e.conn === SUB_A)?.packets.map((p) => p.seq), twcc.get(SUB_A), 'sent records for the estimator');
-  assert.deepEqual(sent.find((e) => e.conn === SUB_B)?.packets.map((p) => p.seq), [0, 1, 2, 3, 4, 5]);
-  const stats = events(tick).flatMap((e) => (e.type === 'layerStats' ? [e] : []));
+  assert.deepEqual(twccSentPackets(sent.find((e) => e.conn === SUB_A)?.records ?? Buffer.alloc(0)).map((p) => p.seq), twcc.get(SUB_A), 'sent records for the estimator');
+  assert.deepEqual(twccSentPackets(sent.find((e) => e.conn === SUB_B)?.records ?? Buffer.alloc(0)).map((p) => p.seq), [0, 1, 2, 3, 4, 5]);
+  // Layer figures come every tenth tick (200 ms).
+  const more = Array.from({ length: 9 }, () => a.routerTick(r, 1_200_000, Date.UTC(2026, 0, 1)));
+  const stats = [tick, ...more].flatMap((t) => events(t)).flatMap((e) => (e.type === 'layerStats' ? [e] : []));
   assert.deepEqual(
     stats.map((e) => [e.up, e.layer, e.idleMs]).sort((x, y) => x[0] - y[0]),
     [
@@ -155,7 +157,7 @@ test('RTP is forwarded to every down-track with its SSRC, payload type, numberin
   );
   assert.ok(stats.every((e) => e.bytes > 6 * 12));
   assert.deepEqual(events(a.routerTick(r, 1_220_000, 0)).filter((e) => e.type === 'layerStats'), [], 'only layers that received media since');
-  const audio = events(tick).find((e) => e.type === 'audio');
+  const audio = [tick, ...more].flatMap((t) => events(t)).find((e) => e.type === 'audio');
   assert.deepEqual(audio, { type: 'audio', up: 10, speaking: 3, packets: 6, minLevel: 0 });
   const c = a.routerCounters(r);
   assert.equal(c.rtpIn, 12);
