@@ -59,7 +59,8 @@ export function nativeMediaOptions(config: SfuConfig, log: SfuLog): NativeMediaO
   };
 }
 
-const TICK_MS = 20;
+/** ICE consent, DTLS retransmission and SCTP timers: none needs a finer step (SCTP sends at once on data). */
+const TICK_MS = 50;
 
 function codecOf(name: string): number {
   switch (name.toLowerCase()) {
