@@ -1,7 +1,7 @@
 /**
  * Unchanged ion-sdk-js (its own 1.8.2 browser bundle) in headless Chromium against the SFU: A
  * publishes camera and microphone; B and C receive and decode both; a `chat` data-channel message
- * from A reaches B and C; when A closes its socket, A's tracks leave B and C.
+ * from A reaches B and C; when A closes its socket, A's tracks leave B and C. On both media paths.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,8 +59,9 @@ window.decoded = async () => {
 
 after(() => shutdownWebrtc());
 
-test('ion-sdk-js in Chromium: publish, receive and decode, chat, leave', { skip: noChromium, timeout: 90_000 }, async (t) => {
-  const { server, browser } = await loopbackSfuAndBrowser(t);
+// Both media paths: the native one (the default) and the WebRTC stack it falls back to.
+for (const mediaPath of ['native', 'stack'] as const) test(`ion-sdk-js in Chromium (${mediaPath} media path): publish, receive and decode, chat, leave`, { skip: noChromium, timeout: 90_000 }, async (t) => {
+  const { server, browser } = await loopbackSfuAndBrowser(t, mediaPath);
   const open = (name: string) => openDriverPage(browser, `${server.url}/demo/`, DRIVER, name);
   const [a, b, c] = await Promise.all([open('A'), open('B'), open('C')]);
 
