@@ -1,7 +1,7 @@
 /**
  * The DTLS record-header scan (native/src/dtls-record.c, what checks a datagram before
  * OpenSSL sees it) under libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer, for
- * `TURNPIKE_FUZZ_SECONDS` (default 8). Seeds: an epoch-0 ClientHello record followed by an
+ * `TURNPIKE_FUZZ_SECONDS` (default 6). Seeds: an epoch-0 ClientHello record followed by an
  * application-data record, and a DTLS 1.0 alert. Skipped without clang and its fuzzer runtime.
  */
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 /**
  * What the libFuzzer tests share: whether clang and its fuzzer runtime are here, the time per
- * target (`TURNPIKE_FUZZ_SECONDS`, default 8), and one bounded run of a built target over a
+ * target (`TURNPIKE_FUZZ_SECONDS`, default 6), and one bounded run of a built target over a
  * seeded corpus, with the number of inputs it tried.
  */
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-export const FUZZ_SECONDS = Number(process.env.TURNPIKE_FUZZ_SECONDS ?? 8);
+export const FUZZ_SECONDS = Number(process.env.TURNPIKE_FUZZ_SECONDS ?? 6);
 
 function fuzzerRuntime(): string | undefined {
   if (spawnSync('clang', ['--version'], { stdio: 'ignore' }).status !== 0) return 'clang is not installed (apt-get install clang libclang-rt-dev)';

@@ -1,6 +1,6 @@
 /**
  * The SFU's media router (native/src/sfu/router*.c with rtp.c and rtcp.c) under libFuzzer with
- * AddressSanitizer and UndefinedBehaviorSanitizer, for `TURNPIKE_FUZZ_SECONDS` (default 8): the
+ * AddressSanitizer and UndefinedBehaviorSanitizer, for `TURNPIKE_FUZZ_SECONDS` (default 6): the
  * target native/fuzz/fuzz_router.c feeds records of RTP and RTCP from a publisher and a
  * subscriber, ticks and layer changes into a fixed set-up. Seeds: a simulcast keyframe per layer
  * with MID and RID, audio, a subscriber's NACK and PLI, a tick. Skipped without clang and its

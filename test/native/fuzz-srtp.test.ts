@@ -1,7 +1,7 @@
 /**
  * SRTP and SRTCP (native/src/sfu/srtp.c and srtp-session.c, what every media packet from a
  * peer meets first) under libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer, for
- * `TURNPIKE_FUZZ_SECONDS` (default 8): unprotect of arbitrary bytes as RTP and RTCP under each
+ * `TURNPIKE_FUZZ_SECONDS` (default 6): unprotect of arbitrary bytes as RTP and RTCP under each
  * profile, protect of what it accepts, and protect then unprotect of arbitrary plaintext.
  * Seeds: the RFC 7714 §16 and §17 packets, E = 1 and E = 0 (valid under the target's keys), a
  * plain RTP packet with CSRCs, a header extension and padding, and a compound RTCP packet. The

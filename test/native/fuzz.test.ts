@@ -3,7 +3,7 @@
  * UndefinedBehaviorSanitizer, for a bounded time each: the Send indication parser (and the Data
  * indication it becomes), the ChannelData parser and the CRC, and the forwarding-row parser.
  * Seeds are written by Turnpike's own TypeScript encoders. `TURNPIKE_FUZZ_SECONDS` sets the
- * time per target (default 8). Skipped without clang and its fuzzer runtime.
+ * time per target (default 6). Skipped without clang and its fuzzer runtime.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

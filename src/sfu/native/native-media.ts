@@ -14,7 +14,7 @@ import type { TransportFactory } from '../transport/types.ts';
 import type { SfuLog } from '../types/log.ts';
 import type { Outcome } from '../types/outcome.ts';
 import { DtlsCertificate, dtlsSrtpAddon, type DtlsConnection, type SrtpKeys } from './dtls-srtp.ts';
-import type { IceAddress } from './ice-lite.ts';
+import type { IceAddress, IceLiteAgent } from './ice-lite.ts';
 import { IceLiteDemux } from './ice-lite-demux.ts';
 import type { MediaControl, NativeDownEvents, NativeDownSpec, NativeUpEvents } from './media-control.ts';
 import { MediaWorker } from './media-worker.ts';
@@ -150,6 +150,7 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
   readonly #cert: DtlsCertificate;
   readonly #demux = new IceLiteDemux();
   readonly #byConn = new Map<number, NativeTransport>();
+  readonly #byAgent = new Map<IceLiteAgent, NativeTransport>();
   readonly #ups = new Map<number, NativeUpEvents | undefined>();
   readonly #downs = new Map<number, NativeDownEvents>();
   readonly #feedback = new Map<number, BandwidthFeedback>();
@@ -201,6 +202,7 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
 
   attach(t: NativeTransport): void {
     this.#byConn.set(t.connId, t);
+    this.#byAgent.set(t.agent, t);
     this.#demux.add(t.agent);
     const added = this.#worker.connAdd(t.connId, { rtcpSsrc: randomBytes(4).readUInt32BE(0) });
     if (!added.ok) this.log.warn('sfu.native.conn_refused', { peer: t.connId, error: added.error });
@@ -213,6 +215,7 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
   detach(t: NativeTransport): void {
     this.#demux.remove(t.agent);
     this.#byConn.delete(t.connId);
+    this.#byAgent.delete(t.agent);
     this.#feedback.delete(t.connId);
     this.#rtxRates.delete(t.connId);
     this.#worker.connRemove(t.connId);
@@ -332,9 +335,8 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
     }
   }
 
-  #transportOf(agent: unknown): NativeTransport | undefined {
-    for (const t of this.#byConn.values()) if (t.agent === agent) return t;
-    return undefined;
+  #transportOf(agent: IceLiteAgent): NativeTransport | undefined {
+    return this.#byAgent.get(agent);
   }
 
   #onEvents(buf: Buffer): void {
