@@ -23,6 +23,12 @@
 #define TP_MW_QUEUE_BYTES (1u << 20)
 #define TP_MW_EVENT_BYTES (256u << 10)
 #define TP_MW_TICK_MS 20
+/* Under load the thread polls the socket every this many µs instead of waking per burst
+ * (media-worker.c, choose_polling); 0 turns polling off. */
+#define TP_MW_BATCH_US 1000
+#define TP_MW_BATCH_US_MAX 10000
+/* Routine events wait at most this long for JavaScript to pull them before the worker wakes it. */
+#define TP_MW_PULL_MS 100
 
 /* A transport address as a hash key: family 4 (IPv4 in ip[0..4)) or 6. */
 typedef struct {
@@ -42,8 +48,38 @@ typedef struct tp_mw_conn {
   int keyed;          /* TP_MW_NO_KEYS, TP_MW_PLAIN, TP_MW_SRTP */
   tp_srtp *in, *out;  /* remote keys unprotect what arrives; local keys protect what leaves */
   tp_conn_spec spec;  /* as the router has it */
+  /* the send path's grouping (media-worker-send.c): the message this connection's datagrams
+   * join in the batch numbered send_gen */
+  uint32_t send_gen;
+  int send_msg;
   struct tp_mw_conn *next_id, *next_addr;
 } tp_mw_conn;
+
+/* One outgoing message: a datagram, or a GSO run of datagrams to one connection. */
+typedef struct {
+  tp_mw_conn *conn;
+  uint32_t size;  /* the segment size: the first datagram's length */
+  uint32_t bytes; /* all its datagrams */
+  int segs, open, first, fill;
+} tp_mw_message;
+
+typedef struct {
+  uint32_t gen;
+  tp_mw_message msgs[TP_MW_OUT_CAP];
+  int pkt_msg[TP_MW_OUT_CAP];
+  uint8_t *pkt_data[TP_MW_OUT_CAP];
+  uint16_t pkt_len[TP_MW_OUT_CAP];
+  union {
+    struct cmsghdr align;
+    uint8_t buf[CMSG_SPACE(sizeof(uint16_t))];
+  } ctl_buf[TP_MW_OUT_CAP];
+} tp_mw_send_state;
+
+/* Wake-ups and polls in the current tick (the worker thread's own). */
+typedef struct {
+  int polling;
+  uint32_t wakes, polls, polls_with_data;
+} tp_mw_poll_state;
 
 struct tp_media_worker {
   int fd, epfd, evfd, tfd;
@@ -64,7 +100,13 @@ struct tp_media_worker {
   tp_out_batch out, ctl_out;
   struct mmsghdr smsg[TP_MW_OUT_CAP];
   struct iovec siov[TP_MW_OUT_CAP];
+  int gso; /* UDP GSO in use: the kernel has it and has not refused it */
+  uint32_t batch_us; /* set before the thread starts */
+  tp_mw_poll_state poll;
+  tp_mw_send_state send;
   tp_event_log ev;
+  size_t ev_seen;         /* the log up to here has been looked at for urgent events */
+  uint64_t last_drain_us; /* when JavaScript last drained */
   /* datagrams for JavaScript: tp_mw_record after tp_mw_record */
   uint8_t *queue;
   size_t qlen, qcap;
@@ -81,7 +123,9 @@ tp_mw_conn *tp_mw_find_id(tp_media_worker *w, uint32_t id);
 tp_mw_conn *tp_mw_find_addr(tp_media_worker *w, const tp_mw_addr *a);
 void tp_mw_conns_free(tp_media_worker *w);
 
-/* media-worker.c (callers hold `mu`): protects and sends a batch; returns datagrams sent. */
+/* media-worker-send.c (callers hold `mu`): protects and sends a batch; returns datagrams sent. */
 int tp_mw_send_batch(tp_media_worker *w, tp_out_batch *b);
+/* Whether the socket's kernel has UDP GSO (UDP_SEGMENT). */
+int tp_mw_gso_probe(int fd);
 
 #endif

@@ -38,6 +38,10 @@ const char *const tp_mw_counter_names[TP_MWC_COUNT] = {
   "drop.out-batch-full",
   "drop.socket-error",
   "eventsLost",
+  "gsoSends",
+  "gsoSegments",
+  "gsoRefused",
+  "polls",
 };
 
 enum { TAG_SOCKET = 1, TAG_STOP = 2, TAG_TICK = 3 };
@@ -54,56 +58,6 @@ static uint64_t wall_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* --- sending ----------------------------------------------------------------------------------- */
-
-int tp_mw_send_batch(tp_media_worker *w, tp_out_batch *b) {
-  int m = 0, sent = 0;
-  for (size_t i = 0; i < b->count && m < TP_MW_OUT_CAP; i++) {
-    tp_out_packet *p = &b->packets[i];
-    tp_mw_conn *c = tp_mw_find_id(w, p->conn);
-    if (!c || !c->has_addr || c->keyed == TP_MW_NO_KEYS || p->len > sizeof p->data) {
-      COUNT(w, TP_MWC_DROP_OUT_NO_CONNECTION);
-      continue;
-    }
-    size_t len = p->len;
-    if (c->keyed == TP_MW_SRTP) {
-      /* RFC 3711 §3.3 and §3.4: SRTP or SRTCP under the connection's local keys. */
-      int r = p->rtcp ? tp_srtp_protect_rtcp(c->out, p->data, len, sizeof p->data) : tp_srtp_protect_rtp(c->out, p->data, len, sizeof p->data);
-      if (r < 0) {
-        COUNT(w, TP_MWC_DROP_PROTECT);
-        continue;
-      }
-      len = (size_t)r;
-    }
-    struct msghdr *h = &w->smsg[m].msg_hdr;
-    memset(h, 0, sizeof *h);
-    h->msg_name = &c->sa;
-    h->msg_namelen = c->salen;
-    w->siov[m].iov_base = p->data;
-    w->siov[m].iov_len = len;
-    h->msg_iov = &w->siov[m];
-    h->msg_iovlen = 1;
-    m++;
-  }
-  w->counters[TP_MWC_DROP_OUT_BATCH_FULL] += b->dropped;
-  b->dropped = 0;
-  b->count = 0;
-  for (int done = 0; done < m && w->fd >= 0;) {
-    int r = sendmmsg(w->fd, w->smsg + done, (unsigned)(m - done), MSG_DONTWAIT);
-    COUNT(w, TP_MWC_SEND_CALLS);
-    if (r > 0) {
-      done += r;
-      sent += r;
-    } else if (!(r < 0 && errno == EINTR)) {
-      /* A full socket buffer or an unreachable peer: this datagram is lost, the rest go. */
-      COUNT(w, TP_MWC_DROP_SOCKET_ERROR);
-      done++;
-    }
-  }
-  w->counters[TP_MWC_DATAGRAMS_OUT] += (uint64_t)sent;
-  return sent;
 }
 
 /* --- up to JavaScript -------------------------------------------------------------------------- */
@@ -160,8 +114,10 @@ int tp_mw_drain(tp_media_worker *w, uint8_t **records, size_t *records_len, uint
   *dropped = w->qdropped;
   w->qlen = 0;
   w->ev.len = 0;
+  w->ev_seen = 0;
   w->qdropped = 0;
   w->wake_pending = 0;
+  w->last_drain_us = now_us();
   pthread_mutex_unlock(&w->mu);
   return 0;
 }
@@ -210,11 +166,14 @@ static int recv_batch(tp_media_worker *w) {
   return n < 0 ? 0 : n;
 }
 
-static void on_socket(tp_media_worker *w) {
+/* Reads and handles what the socket holds; returns how many datagrams. */
+static int on_socket(tp_media_worker *w) {
+  int total = 0;
   /* A few batches, then back to epoll: the tick and stop are not kept waiting by a flood. */
   for (int round = 0; round < 8; round++) {
     int n = recv_batch(w);
-    if (n == 0) return;
+    if (n == 0) return total;
+    total += n;
     uint64_t now = now_us();
     pthread_mutex_lock(&w->mu);
     COUNT(w, TP_MWC_RECV_BATCHES);
@@ -243,19 +202,61 @@ static void on_socket(tp_media_worker *w) {
      * a busy socket does not wake JavaScript per batch. */
     if (w->qlen > 0) maybe_wake(w);
     pthread_mutex_unlock(&w->mu);
-    if (n < TP_MW_BATCH) return;
+    if (n < TP_MW_BATCH) return total;
   }
+  return total;
+}
+
+/* Whether the events logged since the last look include one JavaScript should see now: routine
+ * ones (RTCP for the estimator, sent-packet records, audio levels, layer figures) wait for its
+ * next pull; the rest (a first packet, an SSRC bound, a keyframe, a layer switch, a PLI, RTP of
+ * no up-stream) do not. */
+static int urgent_events(tp_media_worker *w) {
+  int urgent = 0;
+  size_t at = w->ev_seen;
+  while (at + 4 <= w->ev.len) {
+    const uint8_t *h = w->ev.bytes + at; /* u16 type, u16 length, little-endian (router.c) */
+    unsigned type = h[0] | (unsigned)h[1] << 8, len = h[2] | (unsigned)h[3] << 8;
+    if (type != TP_EV_RTCP && type != TP_EV_TWCC_SENT && type != TP_EV_AUDIO && type != TP_EV_LAYER_STATS) urgent = 1;
+    at += 4 + (size_t)len;
+  }
+  w->ev_seen = at;
+  return urgent;
+}
+
+/*
+ * Wake-ups against polling, chosen at every tick. A thread woken for each burst of packets pays
+ * a wake-up per burst; many small rooms send thousands of bursts a second, none of them big. When
+ * the socket woke the thread more often than once per `batch_us` in the last tick, the thread
+ * polls instead: it sleeps `batch_us`, then takes everything that came (interrupt moderation, as
+ * network cards do), adding at most `batch_us` of latency, only under load. It goes back to
+ * wake-ups when half of its polls in a tick find nothing.
+ */
+static void choose_polling(tp_media_worker *w) {
+  tp_mw_poll_state *p = &w->poll;
+  if (w->batch_us == 0) {
+    p->polling = 0;
+  } else if (!p->polling) {
+    p->polling = p->wakes > (uint32_t)(TP_MW_TICK_MS * 1000 / w->batch_us);
+  } else {
+    p->polling = p->polls > 0 && p->polls_with_data * 2 >= p->polls;
+  }
+  p->wakes = p->polls = p->polls_with_data = 0;
 }
 
 static void on_tick(tp_media_worker *w) {
   uint64_t expirations;
   if (read(w->tfd, &expirations, sizeof expirations) != sizeof expirations) return;
+  choose_polling(w);
   pthread_mutex_lock(&w->mu);
   COUNT(w, TP_MWC_TICKS);
   tp_router_tick(w->router, now_us(), wall_ms(), &w->out, &w->ev);
   tp_mw_send_batch(w, &w->out);
-  /* Events flush at every tick: a quiet socket still hands them up within 20 ms. */
-  maybe_wake(w);
+  /* JavaScript pulls routine events on its own tick (tp_mw_drain), so a quiet room costs it no
+   * wake-ups of the worker's: the worker wakes it for urgent events, a log a quarter full, or
+   * when it has not pulled for TP_MW_PULL_MS (a JavaScript that does not pull at all). */
+  uint64_t now = now_us();
+  if (urgent_events(w) || w->ev.len > w->ev.cap / 4 || (w->ev.len > 0 && now - w->last_drain_us > TP_MW_PULL_MS * 1000u)) maybe_wake(w);
   pthread_mutex_unlock(&w->mu);
 }
 
@@ -265,14 +266,17 @@ static void *run(void *arg) {
   pthread_setname_np(pthread_self(), "turnpike-media");
   struct epoll_event ev[4];
   while (!atomic_load(&w->stopping)) {
-    int n = epoll_wait(w->epfd, ev, 4, -1);
+    int polling = w->poll.polling;
+    int n = epoll_wait(w->epfd, ev, 4, polling ? 0 : -1);
     if (n < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    int got = 0;
     for (int i = 0; i < n && !atomic_load(&w->stopping); i++) {
       if (ev[i].data.u32 == TAG_SOCKET) {
-        on_socket(w);
+        got += on_socket(w);
+        if (!polling) w->poll.wakes++;
       } else if (ev[i].data.u32 == TAG_TICK) {
         on_tick(w);
       } else {
@@ -280,6 +284,15 @@ static void *run(void *arg) {
         ssize_t r = read(w->evfd, &v, sizeof v);
         (void)r;
       }
+    }
+    if (polling) {
+      w->poll.polls++;
+      if (got > 0) w->poll.polls_with_data++;
+      pthread_mutex_lock(&w->mu);
+      COUNT(w, TP_MWC_POLLS);
+      pthread_mutex_unlock(&w->mu);
+      struct timespec pause = { 0, (long)w->batch_us * 1000L };
+      nanosleep(&pause, NULL);
     }
   }
   return NULL;
@@ -337,6 +350,8 @@ int tp_mw_open(const struct sockaddr_storage *sa, socklen_t salen, tp_media_work
     tp_mw_free(w);
     return e;
   }
+  w->gso = tp_mw_gso_probe(w->fd) && getenv("TURNPIKE_NO_GSO") == NULL;
+  w->batch_us = TP_MW_BATCH_US;
   w->rbuf = malloc((size_t)TP_MW_BATCH * TP_MW_RECV_BYTES);
   w->out.packets = calloc(TP_MW_OUT_CAP, sizeof(tp_out_packet));
   w->out.cap = TP_MW_OUT_CAP;
@@ -428,6 +443,16 @@ int tp_mw_request_keyframe(tp_media_worker *w, uint32_t up, uint8_t layer) {
   tp_mw_send_batch(w, &w->ctl_out);
   pthread_mutex_unlock(&w->mu);
   return r;
+}
+
+void tp_mw_set_batch_us(tp_media_worker *w, uint32_t us) {
+  w->batch_us = us > TP_MW_BATCH_US_MAX ? TP_MW_BATCH_US_MAX : us;
+}
+
+void tp_mw_set_gso(tp_media_worker *w, int on) {
+  pthread_mutex_lock(&w->mu);
+  w->gso = on && tp_mw_gso_probe(w->fd);
+  pthread_mutex_unlock(&w->mu);
 }
 
 void tp_mw_set_audio_threshold(tp_media_worker *w, uint8_t level) {

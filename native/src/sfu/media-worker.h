@@ -64,6 +64,10 @@ enum {
   TP_MWC_DROP_OUT_BATCH_FULL,
   TP_MWC_DROP_SOCKET_ERROR,
   TP_MWC_EVENTS_LOST,
+  TP_MWC_GSO_SENDS,    /* GSO messages of two or more datagrams */
+  TP_MWC_GSO_SEGMENTS, /* the datagrams in them */
+  TP_MWC_GSO_REFUSED,  /* messages the kernel refused to segment (GSO is off from then on) */
+  TP_MWC_POLLS,        /* socket polls under load (instead of wake-ups) */
   TP_MWC_COUNT
 };
 extern const char *const tp_mw_counter_names[TP_MWC_COUNT];
@@ -73,6 +77,12 @@ typedef int (*tp_mw_wake_fn)(void *ctx);
 
 /* Opens the socket (bound to `sa`, port 0 for any) and the worker's state; returns 0 or -errno. */
 int tp_mw_open(const struct sockaddr_storage *sa, socklen_t salen, tp_media_worker **out, uint16_t *bound_port);
+/* UDP GSO for runs of datagrams to one connection (media-worker-send.c): on by default where
+ * the kernel has it (not with TURNPIKE_NO_GSO in the environment); `on` 0 turns it off. */
+void tp_mw_set_gso(tp_media_worker *w, int on);
+/* Under load, poll the socket every `us` µs instead of waking per burst (1000 unless set; 0: never;
+ * at most 10000). Before tp_mw_start only. */
+void tp_mw_set_batch_us(tp_media_worker *w, uint32_t us);
 /* Starts the thread (`turnpike-media`); 0 or -errno. */
 int tp_mw_start(tp_media_worker *w, tp_mw_wake_fn wake, void *ctx);
 /* Stops and joins the thread and closes the socket; idempotent. */

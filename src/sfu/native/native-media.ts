@@ -24,7 +24,11 @@ import type { DtlsFingerprint, HostCandidate } from './sdp-lines.ts';
 
 export { connExtensions, nativeMediaOptions, ridsByLayer, type NativeMediaOptions } from './native-specs.ts';
 
-/** ICE consent, DTLS retransmission and SCTP timers: none needs a finer step (SCTP sends at once on data). */
+/**
+ * The rooms' tick on this path: ICE consent, DTLS retransmission and SCTP timers need no finer
+ * step (SCTP sends at once on data), nor do layer choices (RTCP, NACKs and keyframe switches are
+ * the worker's, on its own 20 ms tick).
+ */
 const TICK_MS = 50;
 /** The native media path of one SFU. */
 export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
@@ -45,7 +49,6 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
   readonly #feedback = new Map<number, BandwidthFeedback>();
   /** retransmission budget last given to the router, by connection */
   readonly #rtxRates = new Map<number, number>();
-  readonly #timer: ReturnType<typeof setInterval>;
   /** ms between the worker's monotonic clock (µs, low 32 bits in events) and `now()` */
   readonly #clockOffsetMs: number;
   #nextId = 1;
@@ -63,8 +66,6 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
     this.#clockOffsetMs = Number(process.hrtime.bigint() / 1000n) / 1000 - o.now();
     worker.onControlPacket = (data, from) => this.#onControl(data, from);
     worker.onEvents = (buf) => this.#onEvents(buf);
-    this.#timer = setInterval(() => this.#tick(), TICK_MS);
-    this.#timer.unref();
   }
 
   /** Starts the worker on its port; fails with the reason when the addon has no media path. */
@@ -78,6 +79,15 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
   }
 
   // --- TransportFactory --------------------------------------------------------------------
+
+  readonly tickMs = TICK_MS;
+
+  /** The rooms' tick: the worker's routine events are pulled (it wakes JavaScript only for urgent ones), then ICE, DTLS and SCTP timers. */
+  tick(): void {
+    if (this.#closed) return;
+    this.#worker.drain();
+    this.#tick();
+  }
 
   create(name: string): NativeTransport {
     return new NativeTransport(this, name);
@@ -318,7 +328,6 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#timer);
     for (const t of [...this.#byConn.values()]) t.close();
     this.#worker.stop();
   }

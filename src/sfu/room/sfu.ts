@@ -1,6 +1,7 @@
 /**
- * The SFU as a room service: sessions by id, peers joining them, and the 20 ms clock that drives
- * NACKs, receiver and sender reports, keyframe requests and active-speaker updates.
+ * The SFU as a room service: sessions by id, peers joining them, and the clock (20 ms, or the
+ * media path's own period) that drives NACKs, receiver and sender reports, keyframe requests,
+ * layer choices and active-speaker updates, and the media path's own periodic work.
  */
 import { randomUUID } from 'node:crypto';
 import type { SfuConfig } from '../config-types.ts';
@@ -42,6 +43,7 @@ export class Sfu implements RoomService {
   readonly #ctx: RoomContext;
   readonly #sessions = new Map<string, Session>();
   readonly #stopClock: CancelTimer;
+  readonly #tickMs: number;
   #relayedByGoneSessions = 0;
   #closed = false;
 
@@ -57,12 +59,18 @@ export class Sfu implements RoomService {
       wallClock: clock.wallClock,
       timers: clock.timers,
     };
-    this.#stopClock = clock.timers.every(TICK_MS, () => this.#tick());
+    this.#tickMs = transports.tickMs ?? TICK_MS;
+    this.#stopClock = clock.timers.every(this.#tickMs, () => this.#tick());
   }
 
   #tick(): void {
     const now = this.#ctx.now();
-    this.#ctx.load.tick(now, TICK_MS);
+    try {
+      this.#ctx.transports.tick?.(now);
+    } catch (err) {
+      this.#ctx.log.error('sfu.tick_failed', { session: '', error: (err as Error).message });
+    }
+    this.#ctx.load.tick(now, this.#tickMs);
     for (const s of this.#sessions.values()) {
       try {
         s.tick(now);

@@ -101,6 +101,13 @@ export interface TransportFactory {
   mediaCounters?(): Partial<Record<string, number>>;
   /** releases what the factory holds (the native path's worker and socket) */
   close?(): void;
+  /** the rooms' tick period this media path wants, ms (20 unless given) */
+  readonly tickMs?: number;
+  /**
+   * The media path's own periodic work, run first in every room tick, so that one timer wakes
+   * the event loop for both (the native path: events pulled from its worker, ICE consent, SCTP).
+   */
+  tick?(nowMs: number): void;
 }
 
 /** ICE settings from `[webrtc]`. */

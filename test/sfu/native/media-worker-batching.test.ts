@@ -1,0 +1,164 @@
+/**
+ * The media worker's batching over real sockets on loopback.
+ *
+ * Sending (native/src/sfu/media-worker-send.c): a fan-out of bursts whose packets come in several
+ * sizes (a frame's equal-size packets, a shorter last one, a larger one after it) reaches every
+ * subscriber whole, in order and numbered without gaps, with UDP GSO on (runs of datagrams to one
+ * subscriber leave as one message, which the kernel cuts back into datagrams) and with it off.
+ *
+ * Receiving (media-worker.c, choose_polling): a stream of single packets, each its own burst,
+ * makes the worker poll its socket instead of waking per packet, and it goes back to waiting
+ * when the stream stops; with polling off it never polls. Skipped when the addon has no media
+ * worker.
+ */
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { after, describe, it } from 'node:test';
+import { MediaWorker } from '../../../src/sfu/native/media-worker.ts';
+import { RouterCodec } from '../../../src/sfu/native/router-spec.ts';
+import { parseRtp, writeRtpIds } from '../../../src/sfu/rtp/rtp-packet.ts';
+
+const HOST = '127.0.0.1';
+const skip = MediaWorker.available() ?? false;
+
+type Sock = dgram.Socket & { inbox: Buffer[]; port: number };
+
+function socket(): Promise<Sock> {
+  const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 }) as Sock;
+  s.inbox = [];
+  s.on('message', (m) => {
+    if (!(m[1] >= 192 && m[1] <= 223)) s.inbox.push(m); // RTP only (RFC 5761 §4)
+  });
+  return new Promise((resolve) =>
+    s.bind(0, HOST, () => {
+      s.port = s.address().port;
+      resolve(s);
+    }),
+  );
+}
+
+async function until(what: string, poll: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!poll()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Payload sizes of a burst: a frame of equal packets, a shorter last one, then a larger one. */
+const SIZES = [900, 900, 900, 900, 400, 1100, 1100, 60, 900, 900];
+
+function packet(seq: number): Buffer {
+  const size = SIZES[seq % SIZES.length];
+  const b = Buffer.alloc(12 + size, seq & 0xff);
+  b[0] = 0x80;
+  b[1] = 96;
+  writeRtpIds(b, seq, seq * 3000, 0x1234);
+  b[12] = 0x10; // VP8 payload descriptor, S bit (RFC 7741 §4.2)
+  b[13] = seq === 0 ? 0x00 : 0x01; // the first packet is a keyframe
+  return b;
+}
+
+describe('native media worker: batching', { skip }, () => {
+  const workers: MediaWorker[] = [];
+  const sockets: Sock[] = [];
+  after(() => {
+    for (const w of workers) w.stop();
+    for (const s of sockets) s.close();
+  });
+
+  async function fanOut(gso: boolean, batchUs?: number) {
+    const started = MediaWorker.start({ address: HOST, port: 0, gso, ...(batchUs === undefined ? {} : { batchUs }) });
+    assert.ok(started.ok, started.ok ? '' : started.error);
+    const w = started.value;
+    workers.push(w);
+    const pub = await socket();
+    const subs = [await socket(), await socket(), await socket()];
+    sockets.push(pub, ...subs);
+    assert.ok(w.connAdd(1, { rtcpSsrc: 0x51, address: HOST, port: pub.port, profile: 0 }).ok);
+    assert.ok(w.upAdd(10, { conn: 1, video: true, mid: '0', ssrcs: [0x1234], codecOfPt: { 96: RouterCodec.vp8 }, clockRate: 90000, history: 512 }).ok);
+    for (const [i, s] of subs.entries()) {
+      assert.ok(w.connAdd(2 + i, { rtcpSsrc: 0x60 + i, address: HOST, port: s.port, profile: 0 }).ok);
+      assert.ok(w.downAdd(100 + i, { conn: 2 + i, up: 10, ssrc: 0xa0 + i, ptOfPt: { 96: 96 }, firstSeq: (65000 + i * 300) & 0xffff, firstTs: 0, history: 512, cname: `c${i}` }).ok);
+    }
+    // Bursts until the worker has read several packets at once (a batch), or ten bursts.
+    let sent = 0;
+    for (let burst = 0; burst < 10 && (burst === 0 || !gso || w.counters().gsoSends === 0); burst++) {
+      for (let k = 0; k < 100; k++) pub.send(packet(sent++), w.port, HOST);
+      await until(`burst ${burst} at every subscriber`, () => subs.every((s) => s.inbox.length >= sent));
+    }
+    for (const [i, s] of subs.entries()) {
+      assert.equal(s.inbox.length, sent, `subscriber ${i}: every packet, once`);
+      for (const [n, b] of s.inbox.entries()) {
+        const p = parseRtp(b);
+        assert.ok(p.ok);
+        assert.equal(p.rtp.ssrc, 0xa0 + i);
+        assert.equal(p.rtp.sequenceNumber, (65000 + i * 300 + n) & 0xffff, `subscriber ${i}: packet ${n} in order`);
+        assert.equal(b.length, 12 + SIZES[n % SIZES.length], `subscriber ${i}: packet ${n} its own size`);
+        assert.ok(b.subarray(14).every((x) => x === (n & 0xff)), `subscriber ${i}: packet ${n} its own payload`);
+      }
+    }
+    return { w, pub, subs, c: w.counters(), sent };
+  }
+
+  /** One packet per event-loop turn for `ms`: thousands of one-packet bursts a second. */
+  async function trickle(w: MediaWorker, pub: Sock, from: number, ms: number): Promise<number> {
+    let seq = from;
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      pub.send(packet(seq++), w.port, HOST);
+      await new Promise((r) => setImmediate(r));
+    }
+    return seq;
+  }
+
+  it('with GSO: runs to one subscriber leave as one message, every datagram arrives whole and in order', async () => {
+    const { c, sent } = await fanOut(true);
+    assert.equal(c.gsoRefused, 0);
+    assert.ok(c.gsoSends > 0, 'some runs left as GSO messages');
+    assert.ok(c.gsoSegments >= 2 * c.gsoSends);
+    assert.ok(c.datagramsOut >= sent * 3);
+    assert.ok(c.sendCalls < c.datagramsOut, 'fewer sendmmsg calls than datagrams');
+    assert.equal(c['drop.socket-error'], 0);
+  });
+
+  it('without GSO: the same fan-out, datagram by datagram', async () => {
+    const { c, sent } = await fanOut(false);
+    assert.equal(c.gsoSends, 0);
+    assert.equal(c.gsoSegments, 0);
+    assert.ok(c.datagramsOut >= sent * 3);
+  });
+
+  it('refuses a gso option that is not a boolean, and a poll period over 10 ms', () => {
+    const r = MediaWorker.start({ address: HOST, port: 0, gso: 'yes' as unknown as boolean });
+    assert.equal(r.ok, false);
+    assert.match(r.ok ? '' : r.error, /gso\?: boolean/);
+    const slow = MediaWorker.start({ address: HOST, port: 0, batchUs: 20_000 });
+    assert.equal(slow.ok, false);
+    assert.match(slow.ok ? '' : slow.error, /batchUs\?: 0-10000/);
+  });
+
+  it('under a stream of one-packet bursts it polls instead of waking per packet, then waits again', async () => {
+    const { w, pub, subs, sent } = await fanOut(true, 500);
+    const seq = await trickle(w, pub, sent, 400);
+    await until('the stream at every subscriber', () => subs.every((s) => s.inbox.length >= seq));
+    const polled = w.counters().polls;
+    assert.ok(polled > 0, 'the worker polled');
+    // Quiet: within a tick or two it stops polling.
+    await new Promise((r) => setTimeout(r, 100));
+    const settled = w.counters().polls;
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(w.counters().polls - settled <= 2, 'no polling at rest');
+    for (const s of subs) {
+      assert.equal(s.inbox.length, seq, 'every packet, once');
+      s.inbox.forEach((b, n) => assert.equal(b[14], n & 0xff, `packet ${n} in order`));
+    }
+  });
+
+  it('with polling off it never polls', async () => {
+    const { w, pub, subs, sent } = await fanOut(true, 0);
+    const seq = await trickle(w, pub, sent, 300);
+    await until('the stream at every subscriber', () => subs.every((s) => s.inbox.length >= seq));
+    assert.equal(w.counters().polls, 0);
+  });
+});
