@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 
 #include "plane.h"
+#include "udp-gso.h"
 
 const char *const tp_counter_names[TPC_COUNT] = {
   "channelDataIn",
@@ -50,12 +51,6 @@ const char *const tp_counter_names[TPC_COUNT] = {
   "drop.udp-socket-error",
 };
 
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103 /* Linux 4.18+ */
-#endif
-#ifndef SOL_UDP
-#define SOL_UDP 17
-#endif
 
 /* RFC 768 over RFC 791 / RFC 8200: the largest UDP payload of each family. */
 #define TP_MAX_UDP4 65507u
@@ -211,14 +206,7 @@ static void flush(tp_worker *w) {
         w->siov[k].iov_len = (size_t)run * size;
         h->msg_iov = &w->siov[k];
         h->msg_iovlen = 1;
-        h->msg_control = w->sctl[k].buf;
-        h->msg_controllen = sizeof w->sctl[k].buf;
-        struct cmsghdr *cm = CMSG_FIRSTHDR(h);
-        cm->cmsg_level = SOL_UDP;
-        cm->cmsg_type = UDP_SEGMENT;
-        cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-        uint16_t seg = (uint16_t)size;
-        memcpy(CMSG_DATA(cm), &seg, sizeof seg);
+        tp_udp_gso_cmsg(h, w->sctl[k].buf, sizeof w->sctl[k].buf, (uint16_t)size);
         COUNT(w, TPC_GSO_SENDS);
         bump(&w->counters[TPC_GSO_SEGMENTS], (uint64_t)run);
       } else {

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "media-worker.h"
+#include "../udp-gso.h"
 #include "srtp.h"
 
 #define TP_MW_BATCH 32
@@ -71,7 +72,7 @@ typedef struct {
   uint16_t pkt_len[TP_MW_OUT_CAP];
   union {
     struct cmsghdr align;
-    uint8_t buf[CMSG_SPACE(sizeof(uint16_t))];
+    uint8_t buf[TP_UDP_GSO_CMSG_SPACE];
   } ctl_buf[TP_MW_OUT_CAP];
 } tp_mw_send_state;
 

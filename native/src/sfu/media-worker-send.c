@@ -17,18 +17,10 @@
  * by one and the worker sends without GSO from then on.
  */
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/udp.h>
 #include <string.h>
 
+#include "../udp-gso.h"
 #include "media-worker-internal.h"
-
-#ifndef SOL_UDP
-#define SOL_UDP 17
-#endif
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103 /* Linux 4.18+ */
-#endif
 
 /* A GSO message is at most 64 segments (UDP_MAX_SEGMENTS of older kernels) and fits an IPv4
  * datagram's payload (RFC 791). */
@@ -119,14 +111,7 @@ static void lay_out(tp_media_worker *w, int g, int n) {
     h->msg_iov = &w->siov[m->first];
     h->msg_iovlen = (size_t)m->segs;
     if (m->segs > 1) {
-      h->msg_control = s->ctl_buf[k].buf;
-      h->msg_controllen = sizeof s->ctl_buf[k].buf;
-      struct cmsghdr *cm = CMSG_FIRSTHDR(h);
-      cm->cmsg_level = SOL_UDP;
-      cm->cmsg_type = UDP_SEGMENT;
-      cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-      uint16_t seg = (uint16_t)m->size;
-      memcpy(CMSG_DATA(cm), &seg, sizeof seg);
+      tp_udp_gso_cmsg(h, s->ctl_buf[k].buf, sizeof s->ctl_buf[k].buf, (uint16_t)m->size);
     }
   }
 }
