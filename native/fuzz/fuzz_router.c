@@ -5,7 +5,7 @@
  * [op, len, bytes...] from the input: RTP or RTCP from the publisher or the subscriber, ticks and
  * layer changes and tracks removed and added again. Every packet the router emits must parse, and
  * the event log must walk to its end.
- * The extension codecs and keyframe detectors get each record's bytes too.
+ * The extension codecs, keyframe detectors and the VP9 layer parser get each record's bytes too.
  */
 #include <assert.h>
 #include <stddef.h>
@@ -97,6 +97,8 @@ static void codecs(const uint8_t *data, size_t n) {
   if (n > TP_ROUTER_MAX_PACKET) n = TP_ROUTER_MAX_PACKET;
   memcpy(buf, data, n);
   for (uint8_t c = 0; c <= TP_CODEC_H264; c++) (void)tp_keyframe(c, buf, n);
+  tp_vp9_layer l;
+  (void)tp_vp9_layer_of(buf, n, &l);
   tp_rtp_view v;
   if (tp_rtp_parse(buf, n, &v) != 0) return;
   uint8_t map[256] = {0}, drop[256] = {0};

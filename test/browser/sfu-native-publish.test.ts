@@ -9,8 +9,9 @@
  * - VP9 and H.264 with `simulcast: true`. H.264 is real simulcast (three OpenH264 encoders, one
  *   RTP stream per RID) and switches like VP8. Chromium sends VP9 with three RIDs and no
  *   scalability mode as ONE stream on the first RID, spatial SVC (L2T3_KEY/L3T3_KEY, from its
- *   bandwidth estimate): there is no low simulcast layer to switch to, and the SFU forwards the
- *   whole SVC stream, so `preferLayer('low')` leaves the decoded size as it is.
+ *   bandwidth estimate). The router lets its spatial layers stand for simulcast layers, so
+ *   `preferLayer('low')` leaves the upper spatial layers out and the decoded size drops to the
+ *   lowest layer's, and `preferLayer('high')` brings them back.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -171,17 +172,22 @@ test('ion-sdk-js publish paths on the native media path', { skip: noChromium, ti
     await Promise.all([publisher.close(), subscriber.close()]);
   });
 
-  await t.test('VP9 "simulcast" (camera + microphone): one SVC stream, decoded whatever layer is asked', async () => {
+  await t.test('VP9 "simulcast" (camera + microphone): one SVC stream, its spatial layers switched like simulcast layers', async () => {
     const { publisher, subscriber } = await pair(server, browser, 'native-vp9', { source: 'camera', codec: 'vp9', audio: true, video: true, simulcast: true });
     await waitInPage(subscriber, async () => (await (window as any).received()).video.frames > 10, null, 'VP9 frames decoded');
     const video = await sentVideo(publisher);
     assert.equal(video.length, 1, `one VP9 stream, not simulcast: ${JSON.stringify(video)}`);
     assert.match(video[0].mode ?? '', /^L\dT\d/, 'spatial/temporal SVC');
+    // The top spatial layer first (two or three of them, as the publisher's estimate allows).
+    await widthIn(subscriber, 640, Infinity, 'an upper spatial layer');
+    const top = (await received(subscriber)).video.width;
     let r = await received(subscriber);
     await subscriber.evaluate(() => (window as any).remote.preferLayer('low'));
-    r = await keepsFlowing(subscriber, r, true, 'VP9 video and audio after asking for low');
-    // No simulcast layer to switch to and no SVC layer dropping: the spatial layers above 320 keep coming.
-    await widthIn(subscriber, 640, Infinity, 'upper spatial layers still forwarded');
+    await widthIn(subscriber, 1, top / 2, 'the lowest spatial layer alone');
+    r = await keepsFlowing(subscriber, r, true, 'VP9 video and audio on the lowest spatial layer');
+    await subscriber.evaluate(() => (window as any).remote.preferLayer('high'));
+    await widthIn(subscriber, top, Infinity, 'the upper spatial layers back');
+    r = await keepsFlowing(subscriber, r, true, 'VP9 video and audio on the top layer again');
     assertAudioWhole(r);
     await Promise.all([publisher.close(), subscriber.close()]);
   });

@@ -49,7 +49,7 @@ describe('libFuzzer target of the media router', { skip: missing ?? false }, () 
       // Small tables: a fresh router per input stays cheap.
       '-DTP_R_MAX_CONNS=4', '-DTP_R_MAX_UPS=4', '-DTP_R_MAX_DOWNS=4',
       `-I${path.join(root, 'native', 'src')}`, path.join(root, 'native', 'fuzz', 'fuzz_router.c'),
-      ...['router.c', 'router-up.c', 'router-down.c', 'router-rtcp.c', 'rtp.c', 'rtcp.c'].map((f) => path.join(sfu, f)), '-o', bin,
+      ...['router.c', 'router-up.c', 'router-down.c', 'router-rtcp.c', 'router-svc.c', 'rtp.c', 'rtcp.c'].map((f) => path.join(sfu, f)), '-o', bin,
     ]);
     const corpus = mkdtempSync(path.join(tmpdir(), 'fuzz_router-'));
     const vp8Key = [0x10, 0x00, 0x9d, 0x01, 0x2a];

@@ -70,15 +70,20 @@ static int munge(tp_r_down *d, uint8_t layer, uint16_t in_seq, uint32_t in_ts, u
   return 1;
 }
 
-void tp_r_down_skip(tp_router *r, int down, uint16_t seq, uint8_t layer) {
-  tp_r_down *d = &r->downs[down];
-  if (r->ups[d->up].spec.video && layer != d->current) return;
+void tp_r_down_close_hole(tp_r_down *d, uint16_t seq, uint8_t layer) {
   if (layer != d->source || !d->started) return;
   if (tp_seq_delta(d->last_in_seq, seq) <= 0) return;
-  /* A packet dropped on purpose: close the hole it would leave. */
   d->last_in_seq = seq;
   d->floor_in_seq = (uint16_t)(seq + 1);
   d->seq_off--;
+}
+
+void tp_r_down_skip(tp_router *r, int down, uint16_t seq, uint8_t layer) {
+  tp_r_down *d = &r->downs[down];
+  const tp_r_up *u = &r->ups[d->up];
+  /* An SVC stream's down-track carries its source whatever spatial layer it is at. */
+  if (u->spec.video && (u->svc_layers > 0 ? layer != u->svc_source : layer != d->current)) return;
+  tp_r_down_close_hole(d, seq, layer);
 }
 
 /* --- sending ------------------------------------------------------------------------------ */
@@ -122,19 +127,18 @@ static int send_rtp(tp_router *r, tp_r_down *d, const uint8_t *p, size_t len, co
   return 1;
 }
 
-void tp_r_down_write(tp_router *r, int down, const uint8_t *p, size_t len, const tp_rtp_view *v, uint8_t layer, int keyframe, uint64_t now_us, tp_out_batch *out, tp_event_log *ev) {
+void tp_r_down_write(tp_router *r, int down, const uint8_t *p, size_t len, const tp_rtp_view *v, uint8_t layer, int keyframe, const tp_vp9_layer *svc, uint64_t now_us, tp_out_batch *out, tp_event_log *ev) {
   tp_r_down *d = &r->downs[down];
   tp_r_up *u = &r->ups[d->up];
   if (d->paused || !r->conns[d->conn].ready) return;
-  if (u->spec.video) {
+  if (svc) {
+    if (!tp_r_svc_accept(r, d, v->seq, layer, svc, keyframe, ev)) return;
+  } else if (u->spec.video) {
     /* simulcast.ts accept(): a keyframe of the target layer completes a switch. */
     if (layer == d->target && layer != d->current && keyframe) {
       d->current = layer;
       d->resync = 1;
-      uint8_t body[5];
-      tp_le32(body, d->id);
-      body[4] = layer;
-      tp_r_event(ev, TP_EV_LAYER, body, 5);
+      tp_r_layer_event(ev, d->id, layer);
     }
     if (layer != d->current) return;
   } else {
@@ -148,7 +152,9 @@ void tp_r_down_write(tp_router *r, int down, const uint8_t *p, size_t len, const
   uint16_t seq;
   uint32_t ts;
   if (!munge(d, layer, v->seq, v->ts, now_us, u->spec.clock_rate, &seq, &ts)) return;
-  send_rtp(r, d, p, len, v, seq, ts, now_us, out);
+  if (!send_rtp(r, d, p, len, v, seq, ts, now_us, out)) return;
+  /* RFC 9628 §4.1: the marker ends the picture, now the end of the highest layer forwarded. */
+  if (svc && svc->sid == d->current && svc->end) out->packets[out->count - 1].data[1] |= 0x80;
 }
 
 /* The connection's retransmission budget (subscriber-bandwidth.ts allowRetransmission): a
@@ -173,7 +179,7 @@ void tp_r_down_nack(tp_router *r, int down, uint16_t out_seq, uint64_t now_us, t
   if (s->out != (int32_t)out_seq || !r->conns[d->conn].ready) return;
   tp_r_up *u = &r->ups[d->up];
   /* A packet of a layer the subscriber switched away from: its decoder no longer needs it. */
-  if (u->spec.video && s->layer != d->current) return;
+  if (u->spec.video && (u->svc_layers > 0 ? s->layer != u->svc_source : s->layer != d->current)) return;
   if (s->layer >= u->n_layers) return;
   size_t len;
   const uint8_t *p = tp_r_history(&u->layers[s->layer], s->in_seq, &len);
@@ -190,7 +196,12 @@ void tp_r_down_tick(tp_router *r, int down, uint64_t now_us, uint64_t wall_ms, t
   tp_r_down *d = &r->downs[down];
   tp_r_up *u = &r->ups[d->up];
   /* While waiting for a keyframe of the target layer, ask for one (rate-limited per layer). */
-  if (u->spec.video && !d->paused && d->target != d->current && u->layers[d->target].bound) tp_r_pli(r, d->up, d->target, now_us, out);
+  if (u->svc_layers > 0) {
+    /* SVC: only moving up (or starting) needs a key picture. */
+    if (!d->paused && d->target != d->current && (d->current == NO_LAYER || d->target > d->current)) tp_r_pli(r, d->up, u->svc_source, now_us, out);
+  } else if (u->spec.video && !d->paused && d->target != d->current && u->layers[d->target].bound) {
+    tp_r_pli(r, d->up, d->target, now_us, out);
+  }
   if (!d->started || !r->conns[d->conn].ready || (d->sr_sent && now_us - d->last_sr_us < TP_R_REPORT_US)) return;
   tp_out_packet *o = tp_r_out(r, out, r->conns[d->conn].id, 1);
   if (!o) return;

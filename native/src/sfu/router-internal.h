@@ -75,6 +75,12 @@ typedef struct {
   uint64_t last_report_us;
   uint8_t reported, first_seen;
   uint8_t stats_ticks; /* ticks since the last TP_EV_LAYER_STATS / TP_EV_AUDIO */
+  /* VP9 spatial SVC (router-svc.c): a stream whose layer indices name spatial layers above 0.
+   * Its spatial layers then stand for simulcast layers: svc_layers of them are reported and
+   * chosen, all carried by the simulcast layer svc_source. 0: not SVC. */
+  uint8_t svc_layers, svc_source;
+  uint64_t svc_base; /* svc_source's bytes when the stream turned out SVC */
+  uint64_t svc_bytes[TP_ROUTER_MAX_LAYERS], svc_reported[TP_ROUTER_MAX_LAYERS], svc_last_us[TP_ROUTER_MAX_LAYERS];
   uint16_t audio_packets, audio_speaking;
   uint8_t audio_min;
 } tp_r_up;
@@ -167,8 +173,21 @@ int tp_r_pli(tp_router *r, int up, uint8_t layer, uint64_t now_us, tp_out_batch 
 
 /* router-down.c */
 void tp_r_down_reset(tp_r_down *d);
-void tp_r_down_write(tp_router *r, int down, const uint8_t *p, size_t len, const tp_rtp_view *v, uint8_t layer, int keyframe, uint64_t now_us, tp_out_batch *out, tp_event_log *ev);
+void tp_r_down_write(tp_router *r, int down, const uint8_t *p, size_t len, const tp_rtp_view *v, uint8_t layer, int keyframe, const tp_vp9_layer *svc, uint64_t now_us, tp_out_batch *out, tp_event_log *ev);
 void tp_r_down_skip(tp_router *r, int down, uint16_t seq, uint8_t layer);
+/* A packet of the down-track's source left out on purpose: the numbering closes its hole. */
+void tp_r_down_close_hole(tp_r_down *d, uint16_t seq, uint8_t layer);
+void tp_r_layer_event(tp_event_log *ev, uint32_t down_id, uint8_t layer);
+
+/* router-svc.c */
+/* The spatial layer of a VP9 packet of `u`'s simulcast layer `layer`, counted; NULL when the
+ * up-stream is not (or not yet) spatial SVC or the packet is not its stream's. */
+const tp_vp9_layer *tp_r_svc_packet(tp_router *r, tp_r_up *u, uint8_t layer, uint8_t codec, const uint8_t *payload, size_t plen, size_t len, uint64_t now_us, tp_vp9_layer *buf, tp_event_log *ev);
+/* Whether down-track `d` forwards this packet of an SVC stream: switches up on a keyframe and
+ * down at a picture's start, leaves out spatial layers above its own. */
+int tp_r_svc_accept(tp_router *r, tp_r_down *d, uint16_t seq, uint8_t layer, const tp_vp9_layer *s, int keyframe, tp_event_log *ev);
+/* TP_EV_LAYER_STATS of the spatial layers: bytes of layers up to each (what forwarding it costs). */
+void tp_r_svc_figures(tp_r_up *u, uint64_t now_us, tp_event_log *ev);
 void tp_r_down_nack(tp_router *r, int down, uint16_t out_seq, uint64_t now_us, tp_out_batch *out);
 void tp_r_down_tick(tp_router *r, int down, uint64_t now_us, uint64_t wall_ms, tp_out_batch *out);
 void tp_r_conn_tick(tp_router *r, int conn, tp_event_log *ev);

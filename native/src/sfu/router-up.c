@@ -217,11 +217,13 @@ void tp_r_up_rtp(tp_router *r, int conn, const uint8_t *p, size_t len, const tp_
     body[4] = layer;
     tp_r_event(ev, TP_EV_KEYFRAME, body, 5);
   }
-  if (u->spec.video && u->n_layers > 1 && !layer_wanted(r, u, layer)) {
-    r->c.unwanted++; /* a layer nobody receives now: its packets go no further */
+  tp_vp9_layer svc_buf;
+  const tp_vp9_layer *svc = tp_r_svc_packet(r, u, layer, codec, p + v->payload_off, v->payload_end - v->payload_off, len, now_us, &svc_buf, ev);
+  if (u->svc_layers > 0 ? svc == NULL : u->spec.video && u->n_layers > 1 && !layer_wanted(r, u, layer)) {
+    r->c.unwanted++; /* a layer nobody receives now (or beside an SVC stream): its packets go no further */
     return;
   }
-  for (int d = u->first_down; d != TP_R_NONE; d = r->downs[d].next_in_up) tp_r_down_write(r, d, p, len, v, layer, key, now_us, out, ev);
+  for (int d = u->first_down; d != TP_R_NONE; d = r->downs[d].next_in_up) tp_r_down_write(r, d, p, len, v, layer, key, svc, now_us, out, ev);
 }
 
 void tp_r_up_sr(tp_router *r, int conn, uint32_t ssrc, uint64_t ntp, uint64_t now_us) {
@@ -338,7 +340,8 @@ enum { STATS_TICKS = 10 };
 /* TP_EV_LAYER_STATS for each layer that carried bytes since the last report, and TP_EV_AUDIO. */
 static void up_figures(tp_router *r, tp_r_up *u, uint64_t now_us, tp_event_log *ev) {
   (void)r;
-  for (int k = 0; k < u->n_layers; k++) {
+  if (u->svc_layers > 0) tp_r_svc_figures(u, now_us, ev);
+  for (int k = 0; k < u->n_layers && u->svc_layers == 0; k++) {
     tp_r_layer *l = &u->layers[k];
     if (l->bytes == l->bytes_reported) continue;
     l->bytes_reported = l->bytes;

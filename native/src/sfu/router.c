@@ -338,7 +338,9 @@ int tp_router_down_target(tp_router *r, uint32_t id, uint8_t layer, uint8_t paus
   int s = tp_r_down_slot(r, id);
   if (s == TP_R_NONE) return TP_ROUTER_ERR_NOT_FOUND;
   tp_r_down *d = &r->downs[s];
-  if (layer >= r->ups[d->up].n_layers) return TP_ROUTER_ERR_INVALID;
+  const tp_r_up *u = &r->ups[d->up];
+  /* An SVC stream's spatial layers stand for layers too (router-svc.c). */
+  if (layer >= (u->svc_layers > u->n_layers ? u->svc_layers : u->n_layers)) return TP_ROUTER_ERR_INVALID;
   if (paused && !d->paused) d->current = 0xff; /* down-track.ts: a pause forgets the layer */
   if (!paused && d->paused) d->resync = 1;     /* and the next packet starts a new segment */
   d->target = layer;
@@ -361,6 +363,8 @@ int tp_router_request_keyframe(tp_router *r, uint32_t up, uint8_t layer, tp_out_
   int s = tp_r_up_slot(r, up);
   if (s == TP_R_NONE) return TP_ROUTER_ERR_NOT_FOUND;
   if (layer >= r->ups[s].n_layers) return TP_ROUTER_ERR_INVALID;
+  /* An SVC stream's layers are all in one RTP stream: the keyframe is asked of that one. */
+  if (r->ups[s].svc_layers > 0) layer = r->ups[s].svc_source;
   return tp_r_pli(r, s, layer, UINT64_MAX, out);
 }
 

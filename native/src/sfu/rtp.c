@@ -228,6 +228,18 @@ int tp_vp9_keyframe(const uint8_t *p, size_t len) {
   return ((p[i] >> 1) & 0x07) == 0; /* TID|U|SID|D: spatial layer 0 */
 }
 
+int tp_vp9_layer_of(const uint8_t *p, size_t len, tp_vp9_layer *out) {
+  if (len < 2 || !(p[0] & 0x20)) return 0; /* I|P|L|F|B|E|V|Z: no L, no layer indices */
+  size_t i = 1;
+  if (p[0] & 0x80) i += (p[1] & 0x80) ? 2 : 1; /* PictureID, 7 or 15 bits */
+  if (i >= len) return 0;
+  out->tid = (uint8_t)(p[i] >> 5); /* TID|U|SID|D */
+  out->sid = (uint8_t)((p[i] >> 1) & 0x07);
+  out->begin = (p[0] & 0x08) != 0;
+  out->end = (p[0] & 0x04) != 0;
+  return 1;
+}
+
 static int idr_or_sps(uint8_t nal) {
   return nal == 5 || nal == 7;
 }

@@ -73,6 +73,14 @@ int tp_h264_keyframe(const uint8_t *p, size_t len); /* RFC 6184 §5.6-5.8 */
 /* By TP_CODEC_* of router.h; 0 for audio and unknown codecs. */
 int tp_keyframe(uint8_t codec, const uint8_t *payload, size_t len);
 
+/* The layer indices of a VP9 payload descriptor (RFC 9628 §4.2): spatial and temporal layer,
+ * B (a layer frame begins) and E (it ends). */
+typedef struct {
+  uint8_t sid, tid, begin, end;
+} tp_vp9_layer;
+/* 1 when the descriptor carries layer indices (L bit), filling `out`; else 0. */
+int tp_vp9_layer_of(const uint8_t *p, size_t len, tp_vp9_layer *out);
+
 /* --- RTCP (RFC 3550 §6, RFC 4585 §6, RFC 5506) --------------------------------------------- */
 
 #define TP_RTCP_SR 200

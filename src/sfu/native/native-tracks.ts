@@ -81,6 +81,11 @@ export class NativeUpTrack implements PublishedTrack, NativeUpEvents {
     return this.info.rids.length > 1;
   }
 
+  /** Simulcast, or a VP9 stream whose spatial layers the router reports as layers (router-svc.c). */
+  get layered(): boolean {
+    return this.simulcast || this.#bytes.length > 1;
+  }
+
   get bitrate(): number {
     return this.#rates.total;
   }
@@ -115,7 +120,7 @@ export class NativeUpTrack implements PublishedTrack, NativeUpEvents {
   }
 
   layerCosts(top: number): number[] {
-    return this.#rates.costs(this.simulcast ? top : 0);
+    return this.#rates.costs(this.layered ? top : 0);
   }
 
   requestKeyframe(layer: number, nowMs: number): void {
