@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "media-worker.h"
 #include "../udp-gso.h"
@@ -24,10 +25,17 @@
 #define TP_MW_QUEUE_BYTES (1u << 20)
 #define TP_MW_EVENT_BYTES (256u << 10)
 #define TP_MW_TICK_MS 20
+/* On a quiet socket the timer ticks this much later than TP_MW_TICK_MS after the last tick, so
+ * that a busy worker ticks on its way out of a wake-up first (media-worker.c, tick). */
+#define TP_MW_TICK_SLACK_MS 5
 /* Under load the thread polls the socket every this many µs instead of waking per burst
  * (media-worker.c, choose_polling); 0 turns polling off. */
 #define TP_MW_BATCH_US 1000
 #define TP_MW_BATCH_US_MAX 10000
+/* RTP that waited in the socket longer than this, ms, is dropped unread (load shedding, as the
+ * stack path does): past saturation, latency stays bounded instead of growing with the queue. */
+#define TP_MW_SHED_MS 100
+#define TP_MW_SHED_MS_MAX 10000
 /* Routine events wait at most this long for JavaScript to pull them before the worker wakes it. */
 #define TP_MW_PULL_MS 100
 
@@ -96,6 +104,12 @@ struct tp_media_worker {
   struct mmsghdr rmsg[TP_MW_BATCH];
   struct iovec riov[TP_MW_BATCH];
   struct sockaddr_storage raddr[TP_MW_BATCH];
+  union {
+    struct cmsghdr align;
+    uint8_t buf[CMSG_SPACE(sizeof(struct timespec))];
+  } rctl[TP_MW_BATCH]; /* the kernel's receive time of each (SO_TIMESTAMPNS) */
+  int stamps;          /* the socket gives receive times */
+  uint32_t shed_ms;    /* RTP queued longer than this is shed (0: never); set before the thread starts */
   uint8_t *rbuf;
   /* what the router produces, from packets (out) and from control calls (ctl_out) */
   tp_out_batch out, ctl_out;
@@ -108,6 +122,7 @@ struct tp_media_worker {
   tp_event_log ev;
   size_t ev_seen;         /* the log up to here has been looked at for urgent events */
   uint64_t last_drain_us; /* when JavaScript last drained */
+  uint64_t last_tick_us;  /* the router's last tick (the worker thread's own) */
   /* datagrams for JavaScript: tp_mw_record after tp_mw_record */
   uint8_t *queue;
   size_t qlen, qcap;
@@ -117,6 +132,24 @@ struct tp_media_worker {
   void *wake_ctx;
   uint64_t counters[TP_MWC_COUNT];
 };
+
+static inline uint64_t tp_mw_now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static inline uint64_t tp_mw_wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* What woke the thread's epoll_wait. */
+enum { TP_MW_TAG_SOCKET = 1, TP_MW_TAG_STOP = 2, TP_MW_TAG_TICK = 3 };
+
+/* media-worker.c: the thread's body (media-worker-life.c starts it). */
+void *tp_mw_run(void *arg);
 
 /* media-worker-conns.c (callers hold `mu`) */
 void tp_mw_addr_of(const struct sockaddr_storage *sa, tp_mw_addr *a);

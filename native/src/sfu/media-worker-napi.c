@@ -3,8 +3,9 @@
  * control call returns a result code (0, or a negative TP_ROUTER_ERR_* / TP_MW_ERR_*) for the
  * outcomes TypeScript decides on, and throws only for calls that are wrong (a bad argument).
  *
- *   mediaWorkerStart({ address, port, onWake, gso?, batchUs? }) → { handle, port }
- *                                                     gso false: no UDP GSO; batchUs: poll period under load (0: never)
+ *   mediaWorkerStart({ address, port, onWake, gso?, batchUs?, shedMs? }) → { handle, port }
+ *                                                     gso false: no UDP GSO; batchUs: poll period under load (0: never);
+ *                                                     shedMs: RTP queued longer is shed (0: never)
  *   mediaWorkerDrain(h)                               → { packets: [{ data, address, port, family }], events, dropped }
  *   mediaWorkerConnAdd(h, id, { address?, port?, profile?, localKey?, localSalt?, remoteKey?, remoteSalt?,
  *                              extMid?, extRid?, extRepairedRid?, extAudioLevel?, extTransportCc?,
@@ -133,9 +134,9 @@ static void handle_finalized(napi_env env, void *data, void *hint) {
 }
 
 static napi_value start(napi_env env, napi_callback_info info) {
-  ARGS(1, "mediaWorkerStart({ address, port, onWake, gso?, batchUs? })");
-  napi_value opts = argv[0], on_wake, addr_v, port_v, gso_v, batch_v;
-  uint32_t batch_us = 1000;
+  ARGS(1, "mediaWorkerStart({ address, port, onWake, gso?, batchUs?, shedMs? })");
+  napi_value opts = argv[0], on_wake, addr_v, port_v, gso_v, batch_v, shed_v;
+  uint32_t batch_us = 1000, shed_ms = 100;
   napi_valuetype t = napi_undefined;
   struct sockaddr_storage sa;
   socklen_t salen;
@@ -143,8 +144,9 @@ static napi_value start(napi_env env, napi_callback_info info) {
   if (!tp_mwa_prop(env, opts, "onWake", &on_wake) || napi_typeof(env, on_wake, &t) != napi_ok || t != napi_function || !tp_mwa_prop(env, opts, "address", &addr_v) ||
       !tp_mwa_prop(env, opts, "port", &port_v) || tp_mwa_address_args(env, addr_v, port_v, &sa, &salen) ||
       (tp_mwa_prop(env, opts, "gso", &gso_v) && napi_get_value_bool(env, gso_v, &gso) != napi_ok) ||
-      (tp_mwa_prop(env, opts, "batchUs", &batch_v) && (tp_mwa_u32_arg(env, batch_v, &batch_us) || batch_us > 10000))) {
-    napi_throw_type_error(env, ERR, "mediaWorkerStart({ address: IP literal, port: 0-65535, onWake: function, gso?: boolean, batchUs?: 0-10000 })");
+      (tp_mwa_prop(env, opts, "batchUs", &batch_v) && (tp_mwa_u32_arg(env, batch_v, &batch_us) || batch_us > 10000)) ||
+      (tp_mwa_prop(env, opts, "shedMs", &shed_v) && (tp_mwa_u32_arg(env, shed_v, &shed_ms) || shed_ms > 10000))) {
+    napi_throw_type_error(env, ERR, "mediaWorkerStart({ address: IP literal, port: 0-65535, onWake: function, gso?: boolean, batchUs?: 0-10000, shedMs?: 0-10000 })");
     return NULL;
   }
   mw_handle *h = calloc(1, sizeof *h);
@@ -161,6 +163,7 @@ static napi_value start(napi_env env, napi_callback_info info) {
   }
   if (!gso) tp_mw_set_gso(h->w, 0);
   tp_mw_set_batch_us(h->w, batch_us);
+  tp_mw_set_shed_ms(h->w, shed_ms);
   napi_value name;
   napi_create_string_utf8(env, "turnpike-media", NAPI_AUTO_LENGTH, &name);
   if (napi_create_threadsafe_function(env, on_wake, NULL, name, 2, 1, h, tsfn_finalized, NULL, call_js, &h->tsfn) != napi_ok) {

@@ -1,9 +1,10 @@
 /*
  * The media worker's thread (see media-worker.h): epoll over its UDP socket, an eventfd (stop)
- * and a timerfd (the router's 20 ms tick). Datagrams are read 32 at a time (recvmmsg),
- * demultiplexed by their first byte (RFC 7983 §7), and what the router makes of them leaves in
- * one sendmmsg. Nothing is allocated per packet: the receive slots, the output batch, the event
- * log and the queue for JavaScript are all made once, in tp_mw_open.
+ * and a timerfd (the router's 20 ms tick when the socket is quiet; see tick()). Datagrams are
+ * read 32 at a time (recvmmsg), demultiplexed by their first byte (RFC 7983 §7), and what the
+ * router makes of them leaves in sendmmsg calls (media-worker-send.c). Nothing is allocated per
+ * packet: the receive slots, the output batch, the event log and the queue for JavaScript are
+ * all made once, in tp_mw_open. JavaScript's calls into the worker are in media-worker-control.c.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -42,23 +43,12 @@ const char *const tp_mw_counter_names[TP_MWC_COUNT] = {
   "gsoSegments",
   "gsoRefused",
   "polls",
+  "shed",
 };
 
-enum { TAG_SOCKET = 1, TAG_STOP = 2, TAG_TICK = 3 };
 
 #define COUNT(w, c) ((w)->counters[(c)]++)
 
-static uint64_t now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static uint64_t wall_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* --- up to JavaScript -------------------------------------------------------------------------- */
 
@@ -93,33 +83,6 @@ static void maybe_wake(tp_media_worker *w) {
     w->wake_pending = 1;
     COUNT(w, TP_MWC_WAKES);
   }
-}
-
-int tp_mw_drain(tp_media_worker *w, uint8_t **records, size_t *records_len, uint8_t **events, size_t *events_len, uint64_t *dropped) {
-  pthread_mutex_lock(&w->mu);
-  uint8_t *q = malloc(w->qlen ? w->qlen : 1);
-  uint8_t *e = malloc(w->ev.len ? w->ev.len : 1);
-  if (!q || !e) {
-    pthread_mutex_unlock(&w->mu);
-    free(q);
-    free(e);
-    return -1;
-  }
-  memcpy(q, w->queue, w->qlen);
-  memcpy(e, w->ev.bytes, w->ev.len);
-  *records = q;
-  *records_len = w->qlen;
-  *events = e;
-  *events_len = w->ev.len;
-  *dropped = w->qdropped;
-  w->qlen = 0;
-  w->ev.len = 0;
-  w->ev_seen = 0;
-  w->qdropped = 0;
-  w->wake_pending = 0;
-  w->last_drain_us = now_us();
-  pthread_mutex_unlock(&w->mu);
-  return 0;
 }
 
 /* --- receiving --------------------------------------------------------------------------------- */
@@ -161,9 +124,26 @@ static int recv_batch(tp_media_worker *w) {
     h->msg_namelen = sizeof w->raddr[i];
     h->msg_iov = &w->riov[i];
     h->msg_iovlen = 1;
+    if (w->stamps) {
+      h->msg_control = w->rctl[i].buf;
+      h->msg_controllen = sizeof w->rctl[i].buf;
+    }
   }
   int n = recvmmsg(w->fd, w->rmsg, TP_MW_BATCH, MSG_DONTWAIT, NULL);
   return n < 0 ? 0 : n;
+}
+
+/* How long datagram `i` of the batch waited in the socket, ms (0 without a receive time). */
+static uint64_t waited_ms(tp_media_worker *w, int i, const struct timespec *now) {
+  struct msghdr *h = &w->rmsg[i].msg_hdr;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+    struct timespec at;
+    memcpy(&at, CMSG_DATA(c), sizeof at);
+    int64_t ms = (int64_t)(now->tv_sec - at.tv_sec) * 1000 + (now->tv_nsec - at.tv_nsec) / 1000000;
+    return ms > 0 ? (uint64_t)ms : 0;
+  }
+  return 0;
 }
 
 /* Reads and handles what the socket holds; returns how many datagrams. */
@@ -174,7 +154,10 @@ static int on_socket(tp_media_worker *w) {
     int n = recv_batch(w);
     if (n == 0) return total;
     total += n;
-    uint64_t now = now_us();
+    uint64_t now = tp_mw_now_us();
+    /* Only a full batch, or a later one, means a backlog: only then are receive times read. */
+    struct timespec wall;
+    int backlog = w->shed_ms > 0 && w->stamps && (n == TP_MW_BATCH || round > 0) && clock_gettime(CLOCK_REALTIME, &wall) == 0;
     pthread_mutex_lock(&w->mu);
     COUNT(w, TP_MWC_RECV_BATCHES);
     w->counters[TP_MWC_DATAGRAMS_IN] += (uint64_t)n;
@@ -190,6 +173,11 @@ static int on_socket(tp_media_worker *w) {
       if (b <= 3 || (b >= 20 && b <= 63)) {
         enqueue(w, &w->raddr[i], p, len);
       } else if (b >= 128 && b <= 191) {
+        /* RTP (not RTCP, RFC 5761 §4) that waited too long: shed unread; the rest keeps its pace. */
+        if (backlog && len >= 2 && !(p[1] >= 192 && p[1] <= 223) && waited_ms(w, i, &wall) > w->shed_ms) {
+          COUNT(w, TP_MWC_SHED);
+          continue;
+        }
         media_in(w, &w->raddr[i], p, len, now);
       } else {
         /* 16-19 ZRTP, 64-79 TURN ChannelData, the rest unassigned: nothing this socket speaks. */
@@ -244,23 +232,33 @@ static void choose_polling(tp_media_worker *w) {
   p->wakes = p->polls = p->polls_with_data = 0;
 }
 
-static void on_tick(tp_media_worker *w) {
-  uint64_t expirations;
-  if (read(w->tfd, &expirations, sizeof expirations) != sizeof expirations) return;
+/*
+ * The router's tick, every TP_MW_TICK_MS. While packets flow it runs on the thread's way out of
+ * a socket wake-up or poll that comes that long after the last one, and the timer is pushed back
+ * each time: a busy worker pays no wake-ups for its tick. The timer fires only on a quiet socket.
+ */
+static void tick(tp_media_worker *w, uint64_t now) {
+  w->last_tick_us = now;
+  struct itimerspec next = { .it_interval = { 0, 0 }, .it_value = { 0, (TP_MW_TICK_MS + TP_MW_TICK_SLACK_MS) * 1000000L } };
+  timerfd_settime(w->tfd, 0, &next, NULL);
   choose_polling(w);
   pthread_mutex_lock(&w->mu);
   COUNT(w, TP_MWC_TICKS);
-  tp_router_tick(w->router, now_us(), wall_ms(), &w->out, &w->ev);
+  tp_router_tick(w->router, now, tp_mw_wall_ms(), &w->out, &w->ev);
   tp_mw_send_batch(w, &w->out);
   /* JavaScript pulls routine events on its own tick (tp_mw_drain), so a quiet room costs it no
    * wake-ups of the worker's: the worker wakes it for urgent events, a log a quarter full, or
    * when it has not pulled for TP_MW_PULL_MS (a JavaScript that does not pull at all). */
-  uint64_t now = now_us();
   if (urgent_events(w) || w->ev.len > w->ev.cap / 4 || (w->ev.len > 0 && now - w->last_drain_us > TP_MW_PULL_MS * 1000u)) maybe_wake(w);
   pthread_mutex_unlock(&w->mu);
 }
 
-static void *run(void *arg) {
+static void tick_if_due(tp_media_worker *w) {
+  uint64_t now = tp_mw_now_us();
+  if (now - w->last_tick_us >= TP_MW_TICK_MS * 1000u) tick(w, now);
+}
+
+void *tp_mw_run(void *arg) {
   tp_media_worker *w = arg;
   /* Named, so top -H and perf tell it from the data plane's threads. */
   pthread_setname_np(pthread_self(), "turnpike-media");
@@ -274,17 +272,19 @@ static void *run(void *arg) {
     }
     int got = 0;
     for (int i = 0; i < n && !atomic_load(&w->stopping); i++) {
-      if (ev[i].data.u32 == TAG_SOCKET) {
+      if (ev[i].data.u32 == TP_MW_TAG_SOCKET) {
         got += on_socket(w);
         if (!polling) w->poll.wakes++;
-      } else if (ev[i].data.u32 == TAG_TICK) {
-        on_tick(w);
+      } else if (ev[i].data.u32 == TP_MW_TAG_TICK) {
+        uint64_t expirations;
+        if (read(w->tfd, &expirations, sizeof expirations) == sizeof expirations) tick(w, tp_mw_now_us());
       } else {
         uint64_t v;
         ssize_t r = read(w->evfd, &v, sizeof v);
         (void)r;
       }
     }
+    if (got > 0) tick_if_due(w);
     if (polling) {
       w->poll.polls++;
       if (got > 0) w->poll.polls_with_data++;
@@ -296,203 +296,4 @@ static void *run(void *arg) {
     }
   }
   return NULL;
-}
-
-/* --- life cycle -------------------------------------------------------------------------------- */
-
-static int udp_socket(const struct sockaddr_storage *sa, socklen_t len) {
-  int fd = socket(sa->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -errno;
-  int one = 1, buffer = 4 * 1024 * 1024;
-  if (sa->ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  /* Media arrives in bursts (a keyframe is dozens of packets): room for them while a batch runs. */
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
-  if (bind(fd, (const struct sockaddr *)sa, len) != 0) {
-    int e = errno;
-    close(fd);
-    return -e;
-  }
-  return fd;
-}
-
-static int watch(tp_media_worker *w, int fd, uint32_t tag) {
-  struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
-  return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-static int open_fds(tp_media_worker *w) {
-  w->epfd = epoll_create1(EPOLL_CLOEXEC);
-  w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (w->epfd < 0 || w->evfd < 0 || w->tfd < 0) return -errno;
-  struct itimerspec tick = { .it_interval = { 0, TP_MW_TICK_MS * 1000000L }, .it_value = { 0, TP_MW_TICK_MS * 1000000L } };
-  if (timerfd_settime(w->tfd, 0, &tick, NULL) != 0) return -errno;
-  if (watch(w, w->fd, TAG_SOCKET) || watch(w, w->evfd, TAG_STOP) || watch(w, w->tfd, TAG_TICK)) return -errno;
-  return 0;
-}
-
-static void close_fd(int *fd) {
-  if (*fd >= 0) close(*fd);
-  *fd = -1;
-}
-
-int tp_mw_open(const struct sockaddr_storage *sa, socklen_t salen, tp_media_worker **out, uint16_t *bound_port) {
-  tp_media_worker *w = calloc(1, sizeof *w);
-  if (!w) return -ENOMEM;
-  w->epfd = w->evfd = w->tfd = -1;
-  w->family = sa->ss_family;
-  pthread_mutex_init(&w->mu, NULL);
-  w->fd = udp_socket(sa, salen);
-  if (w->fd < 0) {
-    int e = w->fd;
-    w->fd = -1;
-    tp_mw_free(w);
-    return e;
-  }
-  w->gso = tp_mw_gso_probe(w->fd) && getenv("TURNPIKE_NO_GSO") == NULL;
-  w->batch_us = TP_MW_BATCH_US;
-  w->rbuf = malloc((size_t)TP_MW_BATCH * TP_MW_RECV_BYTES);
-  w->out.packets = calloc(TP_MW_OUT_CAP, sizeof(tp_out_packet));
-  w->out.cap = TP_MW_OUT_CAP;
-  w->ctl_out.packets = calloc(TP_MW_CTL_OUT_CAP, sizeof(tp_out_packet));
-  w->ctl_out.cap = TP_MW_CTL_OUT_CAP;
-  w->ev.bytes = malloc(TP_MW_EVENT_BYTES);
-  w->ev.cap = TP_MW_EVENT_BYTES;
-  w->queue = malloc(TP_MW_QUEUE_BYTES);
-  w->qcap = TP_MW_QUEUE_BYTES;
-  w->router = tp_router_new();
-  if (!w->rbuf || !w->out.packets || !w->ctl_out.packets || !w->ev.bytes || !w->queue || !w->router) {
-    tp_mw_free(w);
-    return -ENOMEM;
-  }
-  int e = open_fds(w);
-  if (e != 0) {
-    tp_mw_stop(w);
-    tp_mw_free(w);
-    return e;
-  }
-  struct sockaddr_storage got;
-  socklen_t gotlen = sizeof got;
-  getsockname(w->fd, (struct sockaddr *)&got, &gotlen);
-  tp_mw_addr a;
-  tp_mw_addr_of(&got, &a);
-  *bound_port = a.port;
-  *out = w;
-  return 0;
-}
-
-int tp_mw_start(tp_media_worker *w, tp_mw_wake_fn wake, void *ctx) {
-  w->wake = wake;
-  w->wake_ctx = ctx;
-  int e = pthread_create(&w->thread, NULL, run, w);
-  if (e != 0) return -e;
-  w->started = 1;
-  return 0;
-}
-
-void tp_mw_stop(tp_media_worker *w) {
-  if (w->started) {
-    atomic_store(&w->stopping, 1);
-    uint64_t one = 1;
-    ssize_t r = write(w->evfd, &one, sizeof one);
-    (void)r;
-    pthread_join(w->thread, NULL);
-    w->started = 0;
-  }
-  close_fd(&w->fd);
-  close_fd(&w->tfd);
-  close_fd(&w->evfd);
-  close_fd(&w->epfd);
-}
-
-void tp_mw_free(tp_media_worker *w) {
-  tp_mw_stop(w);
-  tp_mw_conns_free(w);
-  if (w->router) tp_router_free(w->router);
-  free(w->rbuf);
-  free(w->out.packets);
-  free(w->ctl_out.packets);
-  free(w->ev.bytes);
-  free(w->queue);
-  pthread_mutex_destroy(&w->mu);
-  free(w);
-}
-
-/* --- control calls that are the router's ------------------------------------------------------- */
-
-#define LOCKED(w, call)               \
-  do {                                \
-    pthread_mutex_lock(&(w)->mu);     \
-    int r_ = (call);                  \
-    pthread_mutex_unlock(&(w)->mu);   \
-    return r_;                        \
-  } while (0)
-
-int tp_mw_up_add(tp_media_worker *w, uint32_t up, const tp_up_spec *spec) { LOCKED(w, tp_router_up_add(w->router, up, spec)); }
-int tp_mw_up_remove(tp_media_worker *w, uint32_t up) { LOCKED(w, tp_router_up_remove(w->router, up)); }
-int tp_mw_down_add(tp_media_worker *w, uint32_t down, const tp_down_spec *spec) { LOCKED(w, tp_router_down_add(w->router, down, spec)); }
-int tp_mw_down_remove(tp_media_worker *w, uint32_t down) { LOCKED(w, tp_router_down_remove(w->router, down)); }
-int tp_mw_down_target(tp_media_worker *w, uint32_t down, uint8_t layer, uint8_t paused) { LOCKED(w, tp_router_down_target(w->router, down, layer, paused)); }
-int tp_mw_down_set(tp_media_worker *w, uint32_t down, const tp_down_spec *spec) { LOCKED(w, tp_router_down_set(w->router, down, spec)); }
-int tp_mw_conn_rtx_rate(tp_media_worker *w, uint32_t conn, uint32_t bps) { LOCKED(w, tp_router_conn_rtx_rate(w->router, conn, bps)); }
-
-int tp_mw_request_keyframe(tp_media_worker *w, uint32_t up, uint8_t layer) {
-  pthread_mutex_lock(&w->mu);
-  int r = tp_router_request_keyframe(w->router, up, layer, &w->ctl_out);
-  tp_mw_send_batch(w, &w->ctl_out);
-  pthread_mutex_unlock(&w->mu);
-  return r;
-}
-
-void tp_mw_set_batch_us(tp_media_worker *w, uint32_t us) {
-  w->batch_us = us > TP_MW_BATCH_US_MAX ? TP_MW_BATCH_US_MAX : us;
-}
-
-void tp_mw_set_gso(tp_media_worker *w, int on) {
-  pthread_mutex_lock(&w->mu);
-  w->gso = on && tp_mw_gso_probe(w->fd);
-  pthread_mutex_unlock(&w->mu);
-}
-
-void tp_mw_set_audio_threshold(tp_media_worker *w, uint8_t level) {
-  pthread_mutex_lock(&w->mu);
-  tp_router_set_audio_threshold(w->router, level);
-  pthread_mutex_unlock(&w->mu);
-}
-
-long tp_mw_send_raw(tp_media_worker *w, const struct sockaddr_storage *sa, socklen_t salen, const uint8_t *data, size_t len) {
-  if (w->fd < 0) return -EBADF;
-  ssize_t r = sendto(w->fd, data, len, MSG_DONTWAIT, (const struct sockaddr *)sa, salen);
-  return r < 0 ? -errno : (long)r;
-}
-
-int tp_mw_send_rtcp(tp_media_worker *w, uint32_t conn, const uint8_t *data, size_t len) {
-  if (len < 8 || len > TP_ROUTER_MAX_PACKET) return TP_ROUTER_ERR_INVALID;
-  pthread_mutex_lock(&w->mu);
-  int r = TP_ROUTER_OK;
-  tp_mw_conn *c = tp_mw_find_id(w, conn);
-  if (!c) {
-    r = TP_ROUTER_ERR_NOT_FOUND;
-  } else if (!c->has_addr || c->keyed == TP_MW_NO_KEYS) {
-    r = TP_MW_ERR_NO_KEYS;
-  } else {
-    tp_out_packet *p = &w->ctl_out.packets[0];
-    p->conn = conn;
-    p->rtcp = 1;
-    p->len = (uint16_t)len;
-    memcpy(p->data, data, len);
-    w->ctl_out.count = 1;
-    if (tp_mw_send_batch(w, &w->ctl_out) != 1) r = TP_MW_ERR_SEND;
-  }
-  pthread_mutex_unlock(&w->mu);
-  return r;
-}
-
-void tp_mw_counters(tp_media_worker *w, uint64_t out[TP_MWC_COUNT], tp_router_counters *router) {
-  pthread_mutex_lock(&w->mu);
-  w->counters[TP_MWC_EVENTS_LOST] = w->ev.lost;
-  memcpy(out, w->counters, sizeof w->counters);
-  tp_router_counters_get(w->router, router);
-  pthread_mutex_unlock(&w->mu);
 }

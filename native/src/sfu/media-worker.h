@@ -68,6 +68,7 @@ enum {
   TP_MWC_GSO_SEGMENTS, /* the datagrams in them */
   TP_MWC_GSO_REFUSED,  /* messages the kernel refused to segment (GSO is off from then on) */
   TP_MWC_POLLS,        /* socket polls under load (instead of wake-ups) */
+  TP_MWC_SHED,         /* RTP that waited in the socket too long, dropped unread (load shedding) */
   TP_MWC_COUNT
 };
 extern const char *const tp_mw_counter_names[TP_MWC_COUNT];
@@ -83,6 +84,9 @@ void tp_mw_set_gso(tp_media_worker *w, int on);
 /* Under load, poll the socket every `us` µs instead of waking per burst (1000 unless set; 0: never;
  * at most 10000). Before tp_mw_start only. */
 void tp_mw_set_batch_us(tp_media_worker *w, uint32_t us);
+/* RTP that waited in the socket longer than `ms` is dropped unread (100 unless set; 0: never;
+ * at most 10000). Before tp_mw_start only. */
+void tp_mw_set_shed_ms(tp_media_worker *w, uint32_t ms);
 /* Starts the thread (`turnpike-media`); 0 or -errno. */
 int tp_mw_start(tp_media_worker *w, tp_mw_wake_fn wake, void *ctx);
 /* Stops and joins the thread and closes the socket; idempotent. */

@@ -39,7 +39,7 @@ type Handle = { readonly __mediaWorker: unique symbol };
 
 /** The addon's media worker functions (native/src/sfu/media-worker-napi.c); results are codes. */
 export interface MediaWorkerAddon {
-  mediaWorkerStart(o: { address: string; port: number; onWake: () => void; gso?: boolean; batchUs?: number }): { handle: Handle; port: number };
+  mediaWorkerStart(o: { address: string; port: number; onWake: () => void; gso?: boolean; batchUs?: number; shedMs?: number }): { handle: Handle; port: number };
   mediaWorkerStop(h: Handle): void;
   mediaWorkerUnref(h: Handle): void;
   mediaWorkerDrain(h: Handle): { packets: DrainedPacket[]; events: Buffer; dropped: number };
@@ -100,6 +100,8 @@ export interface MediaWorkerOptions {
   readonly gso?: boolean;
   /** under load, the worker polls its socket this often, µs, instead of waking per burst (default 1000; 0: never; at most 10000) */
   readonly batchUs?: number;
+  /** RTP that waited in the socket longer than this, ms, is shed unread (default 100; 0: never; at most 10000) */
+  readonly shedMs?: number;
   readonly onControlPacket?: (data: Buffer, from: IceAddress) => void;
   readonly onEvents?: (events: Buffer) => void;
 }
@@ -140,7 +142,7 @@ export class MediaWorker {
     let started: { handle: Handle; port: number };
     try {
       // The wake comes on the JavaScript thread, after start has returned.
-      started = addon.value.mediaWorkerStart({ address: o.address, port: o.port, onWake: () => worker?.drain(), gso: o.gso ?? true, batchUs: o.batchUs ?? 1000 });
+      started = addon.value.mediaWorkerStart({ address: o.address, port: o.port, onWake: () => worker?.drain(), gso: o.gso ?? true, batchUs: o.batchUs ?? 1000, shedMs: o.shedMs ?? 100 });
     } catch (err) {
       const e = err as Error & { code?: string };
       return { ok: false, error: `cannot start the media worker on ${o.address}:${o.port}: ${e.code ?? 'error'}: ${e.message}` };

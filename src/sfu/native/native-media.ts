@@ -317,6 +317,7 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
       retransmissionsDropped: n('router.rtxOverBudget'),
       dropped: n('router.droppedUnknown') + n('router.droppedMalformed') + n('drop.unprotect') + n('drop.malformed'),
       sendFailed: n('drop.protect') + n('drop.out-batch-full') + n('drop.socket-error'),
+      shed: n('shed'),
     };
   }
 

@@ -8,8 +8,11 @@
  *
  * Receiving (media-worker.c, choose_polling): a stream of single packets, each its own burst,
  * makes the worker poll its socket instead of waking per packet, and it goes back to waiting
- * when the stream stops; with polling off it never polls. Skipped when the addon has no media
- * worker.
+ * when the stream stops; with polling off it never polls.
+ *
+ * Load shedding: RTP that waited in the socket longer than `shedMs` (the kernel's receive time,
+ * SO_TIMESTAMPNS) is dropped unread and counted, and every packet is either forwarded or shed;
+ * with shedding off none is. Skipped when the addon has no media worker.
  */
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
@@ -67,8 +70,9 @@ describe('native media worker: batching', { skip }, () => {
     for (const s of sockets) s.close();
   });
 
-  async function fanOut(gso: boolean, batchUs?: number) {
-    const started = MediaWorker.start({ address: HOST, port: 0, gso, ...(batchUs === undefined ? {} : { batchUs }) });
+  /** A worker with a publisher and three subscribers of its one video up-stream. */
+  async function rig(o: { gso: boolean; batchUs?: number; shedMs: number }) {
+    const started = MediaWorker.start({ address: HOST, port: 0, ...o });
     assert.ok(started.ok, started.ok ? '' : started.error);
     const w = started.value;
     workers.push(w);
@@ -81,6 +85,11 @@ describe('native media worker: batching', { skip }, () => {
       assert.ok(w.connAdd(2 + i, { rtcpSsrc: 0x60 + i, address: HOST, port: s.port, profile: 0 }).ok);
       assert.ok(w.downAdd(100 + i, { conn: 2 + i, up: 10, ssrc: 0xa0 + i, ptOfPt: { 96: 96 }, firstSeq: (65000 + i * 300) & 0xffff, firstTs: 0, history: 512, cname: `c${i}` }).ok);
     }
+    return { w, pub, subs };
+  }
+
+  async function fanOut(gso: boolean, batchUs?: number) {
+    const { w, pub, subs } = await rig({ gso, shedMs: 0, ...(batchUs === undefined ? {} : { batchUs }) });
     // Bursts until the worker has read several packets at once (a batch), or ten bursts.
     let sent = 0;
     for (let burst = 0; burst < 10 && (burst === 0 || !gso || w.counters().gsoSends === 0); burst++) {
@@ -136,6 +145,37 @@ describe('native media worker: batching', { skip }, () => {
     const slow = MediaWorker.start({ address: HOST, port: 0, batchUs: 20_000 });
     assert.equal(slow.ok, false);
     assert.match(slow.ok ? '' : slow.error, /batchUs\?: 0-10000/);
+    const late = MediaWorker.start({ address: HOST, port: 0, shedMs: -1 });
+    assert.equal(late.ok, false);
+    assert.match(late.ok ? '' : late.error, /shedMs\?: 0-10000/);
+  });
+
+  /** A flood of `n` packets sent at once, faster than the worker fans them out to three. */
+  async function flood(shedMs: number, n: number) {
+    const { w, pub, subs } = await rig({ gso: true, batchUs: 0, shedMs });
+    const before = w.counters();
+    // Packet 0 is a keyframe, first in the queue: the down-tracks start on it.
+    for (let k = 0; k < n; k++) pub.send(packet(k), w.port, HOST);
+    await until('the flood handled', () => {
+      const c = w.counters();
+      return c.rtpIn + c.shed - before.rtpIn - before.shed >= n;
+    }, 15_000);
+    await new Promise((r) => setTimeout(r, 100));
+    const c = w.counters();
+    return { shed: c.shed - before.shed, forwarded: c.rtpIn - before.rtpIn, subs };
+  }
+
+  it('sheds RTP that waited in the socket longer than shedMs, and forwards the rest', async () => {
+    const { shed, forwarded, subs } = await flood(1, 3000);
+    assert.ok(shed > 0, 'some RTP waited over 1 ms and was shed');
+    assert.equal(shed + forwarded, 3000, 'every packet forwarded or shed');
+    for (const s of subs) assert.equal(s.inbox.length, forwarded, 'what was not shed reached every subscriber');
+  });
+
+  it('with shedding off, a flood is forwarded whole, however late', async () => {
+    const { shed, forwarded } = await flood(0, 3000);
+    assert.equal(shed, 0);
+    assert.equal(forwarded, 3000);
   });
 
   it('under a stream of one-packet bursts it polls instead of waking per packet, then waits again', async () => {
