@@ -38,26 +38,10 @@
 #include <string.h>
 
 #include "media-worker-args.h"
+#include "media-worker-napi.h"
 #include "media-worker.h"
 #include "sfu.h"
 
-#define ERR "TURNPIKE_ERR_NATIVE"
-
-#define ARGS(n, usage)                                                                   \
-  size_t argc = (n);                                                                     \
-  napi_value argv[(n)];                                                                  \
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != (n)) {  \
-    napi_throw_type_error(env, ERR, usage);                                              \
-    return NULL;                                                                         \
-  }
-
-/* The handle: the worker and the thread-safe function that wakes JavaScript. Freed when both
- * the external's finalizer and the thread-safe function's have run (refs). */
-typedef struct {
-  tp_media_worker *w;
-  napi_threadsafe_function tsfn;
-  int tsfn_alive, released, refs;
-} mw_handle;
 
 static void unref_handle(mw_handle *h) {
   if (--h->refs > 0) return;
@@ -67,7 +51,7 @@ static void unref_handle(mw_handle *h) {
 
 /* --- arguments --------------------------------------------------------------------------------- */
 
-static mw_handle *handle_arg(napi_env env, napi_value v) {
+mw_handle *tp_mwn_handle(napi_env env, napi_value v) {
   mw_handle *h = NULL;
   if (napi_get_value_external(env, v, (void **)&h) != napi_ok || !h) {
     napi_throw_type_error(env, ERR, "expected a media worker");
@@ -76,13 +60,11 @@ static mw_handle *handle_arg(napi_env env, napi_value v) {
   return h;
 }
 
-static napi_value num(napi_env env, double d) {
+napi_value tp_mwn_num(napi_env env, double d) {
   napi_value v;
   napi_create_double(env, d, &v);
   return v;
 }
-
-static napi_value code(napi_env env, int r) { return num(env, r); }
 
 static void throw_errno(napi_env env, const char *what, int err) {
   char msg[160];
@@ -189,13 +171,13 @@ static napi_value start(napi_env env, napi_callback_info info) {
   h->refs++;
   napi_create_object(env, &out);
   napi_set_named_property(env, out, "handle", ext);
-  napi_set_named_property(env, out, "port", num(env, bound));
+  napi_set_named_property(env, out, "port", tp_mwn_num(env, bound));
   return out;
 }
 
 static napi_value stop(napi_env env, napi_callback_info info) {
   ARGS(1, "mediaWorkerStop(handle)");
-  mw_handle *h = handle_arg(env, argv[0]);
+  mw_handle *h = tp_mwn_handle(env, argv[0]);
   if (h) stop_handle(h, napi_tsfn_release);
   return NULL;
 }
@@ -204,7 +186,7 @@ static napi_value stop(napi_env env, napi_callback_info info) {
  * listening socket does). */
 static napi_value unref(napi_env env, napi_callback_info info) {
   ARGS(1, "mediaWorkerUnref(handle)");
-  mw_handle *h = handle_arg(env, argv[0]);
+  mw_handle *h = tp_mwn_handle(env, argv[0]);
   if (h && h->tsfn_alive && !h->released) napi_unref_threadsafe_function(env, h->tsfn);
   return NULL;
 }
@@ -213,7 +195,7 @@ static napi_value unref(napi_env env, napi_callback_info info) {
 
 static napi_value drain(napi_env env, napi_callback_info info) {
   ARGS(1, "mediaWorkerDrain(handle)");
-  mw_handle *h = handle_arg(env, argv[0]);
+  mw_handle *h = tp_mwn_handle(env, argv[0]);
   if (!h) return NULL;
   uint8_t *recs, *evs;
   size_t rlen, elen;
@@ -239,7 +221,7 @@ static napi_value drain(napi_env env, napi_callback_info info) {
     napi_create_string_utf8(env, r.family == 6 ? "IPv6" : "IPv4", NAPI_AUTO_LENGTH, &fam);
     napi_set_named_property(env, p, "data", data);
     napi_set_named_property(env, p, "address", addr);
-    napi_set_named_property(env, p, "port", num(env, r.port));
+    napi_set_named_property(env, p, "port", tp_mwn_num(env, r.port));
     napi_set_named_property(env, p, "family", fam);
     napi_set_element(env, packets, n++, p);
     o += (sizeof r + r.len + 3) & ~(size_t)3;
@@ -249,191 +231,15 @@ static napi_value drain(napi_env env, napi_callback_info info) {
   free(evs);
   napi_set_named_property(env, out, "packets", packets);
   napi_set_named_property(env, out, "events", events);
-  napi_set_named_property(env, out, "dropped", num(env, (double)dropped));
+  napi_set_named_property(env, out, "dropped", tp_mwn_num(env, (double)dropped));
   return out;
-}
-
-/* --- connections ------------------------------------------------------------------------------- */
-
-static napi_value conn_add(napi_env env, napi_callback_info info) {
-  ARGS(3, "mediaWorkerConnAdd(handle, id, spec)");
-  mw_handle *h = handle_arg(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t id;
-  tp_conn_spec spec;
-  memset(&spec, 0, sizeof spec);
-  tp_mw_keys keys;
-  struct sockaddr_storage sa;
-  socklen_t salen = 0;
-  napi_value a, p;
-  int has_addr = tp_mwa_prop(env, argv[2], "address", &a);
-  int has_keys = tp_mwa_u32_arg(env, argv[1], &id) ? -1 : tp_mwa_keys_arg(env, argv[2], &keys, 0);
-  if (has_keys < 0 || tp_mwa_conn_spec_arg(env, argv[2], &spec) || (has_addr && (!tp_mwa_prop(env, argv[2], "port", &p) || tp_mwa_address_args(env, a, p, &sa, &salen)))) {
-    napi_throw_type_error(env, ERR, "mediaWorkerConnAdd(handle, id, { address?, port?, profile?, localKey?, localSalt?, remoteKey?, remoteSalt?, ext*?, rtcpSsrc? })");
-    return NULL;
-  }
-  return code(env, tp_mw_conn_add(h->w, id, has_addr ? &sa : NULL, salen, has_keys ? &keys : NULL, &spec));
-}
-
-static napi_value conn_set_address(napi_env env, napi_callback_info info) {
-  ARGS(4, "mediaWorkerConnSetAddress(handle, id, address, port)");
-  mw_handle *h = handle_arg(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t id;
-  struct sockaddr_storage sa;
-  socklen_t salen;
-  if (tp_mwa_u32_arg(env, argv[1], &id) || tp_mwa_address_args(env, argv[2], argv[3], &sa, &salen)) {
-    napi_throw_type_error(env, ERR, "mediaWorkerConnSetAddress(handle, id, IP literal, port)");
-    return NULL;
-  }
-  return code(env, tp_mw_conn_set_address(h->w, id, &sa, salen));
-}
-
-static napi_value conn_spec(napi_env env, napi_callback_info info) {
-  ARGS(3, "mediaWorkerConnSpec(handle, id, spec)");
-  mw_handle *h = handle_arg(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t id;
-  tp_conn_spec spec;
-  if (tp_mwa_u32_arg(env, argv[1], &id)) {
-    napi_throw_type_error(env, ERR, "mediaWorkerConnSpec(handle, id, { ext*?, rtcpSsrc? })");
-    return NULL;
-  }
-  int r = tp_mw_conn_get_spec(h->w, id, &spec);
-  if (r != TP_ROUTER_OK) return code(env, r);
-  if (tp_mwa_conn_spec_arg(env, argv[2], &spec)) {
-    napi_throw_type_error(env, ERR, "mediaWorkerConnSpec(handle, id, { ext*?, rtcpSsrc? })");
-    return NULL;
-  }
-  return code(env, tp_mw_conn_set_spec(h->w, id, &spec));
-}
-
-static napi_value conn_keys(napi_env env, napi_callback_info info) {
-  ARGS(3, "mediaWorkerConnKeys(handle, id, keys)");
-  mw_handle *h = handle_arg(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t id;
-  tp_mw_keys keys;
-  if (tp_mwa_u32_arg(env, argv[1], &id) || tp_mwa_keys_arg(env, argv[2], &keys, 1) != 1) {
-    napi_throw_type_error(env, ERR, "mediaWorkerConnKeys(handle, id, { profile, localKey, localSalt, remoteKey, remoteSalt })");
-    return NULL;
-  }
-  return code(env, tp_mw_conn_keys(h->w, id, &keys));
-}
-
-/* (handle, id) calls: remove a connection, an up-stream or a down-track. */
-static napi_value by_id(napi_env env, napi_callback_info info, int (*fn)(tp_media_worker *, uint32_t), const char *usage) {
-  ARGS(2, usage);
-  mw_handle *h = handle_arg(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t id;
-  if (tp_mwa_u32_arg(env, argv[1], &id)) {
-    napi_throw_type_error(env, ERR, usage);
-    return NULL;
-  }
-  return code(env, fn(h->w, id));
-}
-
-static napi_value conn_remove(napi_env env, napi_callback_info info) { return by_id(env, info, tp_mw_conn_remove, "mediaWorkerConnRemove(handle, id)"); }
-static napi_value up_remove(napi_env env, napi_callback_info info) { return by_id(env, info, tp_mw_up_remove, "mediaWorkerUpRemove(handle, id)"); }
-static napi_value down_remove(napi_env env, napi_callback_info info) { return by_id(env, info, tp_mw_down_remove, "mediaWorkerDownRemove(handle, id)"); }
-
-/* --- up-streams and down-tracks (router.h) ---------------------------------------------------- */
-
-static napi_value up_add(napi_env env, napi_callback_info info) {
-  ARGS(3, "mediaWorkerUpAdd(handle, id, spec)");
-  mw_handle *h = handle_arg(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t id;
-  tp_up_spec spec;
-  if (tp_mwa_u32_arg(env, argv[1], &id) || tp_mwa_up_spec_arg(env, argv[2], &spec)) {
-    napi_throw_type_error(env, ERR, "mediaWorkerUpAdd(handle, id, { conn, video, mid, rids?, ssrcs?, codecOfPt, clockRate, history, maxBitrate? })");
-    return NULL;
-  }
-  return code(env, tp_mw_up_add(h->w, id, &spec));
-}
-
-static napi_value down_add(napi_env env, napi_callback_info info) {
-  ARGS(3, "mediaWorkerDownAdd(handle, id, spec)");
-  mw_handle *h = handle_arg(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t id;
-  tp_down_spec spec;
-  if (tp_mwa_u32_arg(env, argv[1], &id) || tp_mwa_down_spec_arg(env, argv[2], &spec)) {
-    napi_throw_type_error(env, ERR, "mediaWorkerDownAdd(handle, id, { conn, up, ssrc, ptOfPt, extOfExt?, extTransportCc?, firstSeq, firstTs, history, cname })");
-    return NULL;
-  }
-  return code(env, tp_mw_down_add(h->w, id, &spec));
-}
-
-static napi_value down_set(napi_env env, napi_callback_info info) {
-  ARGS(3, "mediaWorkerDownSet(handle, id, spec)");
-  mw_handle *h = handle_arg(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t id;
-  tp_down_spec spec;
-  if (tp_mwa_u32_arg(env, argv[1], &id) || tp_mwa_down_spec_arg(env, argv[2], &spec)) {
-    napi_throw_type_error(env, ERR, "mediaWorkerDownSet(handle, id, { conn, up, ssrc, ptOfPt, extOfExt?, extTransportCc?, firstSeq, firstTs, history, cname })");
-    return NULL;
-  }
-  return code(env, tp_mw_down_set(h->w, id, &spec));
-}
-
-static napi_value conn_rtx_rate(napi_env env, napi_callback_info info) {
-  ARGS(3, "mediaWorkerConnRtxRate(handle, id, bps)");
-  mw_handle *h = handle_arg(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t id, bps;
-  if (tp_mwa_u32_arg(env, argv[1], &id) || tp_mwa_u32_arg(env, argv[2], &bps)) {
-    napi_throw_type_error(env, ERR, "mediaWorkerConnRtxRate(handle, id, bps: 0 for no limit)");
-    return NULL;
-  }
-  return code(env, tp_mw_conn_rtx_rate(h->w, id, bps));
-}
-
-static napi_value down_target(napi_env env, napi_callback_info info) {
-  ARGS(4, "mediaWorkerDownTarget(handle, id, layer, paused)");
-  mw_handle *h = handle_arg(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t id, layer;
-  bool paused;
-  if (tp_mwa_u32_arg(env, argv[1], &id) || tp_mwa_u32_arg(env, argv[2], &layer) || layer >= TP_ROUTER_MAX_LAYERS || napi_get_value_bool(env, argv[3], &paused) != napi_ok) {
-    napi_throw_type_error(env, ERR, "mediaWorkerDownTarget(handle, id, layer 0-2, paused: boolean)");
-    return NULL;
-  }
-  return code(env, tp_mw_down_target(h->w, id, (uint8_t)layer, paused ? 1 : 0));
-}
-
-static napi_value request_keyframe(napi_env env, napi_callback_info info) {
-  ARGS(3, "mediaWorkerRequestKeyframe(handle, up, layer)");
-  mw_handle *h = handle_arg(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t id, layer;
-  if (tp_mwa_u32_arg(env, argv[1], &id) || tp_mwa_u32_arg(env, argv[2], &layer) || layer >= TP_ROUTER_MAX_LAYERS) {
-    napi_throw_type_error(env, ERR, "mediaWorkerRequestKeyframe(handle, up, layer 0-2)");
-    return NULL;
-  }
-  return code(env, tp_mw_request_keyframe(h->w, id, (uint8_t)layer));
-}
-
-static napi_value set_audio_threshold(napi_env env, napi_callback_info info) {
-  ARGS(2, "mediaWorkerSetAudioThreshold(handle, level)");
-  mw_handle *h = handle_arg(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t level;
-  if (tp_mwa_u32_arg(env, argv[1], &level) || level > 127) {
-    napi_throw_type_error(env, ERR, "mediaWorkerSetAudioThreshold(handle, level 0-127)");
-    return NULL;
-  }
-  tp_mw_set_audio_threshold(h->w, (uint8_t)level);
-  return NULL;
 }
 
 /* --- JavaScript's datagrams, counters ---------------------------------------------------------- */
 
 static napi_value send_raw(napi_env env, napi_callback_info info) {
   ARGS(4, "mediaWorkerSend(handle, address, port, data)");
-  mw_handle *h = handle_arg(env, argv[0]);
+  mw_handle *h = tp_mwn_handle(env, argv[0]);
   if (!h) return NULL;
   struct sockaddr_storage sa;
   socklen_t salen;
@@ -443,12 +249,12 @@ static napi_value send_raw(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, ERR, "mediaWorkerSend(handle, IP literal, port, Uint8Array)");
     return NULL;
   }
-  return num(env, (double)tp_mw_send_raw(h->w, &sa, salen, data, len));
+  return tp_mwn_num(env, (double)tp_mw_send_raw(h->w, &sa, salen, data, len));
 }
 
 static napi_value send_rtcp(napi_env env, napi_callback_info info) {
   ARGS(3, "mediaWorkerSendRtcp(handle, connId, data)");
-  mw_handle *h = handle_arg(env, argv[0]);
+  mw_handle *h = tp_mwn_handle(env, argv[0]);
   if (!h) return NULL;
   uint32_t id;
   const uint8_t *data;
@@ -457,12 +263,12 @@ static napi_value send_rtcp(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, ERR, "mediaWorkerSendRtcp(handle, connId, Uint8Array)");
     return NULL;
   }
-  return code(env, tp_mw_send_rtcp(h->w, id, data, len));
+  return tp_mwn_num(env, tp_mw_send_rtcp(h->w, id, data, len));
 }
 
 static napi_value counters(napi_env env, napi_callback_info info) {
   ARGS(1, "mediaWorkerCounters(handle)");
-  mw_handle *h = handle_arg(env, argv[0]);
+  mw_handle *h = tp_mwn_handle(env, argv[0]);
   if (!h) return NULL;
   uint64_t c[TP_MWC_COUNT];
   tp_router_counters r;
@@ -471,7 +277,7 @@ static napi_value counters(napi_env env, napi_callback_info info) {
   napi_create_object(env, &out);
   napi_create_object(env, &worker);
   napi_create_object(env, &router);
-  for (int i = 0; i < TP_MWC_COUNT; i++) napi_set_named_property(env, worker, tp_mw_counter_names[i], num(env, (double)c[i]));
+  for (int i = 0; i < TP_MWC_COUNT; i++) napi_set_named_property(env, worker, tp_mw_counter_names[i], tp_mwn_num(env, (double)c[i]));
   const struct {
     const char *name;
     uint64_t v;
@@ -481,7 +287,7 @@ static napi_value counters(napi_env env, napi_callback_info info) {
     { "retransmits", r.retransmits }, { "plis", r.plis }, { "droppedUnknown", r.dropped_unknown }, { "droppedMalformed", r.dropped_malformed },
     { "unwanted", r.unwanted }, { "rtxOverBudget", r.rtx_over_budget },
   };
-  for (size_t i = 0; i < sizeof rc / sizeof rc[0]; i++) napi_set_named_property(env, router, rc[i].name, num(env, (double)rc[i].v));
+  for (size_t i = 0; i < sizeof rc / sizeof rc[0]; i++) napi_set_named_property(env, router, rc[i].name, tp_mwn_num(env, (double)rc[i].v));
   napi_set_named_property(env, out, "worker", worker);
   napi_set_named_property(env, out, "router", router);
   return out;
@@ -493,23 +299,10 @@ void tp_media_worker_register(napi_env env, napi_value exports) {
     { "mediaWorkerStop", NULL, stop, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerUnref", NULL, unref, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerDrain", NULL, drain, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerConnAdd", NULL, conn_add, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerConnSetAddress", NULL, conn_set_address, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerConnSpec", NULL, conn_spec, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerSetAudioThreshold", NULL, set_audio_threshold, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerConnKeys", NULL, conn_keys, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerConnRemove", NULL, conn_remove, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerUpAdd", NULL, up_add, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerUpRemove", NULL, up_remove, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerDownAdd", NULL, down_add, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerDownRemove", NULL, down_remove, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerDownTarget", NULL, down_target, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerDownSet", NULL, down_set, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerConnRtxRate", NULL, conn_rtx_rate, NULL, NULL, NULL, napi_default, NULL },
-    { "mediaWorkerRequestKeyframe", NULL, request_keyframe, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerSend", NULL, send_raw, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerSendRtcp", NULL, send_rtcp, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerCounters", NULL, counters, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  tp_mwn_register_control(env, exports);
 }

@@ -29,6 +29,9 @@ static void become_svc(tp_router *r, tp_r_up *u, uint8_t layer, tp_event_log *ev
   u->svc_source = layer;
   u->svc_base = u->layers[layer].bytes;
   for (int k = 0; k < TP_ROUTER_MAX_LAYERS; k++) u->svc_bytes[k] = u->svc_reported[k] = u->svc_last_us[k] = 0;
+  uint8_t body[4];
+  tp_le32(body, u->id);
+  tp_r_event(ev, TP_EV_SVC, body, 4);
   for (int d = u->first_down; d != TP_R_NONE; d = r->downs[d].next_in_up) {
     tp_r_down *x = &r->downs[d];
     if (x->current == NO_LAYER) continue;

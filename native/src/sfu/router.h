@@ -66,6 +66,7 @@ typedef struct {
 #define TP_EV_FIRST 9     /* u32 up, u8 pt: the up-stream's first packet of a negotiated payload type (its codec is known) */
 #define TP_EV_LAYER_STATS 10 /* u32 up, u8 layer, u64 bytes (cumulative, padding-only packets excluded), u32 ms since its
                               * last packet: per tick, for each layer that received media since the last one */
+#define TP_EV_SVC 11 /* u32 up: its VP9 stream carries spatial layers, which now stand for its layers (router-svc.c) */
 
 typedef struct {
   uint8_t *bytes;

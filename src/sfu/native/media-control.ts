@@ -49,6 +49,8 @@ export interface NativeUpEvents {
   onLayerCounters(layer: number, bytes: number, lastPacketMs: number | undefined): void;
   /** one speaking packet at this RFC 6464 level */
   onAudioLevel(level: number): void;
+  /** the stream turned out VP9 spatial SVC: its spatial layers are its layers from now on */
+  onSvc(): void;
 }
 
 /** Receives a down-track's events from the router. */

@@ -255,6 +255,9 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
       case 'layer':
         this.#downs.get(e.down)?.onLayer(e.layer);
         return;
+      case 'svc':
+        this.#ups.get(e.up)?.onSvc();
+        return;
       case 'pli':
         this.#downs.get(e.down)?.onPli(now);
         return;

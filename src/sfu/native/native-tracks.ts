@@ -60,6 +60,7 @@ export class NativeUpTrack implements PublishedTrack, NativeUpEvents {
   readonly #lastPliMs: number[] = [];
   readonly #bytes: number[] = [];
   #codec: { name: CodecName; codec: SdpCodec } | undefined;
+  #svc = false;
   #closed = false;
 
   constructor(info: UpTrackInfo, rx: NativeReceiveTrack, o: NativeUpTrackOptions) {
@@ -84,6 +85,15 @@ export class NativeUpTrack implements PublishedTrack, NativeUpEvents {
   /** Simulcast, or a VP9 stream whose spatial layers the router reports as layers (router-svc.c). */
   get layered(): boolean {
     return this.simulcast || this.#bytes.length > 1;
+  }
+
+  /** A VP9 spatial SVC stream: moving down a layer needs no keyframe (router-svc.c). */
+  get svc(): boolean {
+    return this.#svc;
+  }
+
+  onSvc(): void {
+    this.#svc = true;
   }
 
   get bitrate(): number {
@@ -315,7 +325,9 @@ export class NativeDownTrack implements ForwardedTrack, NativeDownEvents {
     this.#selector.setAvailable(this.up.availableLayers(nowMs));
     this.#pushTarget();
     const want = this.#selector.pendingKeyframe();
-    if (want !== undefined && want !== this.#current) this.up.requestKeyframe(want, nowMs);
+    // An SVC stream moves down at the next picture without one (router-svc.c).
+    const down = this.up.svc && this.#current >= 0 && want !== undefined && want < this.#current;
+    if (want !== undefined && want !== this.#current && !down) this.up.requestKeyframe(want, nowMs);
   }
 
   close(): void {

@@ -5,7 +5,7 @@
  */
 
 /** `TP_EV_*` of router.h. */
-export const RouterEventType = { ssrc: 1, keyframe: 2, pli: 3, rtcp: 4, unknown: 5, layer: 6, audio: 7, twccSent: 8, first: 9, layerStats: 10 } as const;
+export const RouterEventType = { ssrc: 1, keyframe: 2, pli: 3, rtcp: 4, unknown: 5, layer: 6, audio: 7, twccSent: 8, first: 9, layerStats: 10, svc: 11 } as const;
 
 /** One packet sent with a transport-wide sequence number (for joining TWCC feedback). */
 export interface TwccSent {
@@ -30,6 +30,8 @@ export type RouterEvent =
   | { readonly type: 'first'; readonly up: number; readonly pt: number }
   /** per tick, for a layer that received media: cumulative bytes, and ms since its last packet */
   | { readonly type: 'layerStats'; readonly up: number; readonly layer: number; readonly bytes: number; readonly idleMs: number }
+  /** the up-stream's VP9 stream carries spatial layers, which now stand for its layers */
+  | { readonly type: 'svc'; readonly up: number }
   | { readonly type: 'other'; readonly code: number; readonly body: Buffer };
 
 /** The events, or why the log could not be read to its end (with those read before). */
@@ -62,6 +64,8 @@ function one(code: number, b: Buffer): RouterEvent | undefined {
       return b.length >= 5 ? { type: 'first', up: b.readUInt32LE(0), pt: b[4] } : undefined;
     case T.layerStats:
       return b.length >= 17 ? { type: 'layerStats', up: b.readUInt32LE(0), layer: b[4], bytes: Number(b.readBigUInt64LE(5)), idleMs: b.readUInt32LE(13) } : undefined;
+    case T.svc:
+      return b.length >= 4 ? { type: 'svc', up: b.readUInt32LE(0) } : undefined;
     default:
       return { type: 'other', code, body: b };
   }

@@ -5,7 +5,8 @@
  * The spatial layers stand for simulcast layers: a down-track at layer k gets spatial layers
  * 0..k with its numbering closed over what is left out and the marker on layer k's last packet;
  * it moves up at a key picture (asking for one) and down at any picture's start; NACKs are
- * answered; the layers are reported with the bytes forwarding each costs. Skipped when the addon
+ * answered; the layers are reported with the bytes forwarding each costs, and TypeScript is
+ * told the stream is SVC. Skipped when the addon
  * is not built.
  */
 import { test } from 'node:test';
@@ -69,6 +70,7 @@ test('VP9 spatial SVC on one RID: layers chosen like simulcast layers, numbering
   let now = 1_000_000;
   const forwarded: { seq: number; marker: boolean; sid: number; inSeq: number }[] = [];
   const layerEvents: number[] = [];
+  const svcEvents: number[] = [];
   /** One picture: two packets per spatial layer, the marker on the very last. */
   const picture = (key: boolean, layers = 3) => {
     const out: typeof forwarded = [];
@@ -77,7 +79,10 @@ test('VP9 spatial SVC on one RID: layers chosen like simulcast layers, numbering
         const last = sid === layers - 1 && k === 1;
         const inSeq = seq++;
         const res = a.routerRtp(r, PUB, rtp(inSeq, pid * 3000, last, vp9(pid, sid, { key, begin: k === 0, end: k === 1 })), (now += 500));
-        for (const e of events(res)) if (e.type === 'layer' && e.down === 300) layerEvents.push(e.layer);
+        for (const e of events(res)) {
+          if (e.type === 'layer' && e.down === 300) layerEvents.push(e.layer);
+          if (e.type === 'svc') svcEvents.push(e.up);
+        }
         for (const o of res.out.filter((x) => !x.rtcp)) {
           const p = parseRtp(o.data);
           assert.ok(p.ok);
@@ -96,6 +101,7 @@ test('VP9 spatial SVC on one RID: layers chosen like simulcast layers, numbering
   assert.deepEqual(got.map((g) => g.sid), [0, 0, 1, 1, 2, 2]);
   assert.deepEqual(got.map((g) => g.marker), [false, false, false, false, false, true]);
   assert.deepEqual(layerEvents, [2, 2], 'the RID layer first, then the SVC stream at its top layer');
+  assert.deepEqual(svcEvents, [30], 'TypeScript is told once that the stream is SVC');
 
   // Down to spatial layer 0 at the next picture's start, no keyframe needed.
   assert.equal(a.routerDownTarget(r, 300, 0, false), 0);
