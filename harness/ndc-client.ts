@@ -43,6 +43,21 @@ export function releaseWebrtc(): void {
 }
 
 /** Polls `cond` (without timing anything) until it holds or `ms` pass. */
+/**
+ * Sends on a track while it is open. A pump's timer can fire while a test's clean-up closes the
+ * clients (after-hooks may run before the pump's clearInterval): the stack then reports a closed
+ * track, which is the end of the test, not a failure.
+ */
+export function sendWhileOpen(track: Track | undefined, p: Buffer): boolean {
+  if (!track?.isOpen()) return false;
+  try {
+    return track.sendMessageBinary(p);
+  } catch (err) {
+    if (/closed/i.test((err as Error).message)) return false;
+    throw err;
+  }
+}
+
 export async function waitFor(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {

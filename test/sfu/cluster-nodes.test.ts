@@ -12,12 +12,11 @@
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import type { Track } from 'node-datachannel';
 import { defaultSfuConfig, withOverrides } from '../../src/sfu/config.ts';
 import { startSfuServer } from '../../src/sfu/http-server.ts';
 import { shutdownWebrtc } from '../../src/sfu/index.ts';
 import { writeRtpIds } from '../../src/sfu/rtp/rtp-packet.ts';
-import { TestClient, waitFor } from '../../harness/ndc-client.ts';
+import { TestClient, sendWhileOpen, waitFor } from '../../harness/ndc-client.ts';
 import { redisMissing, spawnNode, startNode, testCluster, type TestCluster } from './helpers/cluster.ts';
 
 let noRedis: string | undefined;
@@ -40,7 +39,7 @@ function rtp(pt: number, seq: number, ssrc: number): Buffer {
 async function publish(t: { after(fn: () => void): void }, c: TestClient, ssrcBase: number, stream: string): Promise<void> {
   const { audio, video } = await c.publish({ audioSsrc: ssrcBase, videoSsrc: ssrcBase + 1, stream });
   let seq = 0;
-  const send = (tr: Track | undefined, p: Buffer) => tr?.isOpen() && tr.sendMessageBinary(p);
+  const send = sendWhileOpen;
   const pump = setInterval(() => {
     seq = (seq + 1) & 0xffff;
     send(audio, rtp(111, seq, ssrcBase));

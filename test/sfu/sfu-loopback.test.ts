@@ -12,7 +12,7 @@ import { parseRtp, readExtensions, writeRtpIds } from '../../src/sfu/rtp/rtp-pac
 import { buildNack, buildPli, parseRtcp } from '../../src/sfu/rtp/rtcp.ts';
 import { seqDelta } from '../../src/sfu/rtp/munger.ts';
 import { parseSdp } from '../../src/sfu/sdp/sdp.ts';
-import { TestClient, releaseWebrtc, waitFor } from '../../harness/ndc-client.ts';
+import { TestClient, releaseWebrtc, sendWhileOpen, waitFor } from '../../harness/ndc-client.ts';
 import { startUpgradeServer } from './helpers/upgrade-server.ts';
 
 /** An RTP packet with one-byte extensions, as a publisher sends it. */
@@ -44,6 +44,7 @@ async function startServer() {
   };
 }
 
+
 test('two clients: media, NACK, PLI, data channels and leaving, over loopback', { timeout: 60_000 }, async (t) => {
   const srv = await startServer();
   const clients: TestClient[] = [];
@@ -70,7 +71,7 @@ test('two clients: media, NACK, PLI, data channels and leaving, over loopback', 
   let seq = 100;
   let skip = false;
   let skipped = -1;
-  const send = (track: Track | undefined, p: Buffer) => track?.isOpen() && track.sendMessageBinary(p);
+  const send = sendWhileOpen;
   const pump = setInterval(() => {
     seq = (seq + 1) & 0xffff;
     send(pub.audio, rtpPacket(111, seq, seq * 960, AUDIO, [[1, [0x80 | 20]], [4, [0x30]]], [0xaa, seq & 0xff]));
@@ -130,7 +131,7 @@ test('two clients: media, NACK, PLI, data channels and leaving, over loopback', 
   const plis = () => a.pubRtcp.filter((p) => { const r = parseRtcp(p); return r.ok && r.packets.some((x) => x.type === 'pli' && x.media === VIDEO); }).length;
   const plisBefore = plis();
   const requestsBefore = srv.sfu.stats().media.keyframeRequestsFromSubscribers;
-  const asking = setInterval(() => video.track.sendMessageBinary(Buffer.from(buildPli(0xabc, ssrcB))), 100);
+  const asking = setInterval(() => sendWhileOpen(video.track, Buffer.from(buildPli(0xabc, ssrcB))), 100);
   try {
     await waitFor(() => plis() > plisBefore && srv.sfu.stats().media.keyframeRequestsFromSubscribers > requestsBefore, 'PLI at the publisher');
   } finally {
@@ -188,7 +189,7 @@ test('H.264 and VP9 are forwarded under payload types that do not collide in one
   let seq = 0;
   const pump = setInterval(() => {
     seq++;
-    for (const p of pubs) if (p.track.isOpen()) p.track.sendMessageBinary(rtpPacket(96, seq, seq * 3000, p.ssrc, [], seq % 20 === 1 ? p.keyframe : [0x41, 0x9a]));
+    for (const p of pubs) sendWhileOpen(p.track, rtpPacket(96, seq, seq * 3000, p.ssrc, [], seq % 20 === 1 ? p.keyframe : [0x41, 0x9a]));
   }, 10);
   t.after(() => clearInterval(pump));
 
@@ -222,7 +223,7 @@ test('join config: NoPublish, NoSubscribe and NoAutoSubscribe, in any letter cas
   const pub = await connect('P');
   await pub.join('cfg', 'publisher');
   const { audio } = await pub.publish({ audioSsrc: 0x7777, stream: 'cfg-stream' });
-  const pump = setInterval(() => audio?.isOpen() && audio.sendMessageBinary(rtpPacket(111, 1, 960, 0x7777, [], [0xaa])), 20);
+  const pump = setInterval(() => sendWhileOpen(audio, rtpPacket(111, 1, 960, 0x7777, [], [0xaa])), 20);
   t.after(() => clearInterval(pump));
   await waitFor(() => srv.sfu.stats().publishedTracks === 1, 'the published track');
 

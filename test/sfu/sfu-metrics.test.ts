@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch } from '../../harness/children.ts';
-import { TestClient, releaseWebrtc } from '../../harness/ndc-client.ts';
+import { TestClient, releaseWebrtc, sendWhileOpen } from '../../harness/ndc-client.ts';
 import { freeRange, freeTcpPort } from '../../harness/ports.ts';
 import { printed } from '../../harness/ready.ts';
 import { turnpikeCommand } from '../../harness/servers.ts';
@@ -100,8 +100,8 @@ test('withstats: sfu_sessions, track gauges and rtp counters follow a publisher'
   let seq = 0;
   const pump = setInterval(() => {
     seq++;
-    if (audio?.isOpen()) audio.sendMessageBinary(rtpPacket(111, seq, seq * 960, 0x1111, [0xaa]));
-    if (video?.isOpen()) video.sendMessageBinary(rtpPacket(96, seq, seq * 3000, 0x2222, [0x10, 0, 0x9d, 0x01, 0x2a]));
+    sendWhileOpen(audio, rtpPacket(111, seq, seq * 960, 0x1111, [0xaa]));
+    sendWhileOpen(video, rtpPacket(96, seq, seq * 3000, 0x2222, [0x10, 0, 0x9d, 0x01, 0x2a]));
   }, 20);
   t.after(() => clearInterval(pump));
   m = await scrapeUntil(sfu.metrics, (x) => sampleValue(x, 'sfu_audio_tracks') === 1 && sampleValue(x, 'sfu_video_tracks') === 1, 'one audio and one video track');
