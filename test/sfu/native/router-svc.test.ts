@@ -11,15 +11,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadAddon } from '../../../src/dataplane/native/addon.ts';
 import { buildNack, parseRtcp } from '../../../src/sfu/rtp/rtcp.ts';
 import { parseRtp, writeRtpIds } from '../../../src/sfu/rtp/rtp-packet.ts';
-import { decodeRouterEvents, type RouterEvent } from '../../../src/sfu/native/router-events.ts';
-import { RouterCodec, type RouterAddon, type RouterResultBatch } from '../../../src/sfu/native/router-spec.ts';
-
-const loaded = loadAddon();
-const addon = loaded.ok && typeof (loaded.addon as unknown as Partial<RouterAddon>).routerNew === 'function' ? (loaded.addon as unknown as RouterAddon) : undefined;
-const skip = addon ? false : loaded.ok ? 'the native addon was built without the media router (node scripts/build-native.mjs)' : loaded.reason;
+import type { RouterEvent } from '../../../src/sfu/native/router-events.ts';
+import { RouterCodec, type RouterAddon } from '../../../src/sfu/native/router-spec.ts';
+import { addon, events, skip } from './router-fixtures.ts';
 
 const PUB = 1;
 const SUB = 2;
@@ -44,11 +40,6 @@ function vp9(pid: number, sid: number, o: { key: boolean; begin: boolean; end: b
   return [b0, 0x80 | ((pid >> 8) & 0x7f), pid & 0xff, (sid << 1) | (sid > 0 ? 1 : 0), pid & 0xff, 0xee, sid];
 }
 
-function events(r: RouterResultBatch): RouterEvent[] {
-  const d = decodeRouterEvents(r.events);
-  assert.ok(d.ok, d.ok ? '' : d.reason);
-  return d.events;
-}
 
 /** A publisher's VP9 up-stream 30 offered as RIDs q, h, f (as Chromium offers it), and one subscriber's down-track 300. */
 function rig() {

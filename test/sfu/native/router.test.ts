@@ -1,101 +1,17 @@
 /**
  * The native media router (native/src/sfu/router*.c) driven packet by packet through the addon's
  * test surface: forwarding and rewriting, MID/RID binding, simulcast switching on keyframes,
- * NACKs both ways, RTCP it sends, a cross-check against the TypeScript munger and layer
- * selector, and robustness against random bytes. Skipped when the addon is not built.
+ * NACKs both ways, RTCP it sends, padding, removal, two-byte extensions. The property tests are
+ * in router-properties.test.ts, VP9 SVC in router-svc.test.ts. Skipped when the addon is not built.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
-import { loadAddon } from '../../../src/dataplane/native/addon.ts';
-import { LayerSelector } from '../../../src/sfu/media/simulcast.ts';
-import { RtpMunger, seqDelta } from '../../../src/sfu/rtp/munger.ts';
-import { buildFir, buildNack, buildPli, buildRemb, buildRr, buildSdes, buildSr, compound, parseRtcp, type RtcpPacket } from '../../../src/sfu/rtp/rtcp.ts';
-import { parseRtp, readExtensions, writeRtpIds } from '../../../src/sfu/rtp/rtp-packet.ts';
-import { decodeRouterEvents, twccSentPackets, type RouterEvent } from '../../../src/sfu/native/router-events.ts';
-import { RouterCodec, type RouterAddon, type RouterHandle, type RouterOut, type RouterResultBatch } from '../../../src/sfu/native/router-spec.ts';
-
-const loaded = loadAddon();
-const addon = loaded.ok && typeof (loaded.addon as unknown as Partial<RouterAddon>).routerNew === 'function' ? (loaded.addon as unknown as RouterAddon) : undefined;
-const skip = addon ? false : loaded.ok ? 'the native addon was built without the media router (node scripts/build-native.mjs)' : loaded.reason;
-
-/** Header-extension ids on the publisher's connection and what subscribers negotiated. */
-const EXT = { mid: 1, rid: 2, level: 3, twcc: 5, abs: 6, unneeded: 7 } as const;
-const PUB = 1;
-const SUB_A = 2;
-const SUB_B = 3;
-
-/** An RTP packet with one-byte extensions (RFC 8285 §4.2). */
-function rtp(o: { pt?: number; seq: number; ts: number; ssrc: number; ext?: [number, Uint8Array | number[]][]; payload?: number[]; pad?: number; marker?: boolean }): Buffer {
-  const body: number[] = [];
-  for (const [id, data] of o.ext ?? []) body.push((id << 4) | (data.length - 1), ...data);
-  while (body.length % 4) body.push(0);
-  const block = body.length ? [0xbe, 0xde, 0, body.length / 4, ...body] : [];
-  const payload = o.payload ?? [0x00, 0x01, 0x02, 0x03];
-  const pad = o.pad ?? 0;
-  const b = Buffer.alloc(12 + block.length + payload.length + pad);
-  b[0] = 0x80 | (block.length ? 0x10 : 0) | (pad ? 0x20 : 0);
-  b[1] = (o.marker ? 0x80 : 0) | (o.pt ?? 96);
-  writeRtpIds(b, o.seq & 0xffff, o.ts >>> 0, o.ssrc >>> 0);
-  b.set(block, 12);
-  b.set(payload, 12 + block.length);
-  if (pad) b[b.length - 1] = pad;
-  return b;
-}
-
-const text = (s: string) => [...Buffer.from(s)];
-/** VP8 payload descriptor + header (RFC 7741 §4.2-4.3): S=1, partition 0, P bit clear on a keyframe. */
-const vp8 = (key: boolean) => [0x10, key ? 0x00 : 0x01, 0x9d, 0x01, 0x2a];
-
-function events(r: RouterResultBatch): RouterEvent[] {
-  const d = decodeRouterEvents(r.events);
-  assert.ok(d.ok, d.ok ? '' : d.reason);
-  return d.events;
-}
-
-function rtpOut(r: RouterResultBatch, conn?: number): RouterOut[] {
-  return r.out.filter((o) => !o.rtcp && (conn === undefined || o.conn === conn));
-}
-
-function rtcpOf(o: RouterOut): RtcpPacket[] {
-  const p = parseRtcp(o.data);
-  assert.ok(p.ok, p.ok ? '' : p.reason);
-  return p.packets;
-}
-
-/** Maps 0..n-1 to the same value, with overrides. */
-const table = (n: number, entries: Record<number, number>): number[] => Array.from({ length: n }, (_, i) => entries[i] ?? (n === 128 ? 0xff : 0));
-
-interface Setup {
-  readonly a: RouterAddon;
-  readonly r: RouterHandle;
-}
-
-function setup(): Setup {
-  const a = addon as RouterAddon;
-  const r = a.routerNew();
-  assert.equal(a.routerConnAdd(r, PUB, { extMid: EXT.mid, extRid: EXT.rid, extAudioLevel: EXT.level, extTransportCc: EXT.twcc, rtcpSsrc: 0x5f0 }), 0);
-  assert.equal(a.routerConnAdd(r, SUB_A, { rtcpSsrc: 0x5a }), 0);
-  assert.equal(a.routerConnAdd(r, SUB_B, { rtcpSsrc: 0x5b }), 0);
-  assert.equal(a.routerConnAdd(r, SUB_B, { rtcpSsrc: 0x5b }), -1, 'an id is added once');
-  return { a, r };
-}
-
-/** Subscriber payload type 100 for VP8 96 and 101 for Opus 111; abs-send-time 6 → 2, audio level 3 → 8; the rest dropped. */
-function down(conn: number, up: number, ssrc: number, extra: { twcc?: number; history?: number; firstSeq?: number; firstTs?: number } = {}) {
-  return {
-    conn,
-    up,
-    ssrc,
-    ptOfPt: { 96: 100, 111: 101 },
-    extOfExt: { [EXT.abs]: 2, [EXT.level]: 8 },
-    extTransportCc: extra.twcc ?? 0,
-    firstSeq: extra.firstSeq ?? 5000,
-    firstTs: extra.firstTs ?? 777,
-    history: extra.history ?? 128,
-    cname: `cname-${ssrc}`,
-  };
-}
+import { seqDelta } from '../../../src/sfu/rtp/munger.ts';
+import { buildFir, buildNack, buildPli, buildRemb, buildRr, buildSdes, buildSr, compound } from '../../../src/sfu/rtp/rtcp.ts';
+import { parseRtp, readExtensions } from '../../../src/sfu/rtp/rtp-packet.ts';
+import { twccSentPackets, type RouterEvent } from '../../../src/sfu/native/router-events.ts';
+import { RouterCodec, type RouterAddon, type RouterResultBatch } from '../../../src/sfu/native/router-spec.ts';
+import { addon, skip, EXT, PUB, SUB_A, SUB_B, rtp, text, vp8, events, rtpOut, rtcpOf, table, setup, down, simulcast } from './router-fixtures.ts';
 
 test('RTP is forwarded to every down-track with its SSRC, payload type, numbering and extension ids', { skip }, () => {
   const { a, r } = setup();
@@ -163,23 +79,6 @@ test('RTP is forwarded to every down-track with its SSRC, payload type, numberin
   assert.equal(c.rtpIn, 12);
   assert.equal(c.rtpOut, 18);
 });
-
-/** Simulcast publisher up-stream 20 (q, h, f) and audio up-stream 21, both learnt by MID/RID. */
-function simulcast(s: Setup) {
-  const { a, r } = s;
-  assert.equal(a.routerUpAdd(r, 20, { conn: PUB, video: true, mid: '0', rids: ['q', 'h', 'f'], codecOfPt: { 96: RouterCodec.vp8 }, clockRate: 90000, history: 64, maxBitrate: 1_500_000 }), 0);
-  assert.equal(a.routerUpAdd(r, 21, { conn: PUB, video: false, mid: '1', codecOfPt: { 111: RouterCodec.opus }, clockRate: 48000, history: 32 }), 0);
-  const seq = [1000, 20000, 40000];
-  const ssrcs = [0x100, 0x200, 0x300];
-  const rids = ['q', 'h', 'f'];
-  /** One packet of a layer; the next call continues its numbering (ts: 3000 per packet). */
-  const send = (layer: number, key: boolean, nowUs: number) => {
-    const n = seq[layer]++;
-    const pkt = rtp({ seq: n, ts: (n - [1000, 20000, 40000][layer]) * 3000 + layer * 1_000_000, ssrc: ssrcs[layer], ext: [[EXT.mid, text('0')], [EXT.rid, text(rids[layer])]], payload: [...vp8(key), layer] });
-    return { pkt, res: a.routerRtp(r, PUB, pkt, nowUs) };
-  };
-  return { send, ssrcs };
-}
 
 test('RID simulcast: SSRCs bound by MID+RID, start and switches only on a keyframe of the target layer', { skip }, () => {
   const s = setup();
@@ -355,153 +254,6 @@ test('padding-only packets are not forwarded and leave no hole', { skip }, () =>
     out.push(...rtpOut(a.routerRtp(r, PUB, pkt, seq * 20_000)).map((o) => o.data.readUInt16BE(2)));
   }
   assert.deepEqual(out, [5000, 5001, 5002, 5003]);
-});
-
-// ---- cross-check against the TypeScript path -------------------------------------------------
-
-type Step =
-  | { kind: 'packet'; layer: number; key: boolean; lose: boolean; swap: boolean; padding: boolean }
-  | { kind: 'target'; layer: number }
-  | { kind: 'pause' }
-  | { kind: 'nack'; back: number };
-
-const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  {
-    weight: 16,
-    arbitrary: fc.record({
-      kind: fc.constant('packet' as const),
-      layer: fc.integer({ min: 0, max: 2 }),
-      key: fc.boolean(),
-      lose: fc.boolean(),
-      swap: fc.boolean(),
-      padding: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
-    }),
-  },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('target' as const), layer: fc.integer({ min: 0, max: 2 }) }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'pause' as const }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('nack' as const), back: fc.integer({ min: 0, max: 40 }) }) },
-);
-
-interface Sent {
-  readonly layer: number;
-  readonly seq: number;
-  readonly ts: number;
-  readonly key: boolean;
-  readonly padding: boolean;
-}
-
-test('property: output numbering and NACK answers match down-track.ts (LayerSelector + RtpMunger) under loss, reordering, padding, pauses and switches', { skip }, () => {
-  fc.assert(
-    fc.property(fc.array(stepArb, { minLength: 1, maxLength: 150, size: 'max' }), fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 0xffffffff }), (steps, firstSeq, firstTs) => {
-      const a = addon as RouterAddon;
-      const r = a.routerNew();
-      a.routerConnAdd(r, PUB, { rtcpSsrc: 1 });
-      a.routerConnAdd(r, SUB_A, { rtcpSsrc: 2 });
-      a.routerUpAdd(r, 1, { conn: PUB, video: true, mid: 'v', rids: ['q', 'h', 'f'], ssrcs: [11, 12, 13], codecOfPt: { 96: RouterCodec.vp8 }, clockRate: 90000, history: 256 });
-      a.routerDownAdd(r, 2, { conn: SUB_A, up: 1, ssrc: 99, ptOfPt: { 96: 96 }, firstSeq, firstTs, history: 256, cname: 'x' });
-      a.routerDownTarget(r, 2, 0, false);
-      // The TypeScript model: DownTrack.write/skip/#retransmit over a LayerSelector, an RtpMunger
-      // and the up-track's per-layer history.
-      const sel = new LayerSelector(true);
-      sel.setAvailable([0, 1, 2]);
-      sel.setMax(0);
-      let target = 0;
-      let resync = false;
-      const munger = new RtpMunger({ firstSeq, firstTimestamp: firstTs, historySize: 256 });
-      const history = [new Map<number, number>(), new Map<number, number>(), new Map<number, number>()]; // seq → ts
-      const outSeqs: number[] = [];
-      const seq = [100, 30000, 65500];
-      const ts = [0, 1 << 30, 0xfffff000];
-      let nowMs = 1000;
-      let held: Sent | undefined;
-      const deliver = (p: Sent) => {
-        const pkt = p.padding ? rtp({ seq: p.seq, ts: p.ts, ssrc: 11 + p.layer, payload: [], pad: 4 }) : rtp({ seq: p.seq, ts: p.ts, ssrc: 11 + p.layer, payload: [...vp8(p.key), 1] });
-        const native = rtpOut(a.routerRtp(r, PUB, pkt, nowMs * 1000)).map((o) => [o.data.readUInt16BE(2), o.data.readUInt32BE(4)]);
-        history[p.layer].set(p.seq, p.ts);
-        let expected: number[][] = [];
-        if (p.padding) {
-          if (sel.current === p.layer) munger.skip(p.layer, p.seq);
-        } else {
-          const before = sel.current;
-          if (sel.accept(p.layer, p.key)) {
-            if (before !== sel.current) resync = true;
-            if (resync) {
-              resync = false;
-              munger.restart();
-            }
-            const ids = munger.map(p.layer, p.seq, p.ts, nowMs, 90000);
-            if (ids) expected = [[ids.seq, ids.timestamp]];
-          }
-        }
-        assert.deepEqual(native, expected);
-        for (const [s] of native) outSeqs.push(s);
-      };
-      for (const s of steps) {
-        nowMs += 7;
-        if (s.kind === 'target' || s.kind === 'pause') {
-          const pause = s.kind === 'pause';
-          if (!pause) target = s.layer;
-          a.routerDownTarget(r, 2, target, pause);
-          if ((pause ? -1 : target) < 0 !== sel.target < 0) resync = true; // DownTrack.setPreference
-          sel.setMax(pause ? -1 : target);
-          continue;
-        }
-        if (s.kind === 'nack') {
-          const lost = outSeqs.slice(-1 - s.back).slice(0, 3);
-          if (lost.length === 0) continue;
-          const native = a.routerRtcp(r, SUB_A, buildNack(2, 99, lost), nowMs * 1000).out.map((o) => [o.data.readUInt16BE(2), o.data.readUInt32BE(4)]);
-          const expected = [...new Set(lost)].sort((x, y) => x - y).flatMap((outSeq) => {
-            const rec = munger.lookup(outSeq);
-            const srcTs = rec && history[rec.source].get(rec.sourceSeq);
-            if (!rec || srcTs === undefined || rec.source !== sel.current) return [];
-            return [[outSeq, (srcTs + rec.timestampOffset) >>> 0]];
-          });
-          assert.deepEqual(native.sort((x, y) => x[0] - y[0]), expected.sort((x, y) => x[0] - y[0]));
-          continue;
-        }
-        const p = { layer: s.layer, seq: seq[s.layer], ts: ts[s.layer], key: s.key, padding: s.padding };
-        seq[s.layer] = (seq[s.layer] + 1) & 0xffff;
-        ts[s.layer] = (ts[s.layer] + 3000) >>> 0;
-        if (s.lose) continue;
-        if (s.swap && !held) {
-          held = p; // delivered after the next packet: reordered
-          continue;
-        }
-        deliver(p);
-        if (held) {
-          deliver(held);
-          held = undefined;
-        }
-      }
-    }),
-    { numRuns: 40 },
-  );
-});
-
-// ---- robustness ------------------------------------------------------------------------------
-
-test('property: random bytes as RTP or RTCP, from a publisher or a subscriber, never crash and are counted', { skip }, () => {
-  const s = setup();
-  const { a, r } = s;
-  simulcast(s);
-  assert.equal(a.routerDownAdd(r, 500, down(SUB_A, 20, 0xd5, { twcc: 4 })), 0);
-  let now = 1;
-  // Arbitrary bytes, and arbitrary bytes behind a plausible RTP/RTCP first byte.
-  const bytes = fc.oneof(fc.uint8Array({ maxLength: 1600, size: 'max' }), fc.uint8Array({ minLength: 1, maxLength: 200, size: 'max' }).map((b) => ((b[0] = 0x80 | (b[0] & 0x3f)), b)));
-  fc.assert(
-    fc.property(bytes, fc.constantFrom(PUB, SUB_A, 77), fc.boolean(), (b, conn, isRtcp) => {
-      const res = isRtcp ? a.routerRtcp(r, conn, b, (now += 500)) : a.routerRtp(r, conn, b, (now += 500));
-      assert.ok(decodeRouterEvents(res.events).ok);
-      if (now % 7 === 0) a.routerTick(r, now, 0);
-    }),
-    { numRuns: 2000 },
-  );
-  const before = a.routerCounters(r).droppedMalformed;
-  a.routerRtp(r, PUB, Buffer.from([0x40, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]), (now += 1)); // version 1
-  a.routerRtp(r, PUB, Buffer.from([0x80, 96, 0]), (now += 1)); // short
-  a.routerRtp(r, PUB, Buffer.from([0xa0, 96, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 200]), (now += 1)); // padding past the header
-  a.routerRtcp(r, SUB_A, Buffer.from([0x81, 201, 0, 9, 0, 0, 0, 0]), (now += 1)); // length past the end
-  assert.equal(a.routerCounters(r).droppedMalformed, before + 4);
 });
 
 test('removing a connection removes its tracks; ids can be reused', { skip }, () => {
