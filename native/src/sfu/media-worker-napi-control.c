@@ -13,6 +13,7 @@
 #include <node_api.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "media-worker-args.h"
@@ -119,31 +120,24 @@ static napi_value up_add(napi_env env, napi_callback_info info) {
   return tp_mwn_num(env, tp_mw_up_add(h->w, id, &spec));
 }
 
-static napi_value down_add(napi_env env, napi_callback_info info) {
-  ARGS(3, "mediaWorkerDownAdd(handle, id, spec)");
+/* mediaWorkerDownAdd and mediaWorkerDownSet: (handle, id, down spec). */
+static napi_value with_down_spec(napi_env env, napi_callback_info info, int (*fn)(tp_media_worker *, uint32_t, const tp_down_spec *), const char *name) {
+  char usage[160];
+  snprintf(usage, sizeof usage, "%s(handle, id, { conn, up, ssrc, ptOfPt, extOfExt?, extTransportCc?, firstSeq, firstTs, history, cname })", name);
+  ARGS(3, usage);
   mw_handle *h = tp_mwn_handle(env, argv[0]);
   if (!h) return NULL;
   uint32_t id;
   tp_down_spec spec;
   if (tp_mwa_u32_arg(env, argv[1], &id) || tp_mwa_down_spec_arg(env, argv[2], &spec)) {
-    napi_throw_type_error(env, ERR, "mediaWorkerDownAdd(handle, id, { conn, up, ssrc, ptOfPt, extOfExt?, extTransportCc?, firstSeq, firstTs, history, cname })");
+    napi_throw_type_error(env, ERR, usage);
     return NULL;
   }
-  return tp_mwn_num(env, tp_mw_down_add(h->w, id, &spec));
+  return tp_mwn_num(env, fn(h->w, id, &spec));
 }
 
-static napi_value down_set(napi_env env, napi_callback_info info) {
-  ARGS(3, "mediaWorkerDownSet(handle, id, spec)");
-  mw_handle *h = tp_mwn_handle(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t id;
-  tp_down_spec spec;
-  if (tp_mwa_u32_arg(env, argv[1], &id) || tp_mwa_down_spec_arg(env, argv[2], &spec)) {
-    napi_throw_type_error(env, ERR, "mediaWorkerDownSet(handle, id, { conn, up, ssrc, ptOfPt, extOfExt?, extTransportCc?, firstSeq, firstTs, history, cname })");
-    return NULL;
-  }
-  return tp_mwn_num(env, tp_mw_down_set(h->w, id, &spec));
-}
+static napi_value down_add(napi_env env, napi_callback_info info) { return with_down_spec(env, info, tp_mw_down_add, "mediaWorkerDownAdd"); }
+static napi_value down_set(napi_env env, napi_callback_info info) { return with_down_spec(env, info, tp_mw_down_set, "mediaWorkerDownSet"); }
 
 static napi_value conn_rtx_rate(napi_env env, napi_callback_info info) {
   ARGS(3, "mediaWorkerConnRtxRate(handle, id, bps)");

@@ -132,7 +132,7 @@ void tp_r_down_write(tp_router *r, int down, const uint8_t *p, size_t len, const
   tp_r_up *u = &r->ups[d->up];
   if (d->paused || !r->conns[d->conn].ready) return;
   if (svc) {
-    if (!tp_r_svc_accept(r, d, v->seq, layer, svc, keyframe, ev)) return;
+    if (!tp_r_svc_accept(d, v->seq, layer, svc, keyframe, ev)) return;
   } else if (u->spec.video) {
     /* simulcast.ts accept(): a keyframe of the target layer completes a switch. */
     if (layer == d->target && layer != d->current && keyframe) {

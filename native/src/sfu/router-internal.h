@@ -185,7 +185,7 @@ void tp_r_layer_event(tp_event_log *ev, uint32_t down_id, uint8_t layer);
 const tp_vp9_layer *tp_r_svc_packet(tp_router *r, tp_r_up *u, uint8_t layer, uint8_t codec, const uint8_t *payload, size_t plen, size_t len, uint64_t now_us, tp_vp9_layer *buf, tp_event_log *ev);
 /* Whether down-track `d` forwards this packet of an SVC stream: switches up on a keyframe and
  * down at a picture's start, leaves out spatial layers above its own. */
-int tp_r_svc_accept(tp_router *r, tp_r_down *d, uint16_t seq, uint8_t layer, const tp_vp9_layer *s, int keyframe, tp_event_log *ev);
+int tp_r_svc_accept(tp_r_down *d, uint16_t seq, uint8_t layer, const tp_vp9_layer *s, int keyframe, tp_event_log *ev);
 /* TP_EV_LAYER_STATS of the spatial layers: bytes of layers up to each (what forwarding it costs). */
 void tp_r_svc_figures(tp_r_up *u, uint64_t now_us, tp_event_log *ev);
 void tp_r_down_nack(tp_router *r, int down, uint16_t out_seq, uint64_t now_us, tp_out_batch *out);

@@ -54,8 +54,7 @@ const tp_vp9_layer *tp_r_svc_packet(tp_router *r, tp_r_up *u, uint8_t layer, uin
   return buf;
 }
 
-int tp_r_svc_accept(tp_router *r, tp_r_down *d, uint16_t seq, uint8_t layer, const tp_vp9_layer *s, int keyframe, tp_event_log *ev) {
-  (void)r;
+int tp_r_svc_accept(tp_r_down *d, uint16_t seq, uint8_t layer, const tp_vp9_layer *s, int keyframe, tp_event_log *ev) {
   uint8_t want = d->target;
   if (want != d->current) {
     int up = d->current == NO_LAYER || want > d->current;

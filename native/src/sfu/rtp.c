@@ -218,14 +218,11 @@ int tp_vp8_keyframe(const uint8_t *p, size_t len) {
 
 int tp_vp9_keyframe(const uint8_t *p, size_t len) {
   if (len < 1) return 0;
-  uint8_t b0 = p[0];
   /* RFC 9628 §4.2: P (inter-picture predicted) clear, B (beginning of a frame) set. */
-  if ((b0 & 0x40) || !(b0 & 0x08)) return 0;
-  if (!(b0 & 0x20)) return 1; /* no layer indices: a single layer */
-  size_t i = 1;
-  if (b0 & 0x80) i += (len > i && (p[i] & 0x80)) ? 2 : 1;
-  if (i >= len) return 0;
-  return ((p[i] >> 1) & 0x07) == 0; /* TID|U|SID|D: spatial layer 0 */
+  if ((p[0] & 0x40) || !(p[0] & 0x08)) return 0;
+  if (!(p[0] & 0x20)) return 1; /* no layer indices: a single layer */
+  tp_vp9_layer l;
+  return tp_vp9_layer_of(p, len, &l) && l.sid == 0; /* spatial layer 0 */
 }
 
 int tp_vp9_layer_of(const uint8_t *p, size_t len, tp_vp9_layer *out) {

@@ -68,7 +68,7 @@ export class Sfu implements RoomService {
     try {
       this.#ctx.transports.tick?.(now);
     } catch (err) {
-      this.#ctx.log.error('sfu.tick_failed', { session: '', error: (err as Error).message });
+      this.#ctx.log.error('sfu.media_tick_failed', { error: (err as Error).message });
     }
     this.#ctx.load.tick(now, this.#tickMs);
     for (const s of this.#sessions.values()) {
