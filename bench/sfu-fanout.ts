@@ -108,6 +108,7 @@ function row(r: PhaseResult): string {
     (r.delivery * 100).toFixed(1).padStart(8) + '%',
     r.p50.toFixed(1).padStart(7),
     r.p99.toFixed(1).padStart(7),
+    (r.sfuP50 === undefined || r.sfuP99 === undefined ? '-' : `${r.sfuP50.toFixed(2)}/${r.sfuP99.toFixed(2)}`).padStart(12),
     String(r.shed).padStart(7),
     (r.idleCpuPerSecond * 1000).toFixed(0).padStart(7),
   ].join(' ');
@@ -119,7 +120,7 @@ function dropReport(r: PhaseResult): string {
   return drops.length === 0 ? 'none' : drops.map(([k, v]) => `${k} ${v}`).join(', ');
 }
 
-const HEADER = ' subs   pps/in  fwd pkts  SFU CPU  fwd/CPU-s   delivery  p50 ms  p99 ms   shed  idle ms/s';
+const HEADER = ' subs   pps/in  fwd pkts  SFU CPU  fwd/CPU-s   delivery  p50 ms  p99 ms  in SFU p50/p99   shed  idle ms/s';
 
 const perCpu = (r: PhaseResult): number => (r.cpuSeconds > 0 ? r.forwarded / r.cpuSeconds : 0);
 
@@ -136,6 +137,7 @@ function perPacketReport(media: MediaPath, results: readonly PhaseResult[]): voi
   console.log(`\n${media}: SFU CPU per forwarded packet at 1,000 pps in; 50 subscribers: ${fifty.toFixed(1)} µs`);
   line('1 room, 1 subscriber', at(1, 1));
   line('10 rooms of 1 subscriber', at(10, 1));
+  line('50 rooms of 1 subscriber', at(50, 1));
 }
 
 /** The SFU processes running, for the time-budget guard. */
@@ -199,6 +201,8 @@ async function main(): Promise<void> {
     { rooms: 1, subs: 50, rate: 6000 },
     // small rooms, many of them: one publisher and one subscriber each
     { rooms: 10, subs: 1, rate: 1000 },
+    // as many packets out as the 50-subscriber room, all at fan-out 1: fifty one-to-one calls
+    { rooms: 50, subs: 1, rate: 1000 },
   ];
   const byPath = new Map<MediaPath, PhaseResult[]>();
   for (const media of paths) byPath.set(media, await runPath(media, plan, only, seconds));

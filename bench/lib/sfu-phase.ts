@@ -9,6 +9,7 @@ import type { Track } from 'node-datachannel';
 import { TestClient, waitFor } from '../../harness/ndc-client.ts';
 import type { SfuStats } from '../../src/sfu/index.ts';
 import { writeRtpIds } from '../../src/sfu/rtp/rtp-packet.ts';
+import { residenceOf, residenceQuantile, residenceSince } from '../../src/sfu/media/residence.ts';
 
 /** What the SFU process reports when asked. */
 export interface Sample {
@@ -42,6 +43,9 @@ export interface PhaseResult extends PhaseShape {
   delivery: number;
   p50: number;
   p99: number;
+  /** the latency the SFU itself adds, ms: RTP's receive time to the end of its send (the native path's residence histogram) */
+  sfuP50?: number;
+  sfuP99?: number;
   shed: number;
   retransmitted: number;
   /** the SFU's CPU seconds per second with the rooms set up and no media flowing */
@@ -120,6 +124,15 @@ async function joinSubscribers(url: string, room: string, n: number, probes: num
 }
 
 /** What moved between two samples of a counter set (only what did). */
+/** The SFU's own p50 and p99 during the phase, ms, from its residence histogram (native path only). */
+function inSfu(before: Record<string, number>, after: Record<string, number>): { sfuP50?: number; sfuP99?: number } {
+  const a = residenceOf(before), b = residenceOf(after);
+  if (!a || !b) return {};
+  const h = residenceSince(a, b);
+  const p50 = residenceQuantile(h, 0.5), p99 = residenceQuantile(h, 0.99);
+  return p50 === undefined || p99 === undefined ? {} : { sfuP50: p50 / 1000, sfuP99: p99 / 1000 };
+}
+
 function moved(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(after)) {
@@ -204,6 +217,7 @@ export async function phase(url: string, child: ChildProcess, shape: PhaseShape,
       delivery: expected === 0 ? 0 : Math.min(1, counted / expected),
       p50: percentile(delays, 50),
       p99: percentile(delays, 99),
+      ...inSfu(before.worker, after.worker),
       shed: delta('shed'),
       retransmitted: delta('retransmitted'),
       idleCpuPerSecond: cpuOf(rest0, rest1) / ((rest1.at - rest0.at) / 1000),

@@ -12,10 +12,11 @@
  *
  * Beyond ion-sfu, for bandwidth-aware forwarding (docs/sfu.md): each subscriber connection's
  * estimate (labelled by peer), video down-tracks by the layer they send, and counters of layer
- * cap changes, paused-layer packets and dropped padding.
+ * cap changes, paused-layer packets and dropped padding; and on the native media path the
+ * histogram of the latency the SFU adds to RTP, `sfu_media_residence_seconds`.
  */
 import http from 'node:http';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { processMetrics } from '../metrics/process-metrics.ts';
 import type { RoomStats } from './room/sfu.ts';
 import type { SfuLog } from './signal/ws-endpoint.ts';
@@ -46,6 +47,7 @@ export function sfuMetricsRegistry(withStats: boolean, stats: () => RoomStats): 
   counter('rtp_packets', 'RTP packets received from publishers.', (s) => s.media.rtpIn);
   counter('rtp_bytes', 'Bytes of RTP packets received from publishers.', (s) => s.media.rtpBytesIn);
   bandwidthMetrics(registers, read);
+  residenceMetric(registry, read);
   return registry;
 }
 
@@ -147,4 +149,38 @@ function bandwidthMetrics(registers: Registry[], read: () => RoomStats): void {
   counter('sfu_bandwidth_layer_ups', 'Times a subscriber bandwidth estimate raised a video layer cap (trials included).', (s) => s.media.bandwidthLayerUps);
   counter('sfu_paused_layer_packets', 'Packets of simulcast layers no subscriber received, not forwarded.', (s) => s.media.pausedLayerPackets);
   counter('sfu_padding_dropped_packets', 'Padding-only packets from publishers, not forwarded.', (s) => s.media.paddingDropped);
+}
+
+/**
+ * `sfu_media_residence_seconds`: how long RTP spends in the SFU, from its receive time to the
+ * end of the send that forwards it (`media/residence.ts`). The native media worker keeps the
+ * buckets; this serves them as a Prometheus histogram (cumulative `le` buckets, `_sum`,
+ * `_count`), so `histogram_quantile(0.99, rate(sfu_media_residence_seconds_bucket[1m]))` is the
+ * p99 the SFU adds. Absent on the WebRTC-stack path, which cannot see receive times.
+ */
+function residenceMetric(registry: Registry, read: () => RoomStats): void {
+  const name = 'sfu_media_residence_seconds';
+  const metric = {
+    name,
+    help: 'Time RTP spends in the SFU, from its receive time to the end of the send that forwards it (native media path).',
+    type: 'histogram',
+    aggregator: 'sum',
+    reset() {},
+    get() {
+      const h = read().residence;
+      const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
+      if (h) {
+        let cumulative = 0;
+        h.counts.forEach((c, i) => {
+          cumulative += c;
+          const bound = h.boundsUs[i];
+          values.push({ metricName: `${name}_bucket`, labels: { le: bound === undefined ? '+Inf' : bound / 1e6 }, value: cumulative });
+        });
+        values.push({ metricName: `${name}_sum`, labels: {}, value: h.sumUs / 1e6 });
+        values.push({ metricName: `${name}_count`, labels: {}, value: h.count });
+      }
+      return { name, help: metric.help, type: 'histogram', aggregator: 'sum', values };
+    },
+  };
+  registry.registerMetric(metric as unknown as Metric);
 }

@@ -108,6 +108,15 @@ test('withstats: sfu_sessions, track gauges and rtp counters follow a publisher'
   assert.ok((sampleValue(m, 'rtp_packets') ?? 0) >= 2, 'rtp_packets counts what was received');
   assert.ok((sampleValue(m, 'rtp_bytes') ?? 0) >= 2 * 12);
   assert.equal(sampleValue(m, 'sfu_sessions'), 1);
+  // The native media path's residence histogram: cumulative buckets in seconds, +Inf = _count.
+  m = await scrapeUntil(sfu.metrics, (x) => (sampleValue(x, 'sfu_media_residence_seconds_count') ?? 0) >= 2, 'residence counted');
+  const residence = m.get('sfu_media_residence_seconds');
+  assert.equal(residence?.type, 'histogram');
+  const buckets = residence!.samples.filter((s) => s.name === 'sfu_media_residence_seconds_bucket');
+  assert.deepEqual(buckets.map((s) => s.labels.le), ['0.00005', '0.0001', '0.0002', '0.0005', '0.001', '0.002', '0.005', '0.01', '0.02', '0.05', '0.1', '+Inf']);
+  for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]!.value >= buckets[i - 1]!.value, 'cumulative');
+  assert.equal(buckets.at(-1)!.value, sampleValue(m, 'sfu_media_residence_seconds_count'));
+  assert.ok((sampleValue(m, 'sfu_media_residence_seconds_sum') ?? -1) >= 0);
 
   clearInterval(pump);
   await pub.close();

@@ -44,7 +44,23 @@ const char *const tp_mw_counter_names[TP_MWC_COUNT] = {
   "gsoRefused",
   "polls",
   "shed",
+  "residence.sumUs",
+  "residence.le50us",
+  "residence.le100us",
+  "residence.le200us",
+  "residence.le500us",
+  "residence.le1000us",
+  "residence.le2000us",
+  "residence.le5000us",
+  "residence.le10000us",
+  "residence.le20000us",
+  "residence.le50000us",
+  "residence.le100000us",
+  "residence.inf",
 };
+
+const uint32_t tp_mw_residence_bounds_us[TP_MW_RESIDENCE_BOUNDS] = { 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000 };
+_Static_assert(TP_MWC_COUNT == TP_MWC_RESIDENCE_FIRST + TP_MW_RESIDENCE_BOUNDS + 1, "one counter per residence bucket");
 
 
 #define COUNT(w, c) ((w)->counters[(c)]++)
@@ -133,17 +149,35 @@ static int recv_batch(tp_media_worker *w) {
   return n < 0 ? 0 : n;
 }
 
-/* How long datagram `i` of the batch waited in the socket, ms (0 without a receive time). */
-static uint64_t waited_ms(tp_media_worker *w, int i, const struct timespec *now) {
+/* The kernel's receive time of datagram `i` of the batch (SO_TIMESTAMPNS, CLOCK_REALTIME), ns;
+ * 0 when it has none. */
+static int64_t received_ns(tp_media_worker *w, int i) {
   struct msghdr *h = &w->rmsg[i].msg_hdr;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
     struct timespec at;
     memcpy(&at, CMSG_DATA(c), sizeof at);
-    int64_t ms = (int64_t)(now->tv_sec - at.tv_sec) * 1000 + (now->tv_nsec - at.tv_nsec) / 1000000;
-    return ms > 0 ? (uint64_t)ms : 0;
+    return (int64_t)at.tv_sec * 1000000000 + at.tv_nsec;
   }
   return 0;
+}
+
+static int64_t wall_ns(void) {
+  struct timespec t;
+  if (clock_gettime(CLOCK_REALTIME, &t) != 0) return 0;
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* RTP's time in the worker: from its receive time to `done_ns`, into the residence histogram. */
+static void count_residence(tp_media_worker *w, const int64_t *received, int n, int64_t done_ns) {
+  for (int k = 0; k < n; k++) {
+    int64_t ns = done_ns - received[k];
+    uint64_t us = ns > 0 ? (uint64_t)ns / 1000 : 0; /* a clock stepped back counts as no time */
+    int b = 0;
+    while (b < TP_MW_RESIDENCE_BOUNDS && us > tp_mw_residence_bounds_us[b]) b++;
+    w->counters[TP_MWC_RESIDENCE_FIRST + b]++;
+    w->counters[TP_MWC_RESIDENCE_SUM_US] += us;
+  }
 }
 
 /* Reads and handles what the socket holds; returns how many datagrams. */
@@ -155,9 +189,15 @@ static int on_socket(tp_media_worker *w) {
     if (n == 0) return total;
     total += n;
     uint64_t now = tp_mw_now_us();
-    /* Only a full batch, or a later one, means a backlog: only then are receive times read. */
-    struct timespec wall;
-    int backlog = w->shed_ms > 0 && w->stamps && (n == TP_MW_BATCH || round > 0) && clock_gettime(CLOCK_REALTIME, &wall) == 0;
+    /* Only a full batch, or a later one, means a backlog: only then can RTP be late enough to
+     * shed. */
+    int64_t shed_before = 0;
+    if (w->shed_ms > 0 && w->stamps && (n == TP_MW_BATCH || round > 0)) {
+      int64_t wall = wall_ns();
+      if (wall > 0) shed_before = wall - (int64_t)w->shed_ms * 1000000;
+    }
+    int64_t received[TP_MW_BATCH];
+    int rtp = 0;
     pthread_mutex_lock(&w->mu);
     COUNT(w, TP_MWC_RECV_BATCHES);
     w->counters[TP_MWC_DATAGRAMS_IN] += (uint64_t)n;
@@ -173,18 +213,24 @@ static int on_socket(tp_media_worker *w) {
       if (b <= 3 || (b >= 20 && b <= 63)) {
         enqueue(w, &w->raddr[i], p, len);
       } else if (b >= 128 && b <= 191) {
-        /* RTP (not RTCP, RFC 5761 §4) that waited too long: shed unread; the rest keeps its pace. */
-        if (backlog && len >= 2 && !(p[1] >= 192 && p[1] <= 223) && waited_ms(w, i, &wall) > w->shed_ms) {
+        /* RTP, not RTCP (RFC 5761 §4): its receive time, for shedding and the residence. */
+        int64_t at = w->stamps && len >= 2 && !(p[1] >= 192 && p[1] <= 223) ? received_ns(w, i) : 0;
+        /* RTP that waited too long: shed unread; the rest keeps its pace. */
+        if (at > 0 && at < shed_before) {
           COUNT(w, TP_MWC_SHED);
           continue;
         }
         media_in(w, &w->raddr[i], p, len, now);
+        if (at > 0) received[rtp++] = at;
       } else {
         /* 16-19 ZRTP, 64-79 TURN ChannelData, the rest unassigned: nothing this socket speaks. */
         COUNT(w, TP_MWC_DROP_MALFORMED);
       }
     }
     tp_mw_send_batch(w, &w->out);
+    /* Everything of this batch has left (or been dropped): the residence ends here. */
+    int64_t done = rtp > 0 ? wall_ns() : 0;
+    if (done > 0) count_residence(w, received, rtp, done);
     /* STUN and DTLS wake JavaScript at once (a handshake waits on them); the router's events
      * (RTCP for the estimator, PLIs, figures) go up with the next tick, at most 20 ms later, so
      * a busy socket does not wake JavaScript per batch. */

@@ -69,9 +69,18 @@ enum {
   TP_MWC_GSO_REFUSED,  /* messages the kernel refused to segment (GSO is off from then on) */
   TP_MWC_POLLS,        /* socket polls under load (instead of wake-ups) */
   TP_MWC_SHED,         /* RTP that waited in the socket too long, dropped unread (load shedding) */
-  TP_MWC_COUNT
+  /* Residence: how long RTP spent in the worker, from the kernel's receive time to the end of
+   * the send of its batch (the latency the SFU adds); the sum in µs, then one counter per
+   * bucket of tp_mw_residence_bounds_us (not cumulative), the last one unbounded. */
+  TP_MWC_RESIDENCE_SUM_US,
+  TP_MWC_RESIDENCE_FIRST,
+  TP_MWC_COUNT = TP_MWC_RESIDENCE_FIRST + 12
 };
 extern const char *const tp_mw_counter_names[TP_MWC_COUNT];
+
+/* The residence buckets' upper bounds, µs (a 1-2-5 series); a twelfth bucket holds the rest. */
+#define TP_MW_RESIDENCE_BOUNDS 11
+extern const uint32_t tp_mw_residence_bounds_us[TP_MW_RESIDENCE_BOUNDS];
 
 /* Called on the worker's thread, under its mutex: tell JavaScript to drain. 0 when posted. */
 typedef int (*tp_mw_wake_fn)(void *ctx);

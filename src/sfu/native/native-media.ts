@@ -5,6 +5,7 @@
  * for rooms: each `create` is a {@link NativeTransport}.
  */
 import { randomBytes } from 'node:crypto';
+import { residenceOf, type ResidenceHistogram } from '../media/residence.ts';
 import type { BandwidthFeedback } from '../media/subscriber-bandwidth.ts';
 import { parseRtcp } from '../rtp/rtcp.ts';
 import type { TransportFactory } from '../transport/types.ts';
@@ -322,6 +323,11 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
       sendFailed: n('drop.protect') + n('drop.out-batch-full') + n('drop.socket-error'),
       shed: n('shed'),
     };
+  }
+
+  /** How long RTP spends in the worker (`media/residence.ts`). */
+  residence(): ResidenceHistogram | undefined {
+    return residenceOf(this.#worker.counters());
   }
 
   /** The worker's own figures (datagrams, drops by reason) and the router's. */

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { SfuConfig } from '../config-types.ts';
 import { newMediaCounters, type MediaCounters } from '../media/counters.ts';
 import { LoadMonitor } from '../media/load-monitor.ts';
+import type { ResidenceHistogram } from '../media/residence.ts';
 import type { SubscriberBandwidthReport } from '../media/subscriber-bandwidth.ts';
 import type { JoinParams } from '../types/schema.ts';
 import type { SfuLog } from '../types/log.ts';
@@ -36,6 +37,8 @@ export interface RoomStats {
   media: MediaCounters;
   /** each subscriber connection's bandwidth estimate and video layers */
   bandwidth: SubscriberBandwidthReport[];
+  /** the latency the media path adds to RTP (the native path only) */
+  residence?: ResidenceHistogram;
 }
 
 /** Sessions by id, and the clock that drives RTCP and keyframe requests. */
@@ -111,6 +114,7 @@ export class Sfu implements RoomService {
     let iceRestarts = 0;
     let relayed = this.#relayedByGoneSessions;
     const bandwidth: SubscriberBandwidthReport[] = [];
+    const residence = this.#ctx.transports.residence?.();
     for (const s of this.#sessions.values()) {
       peers += s.peers.size;
       publishedTracks += s.tracks.size;
@@ -137,6 +141,7 @@ export class Sfu implements RoomService {
       maxClockLagMs: Math.round(this.#ctx.load.maxLagMs),
       media: withPathCounters(this.#ctx.counters, this.#ctx.transports.mediaCounters?.()),
       bandwidth,
+      ...(residence ? { residence } : {}),
     };
   }
 

@@ -4,6 +4,7 @@
  * raw RTP/RTCP per media section, send raw RTP/RTCP, and carry data channels. Rooms and routing
  * only see this; `node-datachannel.ts` is the one file that talks to the native stack.
  */
+import type { ResidenceHistogram } from '../media/residence.ts';
 import type { Outcome } from '../types/outcome.ts';
 import type { DownCodec } from '../sdp/codecs.ts';
 import type { SdpExtmap } from '../sdp/sdp.ts';
@@ -99,6 +100,8 @@ export interface TransportFactory {
   create(name: string): PeerTransport;
   /** media figures the factory's own media path keeps (the native path's router), added to the rooms' */
   mediaCounters?(): Partial<Record<string, number>>;
+  /** how long RTP spends in the media path (the native path measures it; `media/residence.ts`) */
+  residence?(): ResidenceHistogram | undefined;
   /** releases what the factory holds (the native path's worker and socket) */
   close?(): void;
   /** the rooms' tick period this media path wants, ms (20 unless given) */

@@ -17,6 +17,7 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, describe, it } from 'node:test';
+import { residenceOf, residenceQuantile, residenceSince } from '../../../src/sfu/media/residence.ts';
 import { MediaWorker } from '../../../src/sfu/native/media-worker.ts';
 import { RouterCodec } from '../../../src/sfu/native/router-spec.ts';
 import { parseRtp, writeRtpIds } from '../../../src/sfu/rtp/rtp-packet.ts';
@@ -165,7 +166,8 @@ describe('native media worker: batching', { skip }, () => {
     }, 15_000);
     await new Promise((r) => setTimeout(r, 100));
     const c = w.counters();
-    return { shed: c.shed - before.shed, forwarded: c.rtpIn - before.rtpIn, sentOut: c['router.rtpOut'] - before['router.rtpOut'], subs };
+    const residence = residenceSince(residenceOf(before)!, residenceOf(c)!);
+    return { shed: c.shed - before.shed, forwarded: c.rtpIn - before.rtpIn, sentOut: c['router.rtpOut'] - before['router.rtpOut'], subs, residence };
   }
 
   it('sheds RTP that waited in the socket longer than shedMs, and forwards the rest', async () => {
@@ -178,9 +180,29 @@ describe('native media worker: batching', { skip }, () => {
   });
 
   it('with shedding off, a flood is forwarded whole, however late', async () => {
-    const { shed, forwarded } = await flood(0, 3000);
+    const { shed, forwarded, residence } = await flood(0, 3000);
     assert.equal(shed, 0);
     assert.equal(forwarded, 3000);
+    // Each packet's time in the worker, once: the flood's last packets waited behind the first.
+    assert.equal(residence.count, 3000);
+    assert.ok(residence.sumUs > 0);
+    const p10 = residenceQuantile(residence, 0.1)!, p99 = residenceQuantile(residence, 0.99)!;
+    assert.ok(p99 > p10, `the queue shows: p10 ${p10} µs, p99 ${p99} µs`);
+  });
+
+  it('counts the residence of RTP it handled, not of RTP it shed', async () => {
+    const { shed, forwarded, residence } = await flood(1, 3000);
+    assert.ok(shed > 0);
+    assert.equal(residence.count, forwarded);
+  });
+
+  it('counts every forwarded packet\'s residence once, in buckets up to 100 ms', async () => {
+    const { c } = await fanOut(true);
+    const r = residenceOf(c)!;
+    assert.deepEqual(r.boundsUs, [50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000]);
+    assert.equal(r.counts.length, 12);
+    assert.equal(r.count, c.rtpIn, 'one residence per RTP packet in');
+    assert.ok(r.sumUs >= 0);
   });
 
   it('under a stream of one-packet bursts it polls instead of waking per packet, then waits again', async () => {
