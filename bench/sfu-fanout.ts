@@ -35,6 +35,7 @@ import { attachSfu, shutdownWebrtc } from '../src/sfu/index.ts';
 import { NativeMedia, nativeMediaOptions } from '../src/sfu/native/native-media.ts';
 import { silentLog } from '../src/sfu/types/log.ts';
 import { releaseWebrtc } from '../harness/ndc-client.ts';
+import { wakeCostUs } from './lib/machine.ts';
 import { PAYLOAD, phase, type PhaseResult, type PhaseShape } from './lib/sfu-phase.ts';
 
 // ---- the SFU side (child process) -------------------------------------------------------
@@ -125,7 +126,7 @@ const HEADER = ' subs   pps/in  fwd pkts  SFU CPU  fwd/CPU-s   delivery  p50 ms 
 const perCpu = (r: PhaseResult): number => (r.cpuSeconds > 0 ? r.forwarded / r.cpuSeconds : 0);
 
 /** The SFU's CPU per forwarded packet of small rooms against the 50-subscriber room, at 1,000 pps. */
-function perPacketReport(media: MediaPath, results: readonly PhaseResult[]): void {
+function perPacketReport(media: MediaPath, results: readonly PhaseResult[], wakeUs: number): void {
   const us = (r: PhaseResult | undefined) => (r && r.forwarded > 0 ? (r.cpuSeconds * 1e6) / r.forwarded : undefined);
   const at = (rooms: number, subs: number) => results.find((r) => r.rooms === rooms && r.subs === subs && r.rate === 1000);
   const fifty = us(at(1, 50));
@@ -136,6 +137,14 @@ function perPacketReport(media: MediaPath, results: readonly PhaseResult[]): voi
   };
   console.log(`\n${media}: SFU CPU per forwarded packet at 1,000 pps in; 50 subscribers: ${fifty.toFixed(1)} µs`);
   line('1 room, 1 subscriber', at(1, 1));
+  const one = at(1, 1);
+  const v = us(one);
+  if (one && v !== undefined && media === 'native') {
+    // Not polling, the worker wakes once per batch it reads, and once per quiet tick.
+    const wakes = (one.worker.recvBatches ?? 0) + (one.worker.ticks ?? 0);
+    const share = (wakes * wakeUs) / one.forwarded;
+    console.log(`  ${''.padEnd(28)} of which ≈ ${share.toFixed(1)} µs waking the worker (${wakes} wake-ups at ${wakeUs.toFixed(0)} µs each)`);
+  }
   line('10 rooms of 1 subscriber', at(10, 1));
   line('50 rooms of 1 subscriber', at(50, 1));
 }
@@ -190,6 +199,8 @@ async function main(): Promise<void> {
 
   console.log(`SFU fan-out, loopback, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
   console.log(`VP8 synthetic stream, ${PAYLOAD}-byte payloads; ${seconds} s per phase; SFU in its own process`);
+  const wakeUs = wakeCostUs();
+  console.log(`a thread's sleep and wake-up costs ${wakeUs.toFixed(1)} µs of CPU on this machine (1 ms sleeps; a few µs on bare metal)`);
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',').map(Number);
   const plan: PhaseShape[] = [
     { rooms: 1, subs: 1, rate: 1000 },
@@ -220,7 +231,7 @@ async function main(): Promise<void> {
       );
     }
   }
-  for (const [media, results] of byPath) perPacketReport(media, results);
+  for (const [media, results] of byPath) perPacketReport(media, results, wakeUs);
   releaseWebrtc();
   clearTimeout(deadline);
 }

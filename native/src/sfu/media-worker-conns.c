@@ -164,6 +164,8 @@ int tp_mw_conn_add(tp_media_worker *w, uint32_t id, const struct sockaddr_storag
     w->by_id[b] = c;
     if (sa) link_addr(w, c, sa, salen);
     sync_ready(w, c);
+    /* The first connection wakes the tick (media-worker.c, tick()). */
+    if (w->conns++ == 0 && !w->ticking) tp_mw_arm_tick(w, 1);
   }
   pthread_mutex_unlock(&w->mu);
   if (r != TP_ROUTER_OK) free_conn(c);
@@ -223,6 +225,7 @@ int tp_mw_conn_remove(tp_media_worker *w, uint32_t id) {
     unlink_addr(w, c);
     unlink_id(w, c);
     tp_router_conn_remove(w->router, id);
+    w->conns--;
   }
   pthread_mutex_unlock(&w->mu);
   if (!c) return TP_ROUTER_ERR_NOT_FOUND;

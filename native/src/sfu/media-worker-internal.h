@@ -123,6 +123,8 @@ struct tp_media_worker {
   size_t ev_seen;         /* the log up to here has been looked at for urgent events */
   uint64_t last_drain_us; /* when JavaScript last drained */
   uint64_t last_tick_us;  /* the router's last tick (the worker thread's own) */
+  uint32_t conns;         /* connections: with none, the tick timer is off */
+  int ticking;            /* the tick timer is armed */
   /* datagrams for JavaScript: tp_mw_record after tp_mw_record */
   uint8_t *queue;
   size_t qlen, qcap;
@@ -150,6 +152,8 @@ enum { TP_MW_TAG_SOCKET = 1, TP_MW_TAG_STOP = 2, TP_MW_TAG_TICK = 3 };
 
 /* media-worker.c: the thread's body (media-worker-life.c starts it). */
 void *tp_mw_run(void *arg);
+/* Arms the tick timer one tick (and its slack) ahead, or turns it off (callers hold `mu`). */
+void tp_mw_arm_tick(tp_media_worker *w, int on);
 
 /* media-worker-conns.c (callers hold `mu`) */
 void tp_mw_addr_of(const struct sockaddr_storage *sa, tp_mw_addr *a);

@@ -45,6 +45,7 @@ static int open_fds(tp_media_worker *w) {
   struct itimerspec first = { .it_interval = { 0, 0 }, .it_value = { 0, TP_MW_TICK_MS * 1000000L } };
   if (timerfd_settime(w->tfd, 0, &first, NULL) != 0) return -errno;
   w->last_tick_us = tp_mw_now_us();
+  w->ticking = 1;
   if (watch(w, w->fd, TP_MW_TAG_SOCKET) || watch(w, w->evfd, TP_MW_TAG_STOP) || watch(w, w->tfd, TP_MW_TAG_TICK)) return -errno;
   return 0;
 }

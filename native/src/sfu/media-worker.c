@@ -278,17 +278,23 @@ static void choose_polling(tp_media_worker *w) {
   p->wakes = p->polls = p->polls_with_data = 0;
 }
 
+void tp_mw_arm_tick(tp_media_worker *w, int on) {
+  struct itimerspec next = { .it_interval = { 0, 0 }, .it_value = { 0, on ? (TP_MW_TICK_MS + TP_MW_TICK_SLACK_MS) * 1000000L : 0 } };
+  if (timerfd_settime(w->tfd, 0, &next, NULL) == 0) w->ticking = on;
+}
+
 /*
  * The router's tick, every TP_MW_TICK_MS. While packets flow it runs on the thread's way out of
  * a socket wake-up or poll that comes that long after the last one, and the timer is pushed back
- * each time: a busy worker pays no wake-ups for its tick. The timer fires only on a quiet socket.
+ * each time: a busy worker pays no wake-ups for its tick. The timer fires only on a quiet socket,
+ * and not at all while the worker has no connections (a server with no calls sleeps; the first
+ * connection arms it again).
  */
 static void tick(tp_media_worker *w, uint64_t now) {
   w->last_tick_us = now;
-  struct itimerspec next = { .it_interval = { 0, 0 }, .it_value = { 0, (TP_MW_TICK_MS + TP_MW_TICK_SLACK_MS) * 1000000L } };
-  timerfd_settime(w->tfd, 0, &next, NULL);
   choose_polling(w);
   pthread_mutex_lock(&w->mu);
+  tp_mw_arm_tick(w, w->conns > 0);
   COUNT(w, TP_MWC_TICKS);
   tp_router_tick(w->router, now, tp_mw_wall_ms(), &w->out, &w->ev);
   tp_mw_send_batch(w, &w->out);

@@ -27,6 +27,11 @@ export class LoadMonitor {
     this.#lastTick = nowMs;
   }
 
+  /** The clock stops (no rooms): its next firing starts a new measure instead of reading as lag. */
+  pause(): void {
+    this.#lastTick = NaN;
+  }
+
   overloaded(nowMs: number): boolean {
     return nowMs < this.#overloadedUntil;
   }

@@ -45,7 +45,9 @@ export interface RoomStats {
 export class Sfu implements RoomService {
   readonly #ctx: RoomContext;
   readonly #sessions = new Map<string, Session>();
-  readonly #stopClock: CancelTimer;
+  readonly #timers: RoomClock['timers'];
+  /** the clock's timer, while there are sessions (an SFU with no calls arms none) */
+  #stopClock: CancelTimer | undefined;
   readonly #tickMs: number;
   #relayedByGoneSessions = 0;
   #closed = false;
@@ -63,11 +65,24 @@ export class Sfu implements RoomService {
       timers: clock.timers,
     };
     this.#tickMs = transports.tickMs ?? TICK_MS;
-    this.#stopClock = clock.timers.every(this.#tickMs, () => this.#tick());
+    this.#timers = clock.timers;
+  }
+
+  /** The clock runs while there are sessions: the first join starts it, a tick with none left stops it. */
+  #startClock(): void {
+    if (this.#stopClock) return;
+    this.#ctx.load.pause(); // the time it was off is no lag
+    this.#stopClock = this.#timers.every(this.#tickMs, () => this.#tick());
   }
 
   #tick(): void {
     const now = this.#ctx.now();
+    if (this.#sessions.size === 0) {
+      // The last session is gone: this tick still drains what its transports left, then the
+      // clock stops until the next join.
+      this.#stopClock?.();
+      this.#stopClock = undefined;
+    }
     try {
       this.#ctx.transports.tick?.(now);
     } catch (err) {
@@ -85,6 +100,7 @@ export class Sfu implements RoomService {
 
   async join(params: JoinParams, sink: SignalSink): Promise<Outcome<{ peer: PeerHandle; answer: string }>> {
     if (this.#closed) return { ok: false, error: 'server shutting down' };
+    this.#startClock();
     let session = this.#sessions.get(params.sid);
     if (!session) {
       session = new Session(this.#ctx, params.sid, (s) => {
@@ -148,7 +164,8 @@ export class Sfu implements RoomService {
   /** Closes every peer and stops the clock. */
   close(): void {
     this.#closed = true;
-    this.#stopClock();
+    this.#stopClock?.();
+    this.#stopClock = undefined;
     for (const s of [...this.#sessions.values()]) for (const p of [...s.peers]) p.close();
     this.#sessions.clear();
   }
