@@ -1,10 +1,13 @@
 /**
- * SFU fan-out bench: one publisher, N = 1, 5, 20, 50 subscribers, then ten rooms of one
- * publisher and one subscriber each, all node-datachannel clients on loopback, the SFU in its
+ * SFU fan-out bench: one publisher, N = 1, 5, 20, 50 subscribers, then ten and fifty rooms of
+ * one publisher and one subscriber each, all node-datachannel clients on loopback, the SFU in its
  * own process. A synthetic VP8 stream (1000-byte packets, a keyframe
  * every 100) is sent at a fixed rate; each phase reports forwarded packets per CPU-second of the
  * SFU process, delivery ratio (received / (sent × N)) and the added one-way latency (publisher
- * send → subscriber receive, both in this process, so one clock). Delivery and latency are
+ * send → subscriber receive, both in this process, so one clock); on the native path also the
+ * latency the SFU itself adds ("in SFU": each packet's kernel receive time to the end of the
+ * send that forwards it, from the media worker's residence histogram), which the load
+ * generator's own scheduling on a shared machine does not blur. Delivery and latency are
  * measured at up to five "probe" subscribers that hand every packet to JavaScript; the others
  * receive and decrypt in the WebRTC stack only, which keeps the load generator (sharing the
  * machine) light enough not to distort the SFU's figures. NACK buffering and RTCP (RR,
@@ -12,7 +15,8 @@
  * sheds late packets instead of collapsing. A short unmeasured phase warms the SFU up first.
  * Each phase ends with a second of rest (the room set up, no media) whose CPU cost is reported
  * as "idle ms/s". Last, the SFU's CPU per forwarded packet of the small rooms is set against the
- * 50-subscriber room's. Runs about two minutes per media path and stops by itself.
+ * 50-subscriber room's, and, as many packets out at fan-out 1, fifty rooms of one subscriber
+ * against it. Runs about three minutes per media path and stops by itself.
  *
  * Both media paths are measured (docs/sfu.md, "The native media path"): `stack` (the WebRTC
  * stack, node-datachannel, RTP through JavaScript) and `native` (ICE-lite, DTLS-SRTP and the
@@ -194,7 +198,7 @@ async function main(): Promise<void> {
     console.error('bench: over its time budget, stopping');
     for (const c of children) c.kill('SIGKILL');
     process.exit(1);
-  }, 200_000 * paths.length);
+  }, 300_000 * paths.length);
   deadline.unref();
 
   console.log(`SFU fan-out, loopback, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}`);

@@ -352,6 +352,10 @@ describe('a fleet of three Turnpike members, each on a host of its own', { skip:
         // B killed: it drops out of the registry, and A, no less loaded than C, serves itself.
         b.server.child.process.kill('SIGKILL');
         await b.server.child.exited;
+        // Its record expires, and A reads the registry without it. (A may also serve itself
+        // earlier, when it has sent B as many Allocates as B may take before its next heartbeat;
+        // B, still listed, would then be picked again at A's next read.)
+        await aHasRead('the killed B to drop out of the registry', async () => (await record(1)) === undefined);
         const next = await until('A to stop sending to the killed B', async () => {
           const to = await sendsTo(a);
           return to === at(b) ? undefined : to;

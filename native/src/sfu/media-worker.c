@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "media-worker-internal.h"
+#include "rtp.h"
 
 const char *const tp_mw_counter_names[TP_MWC_COUNT] = {
   "datagramsIn",
@@ -168,6 +169,15 @@ static int64_t wall_ns(void) {
   return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+/* Whether this RTP (its SSRC is in the clear, RFC 3711 §3.1) is a publisher's audio. */
+static int audio_rtp(tp_media_worker *w, const struct sockaddr_storage *sa, const uint8_t *p, size_t len) {
+  if (len < 12) return 0;
+  tp_mw_addr a;
+  tp_mw_addr_of(sa, &a);
+  tp_mw_conn *c = tp_mw_find_addr(w, &a);
+  return c && tp_router_rtp_is_audio(w->router, c->id, tp_get32(p + 8));
+}
+
 /* RTP's time in the worker: from its receive time to `done_ns`, into the residence histogram. */
 static void count_residence(tp_media_worker *w, const int64_t *received, int n, int64_t done_ns) {
   for (int k = 0; k < n; k++) {
@@ -215,8 +225,9 @@ static int on_socket(tp_media_worker *w) {
       } else if (b >= 128 && b <= 191) {
         /* RTP, not RTCP (RFC 5761 §4): its receive time, for shedding and the residence. */
         int64_t at = w->stamps && len >= 2 && !(p[1] >= 192 && p[1] <= 223) ? received_ns(w, i) : 0;
-        /* RTP that waited too long: shed unread; the rest keeps its pace. */
-        if (at > 0 && at < shed_before) {
+        /* Video RTP that waited too long: shed unread; the rest keeps its pace. Audio is never
+         * shed: it is a few percent of the packets and the first loss anyone hears. */
+        if (at > 0 && at < shed_before && !audio_rtp(w, &w->raddr[i], p, len)) {
           COUNT(w, TP_MWC_SHED);
           continue;
         }

@@ -153,6 +153,15 @@ static int layer_wanted(const tp_router *r, const tp_r_up *u, uint8_t layer) {
   return 0;
 }
 
+int tp_router_rtp_is_audio(const tp_router *r, uint32_t conn, uint32_t ssrc) {
+  int c = tp_r_conn_slot(r, conn);
+  if (c == TP_R_NONE) return 0;
+  const tp_r_conn *k = &r->conns[c];
+  for (int i = 0; i < TP_R_SSRC_SLOTS; i++)
+    if (k->ssrcs[i].up != TP_R_NONE && k->ssrcs[i].ssrc == ssrc) return !r->ups[k->ssrcs[i].up].spec.video;
+  return 0;
+}
+
 void tp_r_up_rtp(tp_router *r, int conn, const uint8_t *p, size_t len, const tp_rtp_view *v, uint64_t now_us, tp_out_batch *out, tp_event_log *ev) {
   tp_r_conn *c = &r->conns[conn];
   int up = TP_R_NONE;

@@ -156,6 +156,9 @@ int tp_router_request_keyframe(tp_router *r, uint32_t up, uint8_t layer, tp_out_
 /* --- per packet --------------------------------------------------------------------------- */
 
 void tp_router_rtp(tp_router *r, uint32_t conn, const uint8_t *packet, size_t len, uint64_t now_us, tp_out_batch *out, tp_event_log *ev);
+/* Whether RTP from `conn` with this SSRC belongs to an audio up-track (load shedding spares audio:
+ * it is a small share of the packets and the first loss anyone hears). 0 for an SSRC not bound yet. */
+int tp_router_rtp_is_audio(const tp_router *r, uint32_t conn, uint32_t ssrc);
 void tp_router_rtcp(tp_router *r, uint32_t conn, const uint8_t *packet, size_t len, uint64_t now_us, tp_out_batch *out, tp_event_log *ev);
 /* Every 20 ms: NACKs, receiver reports and REMB to publishers, sender reports to subscribers,
  * audio-level events. `wall_ms` is the Unix time for NTP timestamps. */

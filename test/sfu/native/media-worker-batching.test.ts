@@ -179,6 +179,43 @@ describe('native media worker: batching', { skip }, () => {
     for (const s of subs) assert.ok(s.inbox.length > 0 && s.inbox.length <= forwarded);
   });
 
+  it('never sheds audio: a flood of video with audio among it loses video only', async () => {
+    const { w, pub, subs } = await rig({ gso: true, batchUs: 0, shedMs: 1 });
+    // An audio up-track on the publisher's connection, and a listener of its own.
+    const ear = await socket();
+    sockets.push(ear);
+    assert.ok(w.upAdd(11, { conn: 1, video: false, mid: '1', ssrcs: [0x4321], codecOfPt: { 111: RouterCodec.opus }, clockRate: 48000, history: 32 }).ok);
+    assert.ok(w.connAdd(9, { rtcpSsrc: 0x69, address: HOST, port: ear.port, profile: 0 }).ok);
+    assert.ok(w.downAdd(109, { conn: 9, up: 11, ssrc: 0xb9, ptOfPt: { 111: 111 }, firstSeq: 100, firstTs: 0, history: 32, cname: 'ear' }).ok);
+    const audio = (seq: number) => {
+      const b = Buffer.alloc(12 + 60, seq & 0xff);
+      b[0] = 0x80;
+      b[1] = 111;
+      writeRtpIds(b, seq, seq * 960, 0x4321);
+      return b;
+    };
+    pub.send(packet(0), w.port, HOST);
+    pub.send(audio(0), w.port, HOST);
+    await until('the keyframe and the first audio', () => subs.every((s) => s.inbox.length === 1) && ear.inbox.length === 1);
+    const before = w.counters();
+    // 3,000 video packets with an audio packet after every tenth: far more than the worker
+    // forwards to three subscribers within a millisecond.
+    let a = 1;
+    for (let k = 1; k <= 3000; k++) {
+      pub.send(packet(k), w.port, HOST);
+      if (k % 10 === 0) pub.send(audio(a++), w.port, HOST);
+    }
+    const audioSent = a - 1;
+    await until('the flood handled', () => {
+      const c = w.counters();
+      return c.rtpIn + c.shed - before.rtpIn - before.shed >= 3000 + audioSent;
+    }, 15_000);
+    await until('every audio packet at the listener', () => ear.inbox.length === 1 + audioSent, 5_000);
+    const c = w.counters();
+    assert.ok(c.shed - before.shed > 0, 'video was shed');
+    ear.inbox.slice(1).forEach((b, n) => assert.equal(parseRtp(b).ok && b.readUInt16BE(2), (101 + n) & 0xffff, `audio ${n} in order`));
+  });
+
   it('with shedding off, a flood is forwarded whole, however late', async () => {
     const { shed, forwarded, residence } = await flood(0, 3000);
     assert.equal(shed, 0);
