@@ -172,7 +172,7 @@ export async function phase(url: string, child: ChildProcess, shape: PhaseShape,
       await pub.join(room, 'publisher');
       const { video } = await pub.publish({ videoSsrc: VIDEO_SSRC, stream: 'bench' });
       if (!video) throw new Error('no video track');
-      await waitFor(() => video.isOpen(), 'publisher track open', 15_000);
+      await waitFor(() => video.isOpen(), 'publisher track open', 30_000);
       const pump = new Pump(video, rate);
       pumps.push(pump);
       const here = Math.min(n, Math.max(0, probeBudget - probes.length), rooms === 1 ? n : 1);

@@ -139,7 +139,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     i += len;
     now += 1000 + (uint64_t)(op & 0x0f) * 10000;
     switch (op & 0x07) {
-    case 0: tp_router_rtp(r, PUB, b, len, now, &out, &ev); break;
+    case 0:
+      /* what load shedding asks first, on the packet's own SSRC when it has one */
+      (void)tp_router_rtp_is_audio(r, PUB, len >= 12 ? tp_get32(b + 8) : 0);
+      tp_router_rtp(r, PUB, b, len, now, &out, &ev);
+      break;
     case 1: tp_router_rtcp(r, PUB, b, len, now, &out, &ev); break;
     case 2: tp_router_rtp(r, SUB, b, len, now, &out, &ev); break;
     case 3: tp_router_rtcp(r, SUB, b, len, now, &out, &ev); break;

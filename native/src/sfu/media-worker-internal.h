@@ -154,6 +154,11 @@ enum { TP_MW_TAG_SOCKET = 1, TP_MW_TAG_STOP = 2, TP_MW_TAG_TICK = 3 };
 void *tp_mw_run(void *arg);
 /* Arms the tick timer one tick (and its slack) ahead, or turns it off (callers hold `mu`). */
 void tp_mw_arm_tick(tp_media_worker *w, int on);
+/* Wakes JavaScript once while it has not drained what waits (callers hold `mu`). */
+void tp_mw_maybe_wake(tp_media_worker *w);
+
+/* media-worker-recv.c: reads and handles what the socket holds; returns how many datagrams. */
+int tp_mw_on_socket(tp_media_worker *w);
 
 /* media-worker-conns.c (callers hold `mu`) */
 void tp_mw_addr_of(const struct sockaddr_storage *sa, tp_mw_addr *a);
