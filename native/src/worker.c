@@ -20,6 +20,7 @@
 
 #include "plane.h"
 #include "udp-gso.h"
+#include "udp-recv.h"
 
 const char *const tp_counter_names[TPC_COUNT] = {
   "channelDataIn",
@@ -425,16 +426,7 @@ static void peer_datagram(tp_worker *w, tp_relay *r, const struct sockaddr_stora
 
 /* Reads one batch from a socket; the number of datagrams, 0 when there are none. */
 static int recv_batch(tp_worker *w, int fd) {
-  for (int i = 0; i < TP_BATCH; i++) {
-    w->riov[i].iov_base = w->rbuf + (size_t)i * TP_RECV_BYTES;
-    w->riov[i].iov_len = TP_RECV_BYTES;
-    struct msghdr *h = &w->rmsg[i].msg_hdr;
-    memset(h, 0, sizeof *h);
-    h->msg_name = &w->raddr[i];
-    h->msg_namelen = sizeof w->raddr[i];
-    h->msg_iov = &w->riov[i];
-    h->msg_iovlen = 1;
-  }
+  tp_udp_recv_slots(w->rmsg, w->riov, w->raddr, w->rbuf, TP_RECV_BYTES, TP_BATCH, NULL, 0);
   int n = recvmmsg(fd, w->rmsg, TP_BATCH, MSG_DONTWAIT, NULL);
   if (n <= 0) return 0;
   COUNT(w, TPC_RECV_BATCHES);

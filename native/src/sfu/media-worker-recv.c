@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../udp-recv.h"
 #include "media-worker-internal.h"
 #include "rtp.h"
 
@@ -68,20 +69,7 @@ static void media_in(tp_media_worker *w, const struct sockaddr_storage *sa, uint
 }
 
 static int recv_batch(tp_media_worker *w) {
-  for (int i = 0; i < TP_MW_BATCH; i++) {
-    w->riov[i].iov_base = w->rbuf + (size_t)i * TP_MW_RECV_BYTES;
-    w->riov[i].iov_len = TP_MW_RECV_BYTES;
-    struct msghdr *h = &w->rmsg[i].msg_hdr;
-    memset(h, 0, sizeof *h);
-    h->msg_name = &w->raddr[i];
-    h->msg_namelen = sizeof w->raddr[i];
-    h->msg_iov = &w->riov[i];
-    h->msg_iovlen = 1;
-    if (w->stamps) {
-      h->msg_control = w->rctl[i].buf;
-      h->msg_controllen = sizeof w->rctl[i].buf;
-    }
-  }
+  tp_udp_recv_slots(w->rmsg, w->riov, w->raddr, w->rbuf, TP_MW_RECV_BYTES, TP_MW_BATCH, w->stamps ? w->rctl[0].buf : NULL, sizeof w->rctl[0]);
   int n = recvmmsg(w->fd, w->rmsg, TP_MW_BATCH, MSG_DONTWAIT, NULL);
   return n < 0 ? 0 : n;
 }
