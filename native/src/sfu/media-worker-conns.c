@@ -165,7 +165,7 @@ int tp_mw_conn_add(tp_media_worker *w, uint32_t id, const struct sockaddr_storag
     if (sa) link_addr(w, c, sa, salen);
     sync_ready(w, c);
     /* The first connection wakes the tick (media-worker.c, tick()). */
-    if (w->conns++ == 0 && !w->ticking) tp_mw_arm_tick(w, 1);
+    if (w->conns++ == 0 && !w->ticking) tp_mw_arm_tick(w, TP_MW_NEXT_TICK_MS);
   }
   pthread_mutex_unlock(&w->mu);
   if (r != TP_ROUTER_OK) free_conn(c);

@@ -28,6 +28,10 @@
 /* On a quiet socket the timer ticks this much later than TP_MW_TICK_MS after the last tick, so
  * that a busy worker ticks on its way out of a wake-up first (media-worker.c, tick). */
 #define TP_MW_TICK_SLACK_MS 5
+/* After this many ticks with no datagram in, the timer ticks every TP_MW_QUIET_TICK_MS instead:
+ * rooms at rest (reports every second, nothing to NACK) wake the thread 10 times a second. */
+#define TP_MW_QUIET_TICKS 5
+#define TP_MW_QUIET_TICK_MS 100
 /* Under load the thread polls the socket every this many µs instead of waking per burst
  * (media-worker.c, choose_polling); 0 turns polling off. */
 #define TP_MW_BATCH_US 1000
@@ -125,6 +129,8 @@ struct tp_media_worker {
   uint64_t last_tick_us;  /* the router's last tick (the worker thread's own) */
   uint32_t conns;         /* connections: with none, the tick timer is off */
   int ticking;            /* the tick timer is armed */
+  uint32_t quiet_ticks;   /* ticks in a row with no datagram in */
+  uint64_t in_at_tick;    /* datagrams in at the last tick */
   /* datagrams for JavaScript: tp_mw_record after tp_mw_record */
   uint8_t *queue;
   size_t qlen, qcap;
@@ -152,8 +158,9 @@ enum { TP_MW_TAG_SOCKET = 1, TP_MW_TAG_STOP = 2, TP_MW_TAG_TICK = 3 };
 
 /* media-worker.c: the thread's body (media-worker-life.c starts it). */
 void *tp_mw_run(void *arg);
-/* Arms the tick timer one tick (and its slack) ahead, or turns it off (callers hold `mu`). */
-void tp_mw_arm_tick(tp_media_worker *w, int on);
+/* Arms the tick timer `ms` ahead, or turns it off with 0 (callers hold `mu`). */
+void tp_mw_arm_tick(tp_media_worker *w, uint32_t ms);
+#define TP_MW_NEXT_TICK_MS (TP_MW_TICK_MS + TP_MW_TICK_SLACK_MS)
 /* Wakes JavaScript once while it has not drained what waits (callers hold `mu`). */
 void tp_mw_maybe_wake(tp_media_worker *w);
 

@@ -116,23 +116,33 @@ static void choose_polling(tp_media_worker *w) {
   p->wakes = p->polls = p->polls_with_data = 0;
 }
 
-void tp_mw_arm_tick(tp_media_worker *w, int on) {
-  struct itimerspec next = { .it_interval = { 0, 0 }, .it_value = { 0, on ? (TP_MW_TICK_MS + TP_MW_TICK_SLACK_MS) * 1000000L : 0 } };
-  if (timerfd_settime(w->tfd, 0, &next, NULL) == 0) w->ticking = on;
+void tp_mw_arm_tick(tp_media_worker *w, uint32_t ms) {
+  struct itimerspec next = { .it_interval = { 0, 0 }, .it_value = { ms / 1000, (long)(ms % 1000) * 1000000L } };
+  if (timerfd_settime(w->tfd, 0, &next, NULL) == 0) w->ticking = ms > 0;
+}
+
+/* When the next tick is due: none without connections, later when no datagram came for a while. */
+static uint32_t next_tick_ms(tp_media_worker *w) {
+  uint64_t in = w->counters[TP_MWC_DATAGRAMS_IN];
+  w->quiet_ticks = in == w->in_at_tick ? w->quiet_ticks + 1 : 0;
+  w->in_at_tick = in;
+  if (w->conns == 0) return 0;
+  return w->quiet_ticks >= TP_MW_QUIET_TICKS ? TP_MW_QUIET_TICK_MS : TP_MW_NEXT_TICK_MS;
 }
 
 /*
  * The router's tick, every TP_MW_TICK_MS. While packets flow it runs on the thread's way out of
  * a socket wake-up or poll that comes that long after the last one, and the timer is pushed back
- * each time: a busy worker pays no wake-ups for its tick. The timer fires only on a quiet socket,
- * and not at all while the worker has no connections (a server with no calls sleeps; the first
- * connection arms it again).
+ * each time: a busy worker pays no wake-ups for its tick. The timer fires only on a quiet socket:
+ * every 100 ms once nothing has come in for five ticks (rooms at rest; the first datagram brings
+ * the 20 ms tick back on its way out), and not at all while the worker has no connections (a
+ * server with no calls sleeps; the first connection arms it again).
  */
 static void tick(tp_media_worker *w, uint64_t now) {
   w->last_tick_us = now;
   choose_polling(w);
   pthread_mutex_lock(&w->mu);
-  tp_mw_arm_tick(w, w->conns > 0);
+  tp_mw_arm_tick(w, next_tick_ms(w));
   COUNT(w, TP_MWC_TICKS);
   tp_router_tick(w->router, now, tp_mw_wall_ms(), &w->out, &w->ev);
   tp_mw_send_batch(w, &w->out);
