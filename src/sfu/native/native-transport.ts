@@ -151,6 +151,14 @@ export class NativeTransport implements PeerTransport {
     this.events.onTrack?.(rx);
   }
 
+  restartIce(): Outcome<void> {
+    if (this.#closed) return { ok: false, error: 'the connection is closed' };
+    if (this.#remote === undefined) return { ok: false, error: 'no remote description yet: nothing to restart' };
+    this.agent.restart(this.#hub.now());
+    this.#hub.updateAgent(this);
+    return ok;
+  }
+
   async createOffer(): Promise<Outcome<string>> {
     if (this.#closed) return { ok: false, error: 'the connection is closed' };
     if (this.#signaling === 'have-remote-offer') return { ok: false, error: 'a remote offer is being answered' };

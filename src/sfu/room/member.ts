@@ -20,6 +20,8 @@ export interface SessionMember extends FanoutMember {
   downTrackCount(): number;
   /** publisher ICE restarts answered (for stats) */
   readonly iceRestarts: number;
+  /** ICE restarts the SFU made on this member's subscriber connection (for stats) */
+  readonly subscriberIceRestarts: number;
   /** the bandwidth estimate and video layers of this member's subscriber connection (for stats) */
   bandwidthReport?(): SubscriberBandwidthReport | undefined;
   /** the room clock's periodic tick (NACKs, reports, keyframe requests) */

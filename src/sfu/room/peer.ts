@@ -61,6 +61,10 @@ export class Peer implements PeerHandle, SessionMember {
     return this.#publisher.iceRestarts;
   }
 
+  get subscriberIceRestarts(): number {
+    return this.#subscriber?.iceRestarts ?? 0;
+  }
+
   downTrackCount(): number {
     return this.#subscriber?.downTracks.length ?? 0;
   }
@@ -81,9 +85,18 @@ export class Peer implements PeerHandle, SessionMember {
     return r;
   }
 
-  offer(sdp: string): Promise<Outcome<string>> {
-    if (this.#closed) return Promise.resolve({ ok: false, error: SfuErrorText.notJoined });
-    return this.#publisher.negotiate(sdp);
+  async offer(sdp: string): Promise<Outcome<string>> {
+    if (this.#closed) return { ok: false, error: SfuErrorText.notJoined };
+    const restarts = this.#publisher.iceRestarts;
+    const r = await this.#publisher.negotiate(sdp);
+    // An ICE restart of the publisher connection means the client's network changed (ion-sdk-js
+    // restarts only that one): the subscriber connection, whose offers the SFU makes, restarts
+    // with it instead of waiting for its consent to fail.
+    const sub = this.#subscriber;
+    if (r.ok && this.#publisher.iceRestarts > restarts && sub?.restartIce()) {
+      this.#ctx.log.info('sfu.subscriber.ice_restart', { peer: this.id, session: this.session.id, restarts: sub.iceRestarts });
+    }
+    return r;
   }
 
   async answer(sdp: string): Promise<Outcome<void>> {

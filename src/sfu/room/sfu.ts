@@ -32,6 +32,8 @@ export interface RoomStats {
   dataChannelMessagesRelayed: number;
   /** publisher ICE restarts answered, by peers still joined (always set by {@link Sfu.stats}) */
   iceRestarts?: number;
+  /** ICE restarts the SFU made on subscriber connections, by peers still joined (native media path) */
+  subscriberIceRestarts?: number;
   /** the largest delay of the SFU's 20 ms clock so far, ms (a saturation sign) */
   maxClockLagMs: number;
   media: MediaCounters;
@@ -128,6 +130,7 @@ export class Sfu implements RoomService {
     let audioTracks = 0;
     let downTracks = 0;
     let iceRestarts = 0;
+    let subscriberIceRestarts = 0;
     let relayed = this.#relayedByGoneSessions;
     const bandwidth: SubscriberBandwidthReport[] = [];
     const residence = this.#ctx.transports.residence?.();
@@ -139,6 +142,7 @@ export class Sfu implements RoomService {
       for (const p of s.peers) {
         downTracks += p.downTrackCount();
         iceRestarts += p.iceRestarts;
+        subscriberIceRestarts += p.subscriberIceRestarts;
       }
       for (const p of s.peers) {
         const b = p.bandwidthReport?.();
@@ -154,6 +158,7 @@ export class Sfu implements RoomService {
       downTracks,
       dataChannelMessagesRelayed: relayed,
       iceRestarts,
+      subscriberIceRestarts,
       maxClockLagMs: Math.round(this.#ctx.load.maxLagMs),
       media: withPathCounters(this.#ctx.counters, this.#ctx.transports.mediaCounters?.()),
       bandwidth,

@@ -51,6 +51,7 @@ export class Subscriber {
   readonly #heldLocal: LocalCandidate[] = [];
   #hasRemote = false;
   #nextMid = 1;
+  #restarts = 0;
   #closed = false;
 
   constructor(ctx: RoomContext, pc: PeerTransport, ev: SubscriberEvents) {
@@ -79,6 +80,26 @@ export class Subscriber {
 
   get downTracks(): ForwardedTrack[] {
     return [...this.#down.values()];
+  }
+
+  /** ICE restarts of this connection so far (for stats). */
+  get iceRestarts(): number {
+    return this.#restarts;
+  }
+
+  /**
+   * Restarts ICE on this connection (RFC 8445 §9), whose offers the SFU makes: new credentials
+   * in the next offer; the old ones keep answering until the client checks with the new, so
+   * media continues while the descriptions cross. False where the transport cannot (the stack
+   * path) or before the client's first answer.
+   */
+  restartIce(): boolean {
+    if (this.#closed || !this.#hasRemote || !this.#pc.restartIce) return false;
+    const r = this.#pc.restartIce();
+    if (!r.ok) return false;
+    this.#restarts++;
+    this.renegotiate();
+    return true;
   }
 
   /** Offer now (or after the outstanding answer). */

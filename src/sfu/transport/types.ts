@@ -83,6 +83,12 @@ export interface PeerTransport {
   readonly demuxesByMid?: boolean;
   /** whether an offer with new ICE credentials restarts ICE on this connection (RFC 8445 §9), keeping DTLS and every track; otherwise the room replaces the connection */
   readonly restartsIce?: boolean;
+  /**
+   * ICE restart from this side (RFC 8445 §9): new local credentials for the next offer; the old
+   * ones keep answering until the peer checks with the new. Absent where the connection cannot
+   * restart in place (the stack path).
+   */
+  restartIce?(): Outcome<void>;
   setRemoteDescription(sdp: string, type: 'offer' | 'answer'): Outcome<void>;
   /** answers the remote offer just set */
   createAnswer(): Promise<Outcome<string>>;

@@ -37,8 +37,20 @@ export class FakePeerTransport implements PeerTransport {
   readonly channels: FakeDataEndpoint[] = [];
   offers = 0;
   closed = false;
-  constructor(name: string) {
+  /** set when the transport restarts ICE in place (as the native path does) */
+  readonly restartsIce?: boolean;
+  readonly restartIce?: () => Outcome<void>;
+  /** ICE restarts asked of this transport */
+  iceRestarts = 0;
+  constructor(name: string, o: { restartsIce?: boolean } = {}) {
     this.name = name;
+    if (o.restartsIce) {
+      this.restartsIce = true;
+      this.restartIce = () => {
+        this.iceRestarts++;
+        return ok(undefined);
+      };
+    }
   }
   setRemoteDescription(sdp: string, type: 'offer' | 'answer'): Outcome<void> {
     this.remote.push({ sdp, type });
@@ -82,8 +94,13 @@ export class FakePeerTransport implements PeerTransport {
 /** Makes fake transports and keeps them by name (`<peer>/pub`, `<peer>/sub`). */
 export class FakeTransports implements TransportFactory {
   readonly byName = new Map<string, FakePeerTransport>();
+  readonly #o: { restartsIce?: boolean };
+  /** `restartsIce`: transports restart ICE in place, as the native path's do */
+  constructor(o: { restartsIce?: boolean } = {}) {
+    this.#o = o;
+  }
   create(name: string): FakePeerTransport {
-    const t = new FakePeerTransport(name);
+    const t = new FakePeerTransport(name, this.#o);
     this.byName.set(name, t);
     return t;
   }

@@ -78,3 +78,37 @@ test('a publisher ICE restart swaps the connection under its tracks; subscribers
   assert.equal(sfu.stats().iceRestarts, 1);
   sfu.close();
 });
+
+test('where transports restart ICE in place, a publisher restart restarts the subscriber connection too, with a new offer', async () => {
+  for (const inPlace of [true, false]) {
+    const clock = new TestClock();
+    const transports = new FakeTransports({ restartsIce: inPlace });
+    const sfu = new Sfu(defaultSfuConfig(), transports, silentLog, clock);
+    const config = { noPublish: false, noSubscribe: false, noAutoSubscribe: false };
+    const offers: string[] = [];
+    const r = await sfu.join({ sid: 'room', uid: 'b', offer: { type: 'offer', sdp: OFFER }, config }, { offer: (sdp) => offers.push(sdp), trickle: () => {} });
+    assert.ok(r.ok);
+    const b = r.value.peer;
+    clock.advance(50);
+    await settle();
+    assert.equal(offers.length, 1, 'the first subscriber offer');
+    const sub = transports.get('b/sub');
+    assert.equal(sub.iceRestarts, 0, 'nothing to restart before the first answer');
+    assert.ok((await b.answer('v=0\r\n')).ok);
+
+    assert.ok((await b.offer(OFFER)).ok, 'a renegotiation with the same credentials');
+    clock.advance(50);
+    await settle();
+    assert.equal(sub.iceRestarts, 0, 'no restart');
+    assert.equal(offers.length, 1, 'no new subscriber offer');
+
+    assert.ok((await b.offer(RESTART_OFFER)).ok, 'the publisher restart is answered');
+    clock.advance(50);
+    await settle();
+    assert.equal(sub.iceRestarts, inPlace ? 1 : 0, inPlace ? 'the subscriber connection restarted' : 'the stack path cannot restart it');
+    assert.equal(offers.length, inPlace ? 2 : 1, inPlace ? 'and offered its new credentials' : 'no offer');
+    assert.equal(sfu.stats().subscriberIceRestarts, inPlace ? 1 : 0);
+    assert.equal(sfu.stats().iceRestarts, 1);
+    sfu.close();
+  }
+});
