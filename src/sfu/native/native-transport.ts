@@ -26,7 +26,15 @@ import { parseSubscriberAnswer, writeSubscriberOffer, type SubscriberSection } f
 import { SctpChannels, type SctpChannel } from './sctp-channels.ts';
 import type { NativeHub } from './native-hub.ts';
 
-type Section = { kind: 'media'; spec: SendTrackSpec; track: NativeSendTrack } | { kind: 'closed'; spec: SendTrackSpec } | { kind: 'data'; mid: string };
+/**
+ * A subscriber offer's m= section. A closed one is `offered` once an offer has carried it
+ * closed, and `settled` once the client has answered that offer: only then may a new track
+ * take its place (RFC 8829 §5.2.2, recycling with a new MID).
+ */
+type Section =
+  | { kind: 'media'; spec: SendTrackSpec; track: NativeSendTrack }
+  | { kind: 'closed'; spec: SendTrackSpec; offered: boolean; settled: boolean }
+  | { kind: 'data'; mid: string };
 
 const ok: Outcome<void> = { ok: true, value: undefined };
 /** How long media waits after the SFU, as DTLS server, completes the handshake (see `#apply`). */
@@ -113,6 +121,8 @@ export class NativeTransport implements PeerTransport {
     const a = parseSubscriberAnswer(sdp);
     if (!a.ok) return { ok: false, error: `setting remote description: ${a.error}` };
     this.#signaling = 'stable';
+    // The client now holds every section the offer carried closed as closed: free to recycle.
+    for (const s of this.#sections) if (s.kind === 'closed' && s.offered) s.settled = true;
     this.#setRemote(a.value.remote, a.value.dtlsRole);
     return ok;
   }
@@ -162,6 +172,7 @@ export class NativeTransport implements PeerTransport {
   async createOffer(): Promise<Outcome<string>> {
     if (this.#closed) return { ok: false, error: 'the connection is closed' };
     if (this.#signaling === 'have-remote-offer') return { ok: false, error: 'a remote offer is being answered' };
+    for (const s of this.#sections) if (s.kind === 'closed') s.offered = true;
     const sections: SubscriberSection[] = this.#sections.map((s) => (s.kind === 'data' ? { kind: 'data', mid: s.mid } : { kind: s.kind, spec: s.spec }));
     const sdp = writeSubscriberOffer({ local: this.#local(), session: this.#nextSession(), sections });
     this.#signaling = 'have-local-offer';
@@ -175,11 +186,15 @@ export class NativeTransport implements PeerTransport {
 
   addSendTrack(spec: SendTrackSpec): Outcome<SendTrack> {
     if (this.#closed) return { ok: false, error: 'the connection is closed' };
-    const index = this.#sections.length;
-    const track = new NativeSendTrack(spec, this.connId, this.#hub.control, () => {
-      this.#sections[index] = { kind: 'closed', spec };
+    // A section closed and answered so takes the new track (with its new MID), so a long room
+    // with people coming and going does not grow its subscribers' descriptions without end.
+    const free = this.#sections.findIndex((s) => s.kind === 'closed' && s.settled && s.spec.codec.kind === spec.codec.kind);
+    const index = free >= 0 ? free : this.#sections.length;
+    const track: NativeSendTrack = new NativeSendTrack(spec, this.connId, this.#hub.control, () => {
+      const s = this.#sections[index];
+      if (s?.kind === 'media' && s.track === track) this.#sections[index] = { kind: 'closed', spec, offered: false, settled: false };
     });
-    this.#sections.push({ kind: 'media', spec, track });
+    this.#sections[index] = { kind: 'media', spec, track };
     return { ok: true, value: track };
   }
 
