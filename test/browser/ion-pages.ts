@@ -62,3 +62,44 @@ window.video = async () => {
 };
 `;
 }
+
+/**
+ * Page JavaScript that plays what a client receives: `playReceived(track, stream)` (an
+ * `ontrack` handler) lists each track in `window.state.tracks` ({ kind, id, streamId }), counts
+ * removed ones in `state.removed`, and plays each in a muted element (Chromium decodes audio
+ * only while it is played).
+ */
+export const PLAY_RECEIVED = `
+window.state = { tracks: [], removed: 0 };
+window.playReceived = (track, stream) => {
+  state.tracks.push({ kind: track.kind, id: track.id, streamId: stream.id });
+  const el = document.createElement(track.kind);
+  el.muted = true;
+  el.srcObject = new MediaStream([track]);
+  document.body.append(el);
+  el.play().catch(() => {});
+  stream.onremovetrack = () => state.removed++;
+};
+`;
+
+/**
+ * A driver with `start(name, publish)`: joins `room` through the page's own /ws, plays what it
+ * receives ({@link PLAY_RECEIVED}), and when told publishes camera and microphone (VP8, no
+ * simulcast) at `resolution` (ion-sdk-js's names: 'qvga', 'vga'…).
+ */
+export function cameraDriver(room: string, resolution: string): string {
+  return `${PLAY_RECEIVED}
+window.start = async (name, publish) => {
+  const signal = new Signal.IonSFUJSONRPCSignal(location.origin.replace('http', 'ws') + '/ws');
+  const client = new IonSDK.Client(signal, { codec: 'vp8', iceServers: [] });
+  window.client = client;
+  client.ontrack = playReceived;
+  await new Promise((resolve) => (signal.onopen = resolve));
+  await client.join(${JSON.stringify(room)}, name);
+  if (publish) {
+    const local = await IonSDK.LocalStream.getUserMedia({ resolution: ${JSON.stringify(resolution)}, audio: true, video: true, codec: 'vp8', simulcast: false });
+    client.publish(local);
+  }
+};
+`;
+}

@@ -19,7 +19,7 @@ import type { Browser, Page } from 'playwright-core';
 import { shutdownWebrtc } from '../../src/sfu/index.ts';
 import type { SfuServer } from '../../src/sfu/http-server.ts';
 import { noChromium, waitInPage } from '../sfu/helpers/browser.ts';
-import { loopbackSfuAndBrowser, openDriverPage } from './ion-pages.ts';
+import { loopbackSfuAndBrowser, openDriverPage, PLAY_RECEIVED } from './ion-pages.ts';
 
 /** What a page publishes: ion-sdk-js LocalStream constraints, from the camera or the screen. */
 interface Publish {
@@ -42,18 +42,14 @@ interface Received {
  * and keeps the remote video stream as `window.remote`. `received()` reads the subscriber's
  * inbound-rtp stats; `sent()` the publisher's outbound-rtp ones.
  */
-const DRIVER = `
+const DRIVER = `${PLAY_RECEIVED}
 window.start = async (name, room, pub) => {
   const signal = new Signal.IonSFUJSONRPCSignal(location.origin.replace('http', 'ws') + '/ws');
   const client = new IonSDK.Client(signal, { codec: pub ? pub.codec : 'vp8', iceServers: [] });
   window.client = client;
   client.ontrack = (track, stream) => {
     if (track.kind === 'video') window.remote = stream;
-    const el = document.createElement(track.kind);
-    el.muted = true;
-    el.srcObject = new MediaStream([track]);
-    document.body.append(el);
-    el.play().catch(() => {});
+    playReceived(track, stream);
   };
   await new Promise((resolve) => (signal.onopen = resolve));
   await client.join(room, name);

@@ -8,29 +8,9 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shutdownWebrtc } from '../../src/sfu/index.ts';
 import { noChromium, testMediaPath, waitInPage } from '../sfu/helpers/browser.ts';
-import { loopbackSfuAndBrowser, openDriverPage } from './ion-pages.ts';
+import { cameraDriver, loopbackSfuAndBrowser, openDriverPage } from './ion-pages.ts';
 
-const DRIVER = `
-window.state = { tracks: [] };
-window.start = async (name, publish) => {
-  const signal = new Signal.IonSFUJSONRPCSignal(location.origin.replace('http', 'ws') + '/ws');
-  const client = new IonSDK.Client(signal, { codec: 'vp8', iceServers: [] });
-  window.client = client;
-  client.ontrack = (track, stream) => {
-    state.tracks.push({ kind: track.kind, id: track.id, streamId: stream.id });
-    const el = document.createElement(track.kind);
-    el.muted = true;
-    el.srcObject = new MediaStream([track]);
-    document.body.append(el);
-    el.play().catch(() => {});
-  };
-  await new Promise((resolve) => (signal.onopen = resolve));
-  await client.join('recycle-room', name);
-  if (publish) {
-    const local = await IonSDK.LocalStream.getUserMedia({ resolution: 'qvga', audio: true, video: true, codec: 'vp8', simulcast: false });
-    client.publish(local);
-  }
-};
+const DRIVER = `${cameraDriver('recycle-room', 'qvga')}
 window.leave = () => client.close();
 window.sections = () => {
   const pc = client.transports[1].pc;
