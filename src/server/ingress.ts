@@ -63,8 +63,56 @@ export function ingest(ing: Ingress, transport: ClientTransport, ip: string, por
   handleDecoded(ing, transport, ip, port, msg);
 }
 
+/**
+ * A client's requests that arrived while one of its requests waited for its credentials (a
+ * database read, an access token's first key look-up): handled after it, in the order they
+ * came, as a client expects. A Refresh bringing a new access token switches the allocation's
+ * key (RFC 7635 §6.2), and the requests signed with the new key right behind it must not be
+ * checked against the old one first. Kept per core (one per server), by transport and client
+ * address.
+ */
+const waitingByCore = new WeakMap<TurnCore, Map<string, Array<() => void>>>();
+/** At most this many of one client's requests wait; more are dropped and counted (the client retransmits). */
+const MAX_WAITING = 32;
+
+function waitingOf(ing: Ingress): Map<string, Array<() => void>> {
+  let m = waitingByCore.get(ing.core);
+  if (m === undefined) {
+    m = new Map();
+    waitingByCore.set(ing.core, m);
+  }
+  return m;
+}
+
+/** The client's look-up is done: its waiting requests, in order, until one waits again. */
+function resume(ing: Ingress, key: string): void {
+  const waiting = waitingOf(ing);
+  const queue = waiting.get(key) ?? [];
+  waiting.delete(key);
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    try {
+      next();
+    } catch (err) {
+      ing.guard.fault('credential-answer', err);
+    }
+    const again = waiting.get(key);
+    if (again !== undefined) {
+      again.push(...queue);
+      return;
+    }
+  }
+}
+
 /** The request after demultiplexing and decoding: credentials looked up, then the core. */
 function handleDecoded(ing: Ingress, transport: ClientTransport, ip: string, port: number, msg: DecodedStunMessage): void {
+  const key = `${transport.id} ${ip} ${port}`;
+  const queue = waitingOf(ing).get(key);
+  if (queue !== undefined) {
+    if (queue.length >= MAX_WAITING) return ing.core.counters.drop('credential-wait-full');
+    queue.push(() => handleDecoded(ing, transport, ip, port, msg));
+    return;
+  }
   if (!carriesCredentials(msg)) return ing.core.handleStun(transport, ip, port, msg, undefined, ing.now());
   const now = ing.now();
   // No store look-up (a database round trip, perhaps) for a request whose nonce or realm fails
@@ -79,6 +127,7 @@ function handleDecoded(ing: Ingress, transport: ClientTransport, ip: string, por
     return lookupFailed(ing, err);
   }
   if (!(lookup instanceof Promise)) return ing.core.handleStun(transport, ip, port, msg, lookup, now);
+  waitingOf(ing).set(key, []);
   lookup.then(
     (found) => {
       // Outside the caller's guard now: a throw here would be an unhandled rejection.
@@ -87,8 +136,12 @@ function handleDecoded(ing: Ingress, transport: ClientTransport, ip: string, por
       } catch (err) {
         ing.guard.fault('credential-answer', err);
       }
+      resume(ing, key);
     },
-    (err: unknown) => lookupFailed(ing, err),
+    (err: unknown) => {
+      lookupFailed(ing, err);
+      resume(ing, key);
+    },
   );
 }
 

@@ -77,6 +77,8 @@ export const SIMPLE_DROP_REASONS = [
   'unauthenticated-table-full',
   // credentials and relay ports
   'credential-store-error',
+  // a client's requests queued behind one whose credentials are being looked up, past the bound
+  'credential-wait-full',
   'relay-port-held-elsewhere',
   // sockets
   'udp-socket-error',

@@ -10,6 +10,7 @@ import { createStaticCredentialStore, type SyncCredentialStore } from '../../src
 import { longTermKey } from '../../src/auth/long-term-key.ts';
 import { createNonceService } from '../../src/auth/nonce.ts';
 import { ingest } from '../../src/server/ingress.ts';
+import type { AccessTokenAuthority } from '../../src/auth/oauth-credentials.ts';
 import { countingFaultGuard } from '../../src/log/fault-guard.ts';
 import {
   decodeChannelData,
@@ -66,6 +67,8 @@ export interface HarnessOptions {
   realms?: RealmDirectory;
   /** the credential store; default: `users` in `core.realm` */
   store?: SyncCredentialStore;
+  /** opens ACCESS-TOKENs (RFC 7635), with `core.oauth` */
+  tokens?: AccessTokenAuthority;
   /** RFC 8016 ticket sealer (with `core.mobility`) */
   tickets?: TicketSealer;
   /** RFC 8489 §10 alternate-server rotations */
@@ -85,6 +88,7 @@ export class TurnHarness {
   readonly driver: FakeRelayDriver;
   readonly ports: RelayPortAllocator;
   readonly store: SyncCredentialStore;
+  readonly #tokens: AccessTokenAuthority | undefined;
   /** how often the credential store was asked (a database round trip, with a user database) */
   lookups = 0;
   readonly realm: string;
@@ -122,6 +126,7 @@ export class TurnHarness {
       this.now,
     );
     this.driver.core = this.core;
+    this.#tokens = opts.tokens;
     const users = opts.users ?? [
       { name: 'alice', password: 'secret' },
       { name: 'bob', password: 'hunter2' },
@@ -166,7 +171,7 @@ export class TurnHarness {
   /** Feeds bytes from a client through the server's ingress (demux, decode, key lookup, core). */
   deliver(transport: ClientTransport, ip: string, port: number, bytes: Uint8Array): void {
     // Bare `ingest`, not the guarded one: a throw here is a bug the test must see.
-    ingest({ core: this.core, store: this.store, now: () => this.now, guard: this.faults }, transport, ip, port, bytes);
+    ingest({ core: this.core, store: this.store, now: () => this.now, guard: this.faults, ...(this.#tokens ? { tokens: this.#tokens } : {}) }, transport, ip, port, bytes);
   }
 
   /** A peer sends `data` to a relayed transport address (RFC 8656 §11.3). */

@@ -23,6 +23,8 @@ const ROWS = [
   // coturn's oauth_key.realm: the allocations of this kid's tokens belong to that realm.
   { kid: 'west', ikm: Buffer.alloc(32, 0x33), alg: 'A256GCM', realm: 'west.example' },
   { kid: 'east', ikm: Buffer.alloc(32, 0x44), alg: 'A256GCM', realm: 'east.example' },
+  // read from the database only by the test of requests sent without waiting
+  { kid: 'south', ikm: Buffer.alloc(32, 0x55), alg: 'A256GCM', realm: '' },
 ];
 
 function keyOf(kid: string): OAuthKey {
@@ -133,6 +135,29 @@ describe('third-party authorization (RFC 7635) on a running server', () => {
       assert.equal(codeOf(await c.request(Method.CreatePermission, [{ type: Attr.XorPeerAddress, value: peerAt(peer.port) }], { kid: 'union', key: mac2 })), 200);
       assert.equal(codeOf(await c.request(Method.CreatePermission, [{ type: Attr.XorPeerAddress, value: peerAt(peer.port) }], { kid: 'north', key: mac1 })), 401, 'the old key is gone');
       assert.equal(codeOf(await c.request(Method.Refresh, [{ type: Attr.Lifetime, value: 0 }], { kid: 'union', key: mac2 })), 200);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("requests sent right behind a Refresh with a new token are checked after it, with its key (as turnutils_uclient -J sends them)", async () => {
+    const c = await new Client(srv.port).open();
+    try {
+      await c.request(Method.Allocate, ALLOCATE);
+      const mac1 = randomBytes(20);
+      assert.equal(codeOf(await c.request(Method.Allocate, ALLOCATE, { kid: 'north', key: mac1, token: token('north', mac1) })), 200);
+      // A kid the server has not read yet: its key comes from the database, asynchronously.
+      const mac2 = randomBytes(20);
+      const permit = [{ type: Attr.XorPeerAddress, value: peerAt(peer.port) }];
+      const [refreshed, permitted, again] = await Promise.all([
+        c.request(Method.Refresh, [{ type: Attr.Lifetime, value: 600 }], { kid: 'south', key: mac2, token: token('south', mac2) }),
+        c.request(Method.CreatePermission, permit, { kid: 'south', key: mac2 }),
+        c.request(Method.CreatePermission, permit, { kid: 'south', key: mac2 }),
+      ]);
+      assert.equal(codeOf(refreshed), 200);
+      assert.equal(codeOf(permitted), 200, 'checked after the Refresh, with its new key');
+      assert.equal(codeOf(again), 200);
+      assert.equal(codeOf(await c.request(Method.Refresh, [{ type: Attr.Lifetime, value: 0 }], { kid: 'south', key: mac2 })), 200);
     } finally {
       await c.close();
     }
