@@ -5,11 +5,12 @@
  */
 import type { Chunk, InitChunk } from './chunks.ts';
 import { openCookie } from './cookie.ts';
-import { cookieCase, cookieFor, initChunk, peerFeatures, randomTag, randomU32 } from './handshake.ts';
-import { decodePacket } from './packet.ts';
+import { cookieCase, cookieFor, initAckTags, initChunk, peerFeatures, randomTag, randomU32, STALE_COOKIE, staleCookieError } from './handshake.ts';
+import { DelayedSack } from './delayed-sack.ts';
+import { decodePacket, tagVerdict } from './packet.ts';
 import type { DataReceiver } from './reassembly.ts';
 import type { DataSender, SendOptions } from './retransmit.ts';
-import { type AssociationState, type PublicState, type ResolvedOptions, type SctpCounters, type SctpOptions, type SendResult, resolveOptions } from './options.ts';
+import { type AssociationState, type PublicState, type ResolvedOptions, type SctpCounters, type SctpOptions, type SendResult, resolveOptions, sctpCounters } from './options.ts';
 import type { StreamReset } from './stream-reset.ts';
 import { createTcb } from './tcb.ts';
 import { Outbox } from './outbox.ts';
@@ -17,8 +18,6 @@ import { Outbox } from './outbox.ts';
 export type { AssociationState, PublicState, SctpCounters, SctpOptions, SendOptions, SendResult } from './options.ts';
 
 const STREAMS = 65535;
-/** Stale Cookie Error cause code (RFC 9260 §3.3.10.3). */
-const STALE_COOKIE = 3;
 
 export class SctpAssociation {
   /** Called once per complete user message, in order per ordered stream. */
@@ -41,13 +40,12 @@ export class SctpAssociation {
   private now = 0;
   private t1: { deadline: number; count: number; rto: number; chunk: Chunk } | undefined;
   private t2: { deadline: number; count: number; rto: number } | undefined;
-  private sackDue = false;
-  private sackDeadline: number | undefined;
-  private dataPacketsUnacked = 0;
+  private readonly sack: DelayedSack;
   private readonly c = { packetsIn: 0, packetsOut: 0, badChecksum: 0, badTag: 0, malformed: 0, badCookie: 0, staleCookie: 0, outOfTheBlue: 0 };
 
   constructor(opts: SctpOptions) {
     this.o = resolveOptions(opts);
+    this.sack = new DelayedSack(this.o.delayedSackMs);
     this.secret = this.o.random(32);
     this.out = new Outbox(this.o.localPort, this.o.remotePort, this.o.mtu);
   }
@@ -60,11 +58,16 @@ export class SctpAssociation {
   connect(nowMs: number): void {
     this.now = nowMs;
     if (this.internal !== 'closed' || this.publicState === 'closed') return;
+    this.sendInit();
+  }
+
+  /** INIT under a fresh tag and initial TSN, in COOKIE-WAIT with T1 running (RFC 9260 §5.1 A). */
+  private sendInit(): void {
     this.localTag = randomTag(this.o.random);
     this.localInitialTsn = randomU32(this.o.random);
     const init = initChunk('init', this.localTag, this.localInitialTsn, this.o.receiveWindow, STREAMS);
     this.setState('cookie-wait');
-    this.t1 = { deadline: nowMs + this.o.rtoInitialMs, count: 0, rto: this.o.rtoInitialMs, chunk: init };
+    this.t1 = { deadline: this.now + this.o.rtoInitialMs, count: 0, rto: this.o.rtoInitialMs, chunk: init };
     this.out.control(0, init);
   }
 
@@ -108,21 +111,12 @@ export class SctpAssociation {
   }
 
   counters(): SctpCounters {
-    return {
-      ...this.c,
-      retransmissions: this.sender?.stats.retransmissions ?? 0,
-      fastRetransmits: this.sender?.stats.fastRetransmits ?? 0,
-      t3Expiries: this.sender?.stats.t3Expiries ?? 0,
-      abandonedMessages: this.sender?.stats.abandonedMessages ?? 0,
-      oversizedMessages: this.receiver?.stats.oversizedMessages ?? 0,
-      droppedChunks: this.receiver?.stats.droppedChunks ?? 0,
-      duplicateTsns: this.receiver?.stats.duplicateTsns ?? 0,
-    };
+    return sctpCounters(this.c, this.sender?.stats, this.receiver?.stats);
   }
 
   /** The earliest time `handleTimeout` has work to do. */
   nextDeadline(): number | undefined {
-    const all = [this.t1?.deadline, this.t2?.deadline, this.sackDeadline, this.sender?.t3Deadline, this.reset?.deadline()];
+    const all = [this.t1?.deadline, this.t2?.deadline, this.sack.deadline, this.sender?.t3Deadline, this.reset?.deadline()];
     let min: number | undefined;
     for (const d of all) if (d !== undefined && (min === undefined || d < min)) min = d;
     return this.internal === 'closed' ? undefined : min;
@@ -132,10 +126,7 @@ export class SctpAssociation {
     this.now = nowMs;
     if (this.t1 && nowMs >= this.t1.deadline) this.onT1();
     if (this.t2 && nowMs >= this.t2.deadline) this.onT2();
-    if (this.sackDeadline !== undefined && nowMs >= this.sackDeadline) {
-      this.sackDeadline = undefined;
-      this.sackDue = true;
-    }
+    this.sack.onTimeout(nowMs);
     this.reset?.onTimeout(nowMs);
     const s = this.sender;
     if (s?.t3Deadline !== undefined && nowMs >= s.t3Deadline) {
@@ -149,12 +140,7 @@ export class SctpAssociation {
     this.now = nowMs;
     if (this.peerTag !== undefined && this.sender && this.reset && this.receiver && this.internal !== 'closed') {
       const lead: Chunk[] = [];
-      if (this.sackDue) {
-        lead.push({ type: 'sack', ...this.receiver.sackFields() });
-        this.sackDue = false;
-        this.sackDeadline = undefined;
-        this.dataPacketsUnacked = 0;
-      }
+      if (this.sack.take()) lead.push({ type: 'sack', ...this.receiver.sackFields() });
       const fwd = this.sender.takeForwardTsn();
       if (fwd) lead.push(fwd);
       lead.push(...this.reset.poll(nowMs));
@@ -180,7 +166,7 @@ export class SctpAssociation {
       this.c.malformed++;
       return;
     }
-    const verdict = this.tagVerdict(p.verificationTag, p.chunks);
+    const verdict = tagVerdict(p.verificationTag, p.chunks, { localTag: this.localTag, peerTag: this.peerTag, closed: this.internal === 'closed' });
     if (verdict !== 'ok') {
       this.c[verdict]++;
       return;
@@ -191,20 +177,10 @@ export class SctpAssociation {
       if (chunk.type === 'data') dataSeen = true;
       if (this.handleChunk(chunk, p.verificationTag) === 'stop') break;
     }
-    if (dataSeen) this.afterData(hadGaps);
+    // Delayed SACK (RFC 9260 §6.2), at once on gaps and during shutdown.
+    if (dataSeen && this.receiver) this.sack.afterData(this.receiver.hasGaps() || hadGaps || this.internal.startsWith('shutdown'), this.now);
     this.deliver();
     this.maybeShutdown();
-  }
-
-  /** RFC 9260 §8.5 and §8.5.1: which Verification Tag each packet must carry. */
-  private tagVerdict(tag: number, chunks: readonly Chunk[]): 'ok' | 'badTag' | 'outOfTheBlue' {
-    const first = chunks[0];
-    const ok = (b: boolean): 'ok' | 'badTag' => (b ? 'ok' : 'badTag');
-    if (chunks.some((c) => c.type === 'init')) return ok(chunks.length === 1 && tag === 0);
-    if (first.type === 'cookie-echo') return 'ok'; // checked against the cookie itself
-    if ((first.type === 'abort' || first.type === 'shutdown-complete') && first.reflected) return ok(this.peerTag !== undefined && tag === this.peerTag);
-    if (this.internal === 'closed' && this.localTag === 0) return 'outOfTheBlue';
-    return ok(tag === this.localTag);
   }
 
   private handleChunk(chunk: Chunk, tag: number): 'stop' | void {
@@ -224,7 +200,7 @@ export class SctpAssociation {
       case 'data': {
         if (!this.receiver || !this.dataStates()) return;
         const r = this.receiver.receive(chunk);
-        if (r === 'duplicate' || chunk.immediate) this.sackDue = true;
+        if (r === 'duplicate' || chunk.immediate) this.sack.due = true;
         return;
       }
       case 'sack':
@@ -233,7 +209,7 @@ export class SctpAssociation {
       case 'forward-tsn':
         if (!this.receiver || !this.dataStates()) return;
         this.receiver.forwardTsn(chunk.newCumulativeTsn, chunk.streams);
-        this.sackDue = true; // RFC 3758 §3.6: answer a FORWARD-TSN with a SACK at once
+        this.sack.due = true; // RFC 3758 §3.6: answer a FORWARD-TSN with a SACK at once
         return;
       case 'reconfig':
         this.reset?.handle(chunk.params, this.now);
@@ -272,22 +248,8 @@ export class SctpAssociation {
 
   /** RFC 9260 §5.1 B, §5.2.1 and §5.2.2: every INIT is answered without keeping new state. */
   private onInit(init: InitChunk): void {
-    let tag: number;
-    let tsn: number;
-    let tie = { local: 0, peer: 0 };
-    if (this.internal === 'cookie-wait' || this.internal === 'cookie-echoed') {
-      tag = this.localTag;
-      tsn = this.localInitialTsn;
-      if (this.internal === 'cookie-echoed') tie = { local: this.localTag, peer: this.peerTag ?? 0 };
-    } else if (this.internal === 'closed') {
-      if (this.publicState === 'closed') return;
-      tag = randomTag(this.o.random);
-      tsn = randomU32(this.o.random);
-    } else {
-      tag = randomTag(this.o.random);
-      tsn = randomU32(this.o.random);
-      tie = { local: this.localTag, peer: this.peerTag ?? 0 };
-    }
+    if (this.internal === 'closed' && this.publicState === 'closed') return;
+    const { tag, tsn, tie } = initAckTags(this.internal, { tag: this.localTag, tsn: this.localInitialTsn, peerTag: this.peerTag }, this.o.random);
     const cookie = cookieFor(init, { tag, tsn, tie, nowMs: this.now }, this.secret);
     this.out.control(init.initiateTag, initChunk('init-ack', tag, tsn, this.o.receiveWindow, STREAMS, cookie));
   }
@@ -343,9 +305,7 @@ export class SctpAssociation {
   /** RFC 9260 §5.1.5 step 3 and §3.3.10.3: tell the peer how stale its cookie was. */
   private staleCookie(peerTag: number, stalenessMs: number): void {
     this.c.staleCookie++;
-    const info = new Uint8Array(4);
-    new DataView(info.buffer).setUint32(0, Math.min(0xffffffff, Math.round(stalenessMs * 1000)));
-    this.out.control(peerTag, { type: 'error', causes: [{ code: STALE_COOKIE, info }] });
+    this.out.control(peerTag, staleCookieError(stalenessMs));
   }
 
   /** RFC 9260 §5.2.6: a Stale Cookie error in COOKIE-ECHOED starts the handshake again. */
@@ -357,12 +317,7 @@ export class SctpAssociation {
     this.reset = undefined;
     // A fresh tag: if the peer did set up an association from an earlier cookie, this INIT
     // then reads as a restart (case A of §5.2.4) rather than a cookie it must discard.
-    this.localTag = randomTag(this.o.random);
-    this.localInitialTsn = randomU32(this.o.random);
-    const init = initChunk('init', this.localTag, this.localInitialTsn, this.o.receiveWindow, STREAMS);
-    this.setState('cookie-wait');
-    this.t1 = { deadline: this.now + this.o.rtoInitialMs, count: 0, rto: this.o.rtoInitialMs, chunk: init };
-    this.out.control(0, init);
+    this.sendInit();
   }
 
   private buildTcb(peerInitialTsn: number, peerArwnd: number, forwardTsn: boolean): void {
@@ -370,15 +325,6 @@ export class SctpAssociation {
     this.sender = tcb.sender;
     this.receiver = tcb.receiver;
     this.reset = tcb.reset;
-  }
-
-  /** Delayed SACK (RFC 9260 §6.2): every second packet or after 200 ms, at once on gaps. */
-  private afterData(hadGaps: boolean): void {
-    const r = this.receiver;
-    if (!r) return;
-    this.dataPacketsUnacked++;
-    if (r.hasGaps() || hadGaps || this.dataPacketsUnacked >= 2 || this.internal.startsWith('shutdown')) this.sackDue = true;
-    else if (this.sackDeadline === undefined) this.sackDeadline = this.now + this.o.delayedSackMs;
   }
 
   private deliver(): void {
@@ -414,8 +360,7 @@ export class SctpAssociation {
     const t = this.t1;
     if (!t) return;
     if (++t.count > this.o.maxInitRetransmits) return this.enterClosed();
-    t.rto = Math.min(t.rto * 2, this.o.rtoMaxMs);
-    t.deadline = this.now + t.rto;
+    this.backOff(t);
     this.out.control(t.chunk.type === 'init' ? 0 : (this.peerTag ?? 0), t.chunk);
   }
 
@@ -423,16 +368,21 @@ export class SctpAssociation {
     const t = this.t2;
     if (!t || this.peerTag === undefined) return;
     if (++t.count > this.o.maxAssociationRetransmits) return this.abort();
-    t.rto = Math.min(t.rto * 2, this.o.rtoMaxMs);
-    t.deadline = this.now + t.rto;
+    this.backOff(t);
     if (this.internal === 'shutdown-sent') this.out.control(this.peerTag, { type: 'shutdown', cumulativeTsnAck: this.receiver?.cumulativeTsn ?? 0 });
     else this.out.control(this.peerTag, { type: 'shutdown-ack' });
+  }
+
+  /** A T1 or T2 expiry: the timeout doubles, up to RTO.Max (RFC 9260 §6.3.3 E2). */
+  private backOff(t: { deadline: number; rto: number }): void {
+    t.rto = Math.min(t.rto * 2, this.o.rtoMaxMs);
+    t.deadline = this.now + t.rto;
   }
 
   private enterClosed(): void {
     this.t1 = undefined;
     this.t2 = undefined;
-    this.sackDeadline = undefined;
+    this.sack.stop();
     if (this.sender) this.sender.t3Deadline = undefined;
     this.setState('closed');
   }

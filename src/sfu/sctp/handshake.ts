@@ -3,7 +3,8 @@
  * among the COOKIE-ECHO cases of §5.2.4 Table 7, which decide what happens when both ends
  * send INIT at once, as WebRTC endpoints do.
  */
-import { ChunkType, type InitChunk } from './chunks.ts';
+import { ChunkType, type Chunk, type InitChunk } from './chunks.ts';
+import type { AssociationState } from './options.ts';
 import { type CookieContents, makeCookie } from './cookie.ts';
 
 /** A random, non-zero 32-bit tag (RFC 9260 §5.3.1). */
@@ -95,4 +96,30 @@ export function cookieFor(
     },
     secret,
   );
+}
+
+/**
+ * The tags an INIT-ACK answering an INIT carries in `state` (RFC 9260 §5.2.1, §5.2.2): during
+ * set-up our own tag and TSN (with Tie-Tags once COOKIE-ECHOED); otherwise new ones, with the
+ * existing association's tags as Tie-Tags unless there is none.
+ */
+export function initAckTags(
+  state: AssociationState,
+  ours: { tag: number; tsn: number; peerTag: number | undefined },
+  random: (n: number) => Uint8Array,
+): { tag: number; tsn: number; tie: { local: number; peer: number } } {
+  const tie = { local: ours.tag, peer: ours.peerTag ?? 0 };
+  if (state === 'cookie-wait') return { tag: ours.tag, tsn: ours.tsn, tie: { local: 0, peer: 0 } };
+  if (state === 'cookie-echoed') return { tag: ours.tag, tsn: ours.tsn, tie };
+  return { tag: randomTag(random), tsn: randomU32(random), tie: state === 'closed' ? { local: 0, peer: 0 } : tie };
+}
+
+/** Stale Cookie Error cause code (RFC 9260 §3.3.10.3). */
+export const STALE_COOKIE = 3;
+
+/** The ERROR telling a peer how stale its cookie was, in µs (RFC 9260 §3.3.10.3). */
+export function staleCookieError(stalenessMs: number): Chunk {
+  const info = new Uint8Array(4);
+  new DataView(info.buffer).setUint32(0, Math.min(0xffffffff, Math.round(stalenessMs * 1000)));
+  return { type: 'error', causes: [{ code: STALE_COOKIE, info }] };
 }

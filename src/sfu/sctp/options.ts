@@ -81,3 +81,21 @@ export function resolveOptions(opts: SctpOptions): ResolvedOptions {
     ...opts,
   };
 }
+
+/** The association's own counters with its sender's and receiver's (zero before they exist). */
+export function sctpCounters(
+  own: Omit<SctpCounters, 'retransmissions' | 'fastRetransmits' | 't3Expiries' | 'abandonedMessages' | 'oversizedMessages' | 'droppedChunks' | 'duplicateTsns'>,
+  sender: { retransmissions: number; fastRetransmits: number; t3Expiries: number; abandonedMessages: number } | undefined,
+  receiver: { oversizedMessages: number; droppedChunks: number; duplicateTsns: number } | undefined,
+): SctpCounters {
+  return {
+    ...own,
+    retransmissions: sender?.retransmissions ?? 0,
+    fastRetransmits: sender?.fastRetransmits ?? 0,
+    t3Expiries: sender?.t3Expiries ?? 0,
+    abandonedMessages: sender?.abandonedMessages ?? 0,
+    oversizedMessages: receiver?.oversizedMessages ?? 0,
+    droppedChunks: receiver?.droppedChunks ?? 0,
+    duplicateTsns: receiver?.duplicateTsns ?? 0,
+  };
+}

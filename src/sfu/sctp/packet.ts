@@ -60,3 +60,19 @@ export function encodePacketFrom(header: Omit<SctpPacket, 'chunks'>, encodedChun
 export function encodePacket(p: SctpPacket): Uint8Array {
   return encodePacketFrom(p, p.chunks.map(encodeChunk));
 }
+
+/**
+ * RFC 9260 §8.5 and §8.5.1: whether a packet carries the Verification Tag it must. An INIT
+ * alone with tag 0; a COOKIE-ECHO is checked against its cookie instead; a reflected ABORT or
+ * SHUTDOWN COMPLETE the peer's tag; anything else ours, and with no association yet it is out
+ * of the blue.
+ */
+export function tagVerdict(tag: number, chunks: readonly Chunk[], ours: { localTag: number; peerTag: number | undefined; closed: boolean }): 'ok' | 'badTag' | 'outOfTheBlue' {
+  const first = chunks[0];
+  const ok = (b: boolean): 'ok' | 'badTag' => (b ? 'ok' : 'badTag');
+  if (chunks.some((c) => c.type === 'init')) return ok(chunks.length === 1 && tag === 0);
+  if (first.type === 'cookie-echo') return 'ok';
+  if ((first.type === 'abort' || first.type === 'shutdown-complete') && first.reflected) return ok(ours.peerTag !== undefined && tag === ours.peerTag);
+  if (ours.closed && ours.localTag === 0) return 'outOfTheBlue';
+  return ok(tag === ours.localTag);
+}
