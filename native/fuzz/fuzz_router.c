@@ -124,6 +124,33 @@ static void codecs(const uint8_t *data, size_t n) {
   for (size_t i = 0; i < ne; i++) assert(!drop[all[i].id]);
 }
 
+/* The transport-wide feedback builder alone: arrivals (some lost, some out of order, some far
+ * apart) from the input, any capacity; what it writes is one whole RTCP packet within `cap`. */
+static void twcc(const uint8_t *data, size_t n) {
+  int64_t at[512];
+  size_t count = n / 2 < 512 ? n / 2 : 512;
+  int64_t t = 5000000000;
+  for (size_t i = 0; i < count; i++) {
+    uint16_t w = tp_get16(data + 2 * i);
+    t += (int64_t)(w & 0x3fff) * ((w & 0x4000) ? 1000 : 10);
+    at[i] = (w & 0x8000) ? -1 : t - ((w & 0x100) ? 30000 : 0);
+  }
+  uint8_t dst[1600];
+  size_t cap = n ? 16 + data[0] * 6 : 1200;
+  if (cap > sizeof dst) cap = sizeof dst;
+  size_t used = 0;
+  size_t len = tp_rtcp_twcc(dst, cap, 0x5f0, 0, 7, 1, at, count, &used);
+  assert(used <= count && len <= cap && len % 4 == 0);
+  if (count > 0 && cap >= 24) assert(used >= 1);
+  if (len > 0) {
+    tp_rtcp_item items[2];
+    assert(tp_rtcp_walk(dst, len, items, 2) == 1 && items[0].pt == 205 && items[0].count == 15);
+    assert(at[used - 1] >= 0); /* a message ends on a received packet */
+  } else {
+    for (size_t i = 0; i < used && cap >= 24; i++) assert(at[i] < 0);
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tp_router *r = make_router();
   tp_out_batch out = {.packets = packets, .cap = sizeof packets / sizeof packets[0]};
@@ -149,7 +176,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 3: tp_router_rtcp(r, SUB, b, len, now, &out, &ev); break;
     case 4: tp_router_tick(r, now, now / 1000, &out, &ev); break;
     case 5: control(r, b, len); break;
-    case 6: tp_router_request_keyframe(r, VIDEO, len ? b[0] % 4 : 0, &out); break;
+    case 6:
+      if (op & 0x08) twcc(b, len);
+      else tp_router_request_keyframe(r, VIDEO, len ? b[0] % 4 : 0, &out);
+      break;
     default: codecs(b, len); break;
     }
     check(&out, &ev);

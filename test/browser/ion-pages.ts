@@ -5,6 +5,7 @@
  */
 import type { TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import type { SfuConfigOverrides } from '../../src/sfu/config-types.ts';
 import type { SfuServer } from '../../src/sfu/http-server.ts';
 import { launchBrowser, startLoopbackSfu, testMediaPath } from '../sfu/helpers/browser.ts';
 
@@ -23,8 +24,8 @@ export async function openDriverPage(browser: Browser, url: string, driver: stri
 }
 
 /** The standalone SFU on loopback and a headless Chromium, both closed when the test ends. */
-export async function loopbackSfuAndBrowser(t: TestContext, mediaPath: 'native' | 'stack' = testMediaPath): Promise<{ server: SfuServer; browser: Browser }> {
-  const server = await startLoopbackSfu(mediaPath);
+export async function loopbackSfuAndBrowser(t: TestContext, mediaPath: 'native' | 'stack' = testMediaPath, router: SfuConfigOverrides['router'] = {}): Promise<{ server: SfuServer; browser: Browser }> {
+  const server = await startLoopbackSfu(mediaPath, router);
   const browser = await launchBrowser();
   t.after(async () => {
     await browser.close();

@@ -3,7 +3,8 @@
  * AddressSanitizer and UndefinedBehaviorSanitizer, for `TURNPIKE_FUZZ_SECONDS` (default 6): the
  * target native/fuzz/fuzz_router.c feeds records of RTP and RTCP from a publisher and a
  * subscriber, ticks and layer changes into a fixed set-up. Seeds: a simulcast keyframe per layer
- * with MID and RID, audio, a subscriber's NACK and PLI, a tick. Skipped without clang and its
+ * with MID and RID, audio, a subscriber's NACK and PLI, a tick; packets with transport-wide
+ * numbers, and arrivals for the feedback builder alone. Skipped without clang and its
  * fuzzer runtime.
  */
 import assert from 'node:assert/strict';
@@ -35,7 +36,7 @@ function rtp(pt: number, seq: number, ts: number, ssrc: number, ext: [number, nu
   return Buffer.concat([h, block, Buffer.from(payload)]);
 }
 
-/** One input record of the target: op (0 publisher RTP, 1 publisher RTCP, 2 subscriber RTP, 3 subscriber RTCP, 4 tick, 5 target, 6 keyframe request, 7 codecs), length, bytes. */
+/** One input record of the target: op (0 publisher RTP, 1 publisher RTCP, 2 subscriber RTP, 3 subscriber RTCP, 4 tick, 5 target, 6 keyframe request (14: the transport-wide feedback builder), 7 codecs), length, bytes. */
 const rec = (op: number, bytes: Uint8Array): Buffer => Buffer.concat([Buffer.from([op | ((bytes.length >> 4) & 0xf0), bytes.length & 0xff]), bytes]);
 
 describe('libFuzzer target of the media router', { skip: missing ?? false }, () => {
@@ -49,7 +50,7 @@ describe('libFuzzer target of the media router', { skip: missing ?? false }, () 
       // Small tables: a fresh router per input stays cheap.
       '-DTP_R_MAX_CONNS=4', '-DTP_R_MAX_UPS=4', '-DTP_R_MAX_DOWNS=4',
       `-I${path.join(root, 'native', 'src')}`, path.join(root, 'native', 'fuzz', 'fuzz_router.c'),
-      ...['router.c', 'router-up.c', 'router-down.c', 'router-rtcp.c', 'router-svc.c', 'rtp.c', 'rtcp.c'].map((f) => path.join(sfu, f)), '-o', bin,
+      ...['router.c', 'router-up.c', 'router-down.c', 'router-rtcp.c', 'router-svc.c', 'router-twcc.c', 'rtp.c', 'rtcp.c', 'twcc.c'].map((f) => path.join(sfu, f)), '-o', bin,
     ]);
     const corpus = mkdtempSync(path.join(tmpdir(), 'fuzz_router-'));
     const vp8Key = [0x10, 0x00, 0x9d, 0x01, 0x2a];
@@ -58,6 +59,10 @@ describe('libFuzzer target of the media router', { skip: missing ?? false }, () 
     const next = rec(8, rtp(96, 105, 6000, 0x102, [], [0x10, 0x01, 0]));
     writeFileSync(path.join(corpus, 'seed-0'), Buffer.concat([...layers, audio, next, rec(4, Buffer.alloc(0)), rec(3, buildNack(0x5a, 0xd0, [65530, 65531])), rec(3, buildPli(0x5a, 0xd0)), rec(12, Buffer.alloc(0))]));
     writeFileSync(path.join(corpus, 'seed-1'), Buffer.concat([rec(5, Buffer.from([0, 0, 2])), rec(5, Buffer.from([0, 0, 1])), ...layers, rec(7, rtp(96, 1, 1, 1, [[1, [1]], [3, [2, 2]], [6, [3, 3, 3]]], [0x7c, 0x85]))]));
+    // Transport-wide numbers (id 5) out of order and with a gap, a tick, then the builder alone.
+    const numbered = [3, 1, 2, 6].map((tw, i) => rec(0, rtp(96, 200 + i, 9000, 0x102, [[1, [0x30]], [5, [0, tw]]], [0x10, 0x01, 0])));
+    const arrivals = Buffer.from([40, 0, 10, 0x80, 0, 0x41, 0, 0, 0x81, 0x10, 0, 3, 0x7f, 0xff]);
+    writeFileSync(path.join(corpus, 'seed-2'), Buffer.concat([...layers, ...numbered, rec(4, Buffer.alloc(0)), rec(14, arrivals)]));
     const r = runFuzzer(bin, corpus);
     rmSync(corpus, { recursive: true, force: true });
     const runs = r.runs;

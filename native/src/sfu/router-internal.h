@@ -23,6 +23,8 @@
 #define TP_R_SSRC_SLOTS 32  /* bound SSRCs per connection */
 #define TP_R_MISSING 128    /* sequence numbers waiting for a retransmission, per layer */
 #define TP_R_TWCC_RING 1024 /* packets sent with a transport-wide sequence number, per connection */
+#define TP_R_TWCC_RX 1024   /* packets received with one, not yet reported (a power of two) */
+#define TP_R_TWCC_FB_US 100000 /* transport-wide feedback to publishers: every 100 ms (libwebrtc's default) */
 #define TP_R_NONE (-1)
 
 /* NACK pacing for publishers, as src/sfu/rtp/receive-stats.ts's defaultNackPolicy. */
@@ -118,10 +120,23 @@ typedef struct {
   uint32_t at_us;
 } tp_r_twcc;
 
+/* Arrivals of a sender's packets by transport-wide sequence number, for feedback (router-twcc.c):
+ * the window is base .. base + span - 1; a set bit in `got` marks a packet received, at[] its
+ * arrival (µs, low 32 bits). Bits outside the window are clear. */
+typedef struct {
+  uint8_t on, fb_count;
+  uint16_t base;
+  uint32_t span;
+  uint64_t last_fb_us;
+  uint8_t got[TP_R_TWCC_RX / 8];
+  uint32_t at[TP_R_TWCC_RX];
+} tp_r_twcc_rx;
+
 typedef struct {
   uint8_t used;
   uint32_t id;
   tp_conn_spec spec;
+  tp_r_twcc_rx rx;
   struct {
     uint32_t ssrc;
     int up; /* slot, TP_R_NONE when free */
@@ -178,6 +193,11 @@ void tp_r_down_skip(tp_router *r, int down, uint16_t seq, uint8_t layer);
 /* A packet of the down-track's source left out on purpose: the numbering closes its hole. */
 void tp_r_down_close_hole(tp_r_down *d, uint16_t seq, uint8_t layer);
 void tp_r_layer_event(tp_event_log *ev, uint32_t down_id, uint8_t layer);
+
+/* router-twcc.c: a packet from the connection's sender, and the feedback that is due (all pending
+ * when `force`). */
+void tp_r_twcc_arrival(tp_router *r, int conn, const uint8_t *p, const tp_rtp_view *v, uint64_t now_us, tp_out_batch *out);
+void tp_r_twcc_tick(tp_router *r, int conn, uint64_t now_us, int force, tp_out_batch *out);
 
 /* router-svc.c */
 /* The spatial layer of a VP9 packet of `u`'s simulcast layer `layer`, counted; NULL when the

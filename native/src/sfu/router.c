@@ -381,6 +381,7 @@ void tp_router_rtp(tp_router *r, uint32_t conn, const uint8_t *p, size_t len, ui
     r->c.dropped_unknown++;
     return;
   }
+  tp_r_twcc_arrival(r, c, p, &v, now_us, out);
   tp_r_up_rtp(r, c, p, len, &v, now_us, out, ev);
 }
 
@@ -389,6 +390,9 @@ void tp_router_tick(tp_router *r, uint64_t now_us, uint64_t wall_ms, tp_out_batc
     if (r->ups[i].used) tp_r_up_tick(r, i, now_us, out, ev);
   for (int i = 0; i < r->downs_hi; i++)
     if (r->downs[i].used) tp_r_down_tick(r, i, now_us, wall_ms, out);
-  for (int i = 0; i < r->conns_hi; i++)
-    if (r->conns[i].used) tp_r_conn_tick(r, i, ev);
+  for (int i = 0; i < r->conns_hi; i++) {
+    if (!r->conns[i].used) continue;
+    tp_r_conn_tick(r, i, ev);
+    tp_r_twcc_tick(r, i, now_us, 0, out);
+  }
 }

@@ -172,6 +172,8 @@ typedef struct {
   uint64_t unwanted;
   /* NACKed packets not sent again: over the connection's retransmission budget */
   uint64_t rtx_over_budget;
+  /* transport-wide feedback messages sent to publishers, and packets they reported */
+  uint64_t twcc_feedback, twcc_reported;
 } tp_router_counters;
 void tp_router_counters_get(const tp_router *r, tp_router_counters *c);
 

@@ -121,6 +121,17 @@ size_t tp_rtcp_pli(uint8_t *dst, size_t cap, uint32_t sender, uint32_t media);
 /* REMB (draft-alvestrand-rmcat-remb-03 §2.2). */
 size_t tp_rtcp_remb(uint8_t *dst, size_t cap, uint32_t sender, uint64_t bitrate, const uint32_t *ssrcs, size_t n);
 
+/*
+ * Transport-wide feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1, RTPFB FMT=15)
+ * of `count` packets from transport-wide sequence number `base_seq`: `arrival_us[i]` is when the
+ * i-th arrived on a monotonic µs clock, or -1 when it did not. Writes as many of them as fit
+ * `cap` and the 16-bit receive deltas (±8 s), ending on a received packet, and puts how many in
+ * `*used` (always ≥ 1 when `count` is); the caller sends the rest in another message. Returns
+ * the length, or 0 when the packets used hold no received one (nothing to send for them) or
+ * `cap` cannot hold one packet's feedback.
+ */
+size_t tp_rtcp_twcc(uint8_t *dst, size_t cap, uint32_t sender, uint32_t media, uint16_t base_seq, uint8_t fb_count, const int64_t *arrival_us, size_t count, size_t *used);
+
 /* NTP timestamp (RFC 3550 §4) of a Unix time in ms. */
 uint64_t tp_ntp_from_unix_ms(uint64_t ms);
 

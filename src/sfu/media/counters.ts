@@ -22,6 +22,8 @@ export interface MediaCounters {
   nackedToPublishers: number;
   /** PLIs sent to publishers (RFC 4585 §6.3.1) */
   pliToPublishers: number;
+  /** transport-wide feedback messages sent to publishers (native path: their send-side estimate) */
+  feedbackToPublishers: number;
   /** PLI/FIR received from subscribers */
   keyframeRequestsFromSubscribers: number;
   rtcpIn: number;
@@ -53,6 +55,7 @@ export function newMediaCounters(): MediaCounters {
     retransmitted: 0,
     nackedToPublishers: 0,
     pliToPublishers: 0,
+    feedbackToPublishers: 0,
     keyframeRequestsFromSubscribers: 0,
     rtcpIn: 0,
     rtcpOut: 0,

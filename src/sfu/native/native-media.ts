@@ -317,6 +317,7 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
       nackedBySubscribers: n('router.nacksReceived'),
       retransmitted: n('router.retransmits'),
       pliToPublishers: n('router.plis'),
+      feedbackToPublishers: n('router.twccFeedback'),
       pausedLayerPackets: n('router.unwanted'),
       retransmissionsDropped: n('router.rtxOverBudget'),
       dropped: n('router.droppedUnknown') + n('router.droppedMalformed') + n('drop.unprotect') + n('drop.malformed'),

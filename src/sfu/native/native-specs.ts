@@ -98,9 +98,9 @@ export function ridsByLayer(rids: readonly string[]): string[] {
  * sections have no RID (RFC 8852 §3.3) — so each id comes from the first section that has it,
  * the audio level from an audio section.
  */
-export function connExtensions(media: readonly AcceptedMedia[]): Pick<RouterConnSpec, 'extMid' | 'extRid' | 'extAudioLevel' | 'extAbsSendTime'> {
+export function connExtensions(media: readonly AcceptedMedia[]): Pick<RouterConnSpec, 'extMid' | 'extRid' | 'extAudioLevel' | 'extAbsSendTime' | 'extTransportCc'> {
   const id = (k: keyof ExtensionIds, kind?: 'audio'): number => media.find((m) => (kind === undefined || m.kind === kind) && m.extensionIds[k] !== undefined)?.extensionIds[k] ?? 0;
-  return { extMid: id('mid'), extRid: id('rid'), extAudioLevel: id('audioLevel', 'audio'), extAbsSendTime: id('absSendTime') };
+  return { extMid: id('mid'), extRid: id('rid'), extAudioLevel: id('audioLevel', 'audio'), extAbsSendTime: id('absSendTime'), extTransportCc: id('transportCc') };
 }
 
 /** A down-track's spec as the router takes it. */

@@ -45,6 +45,7 @@ export class NativeTransport implements PeerTransport {
   readonly events: TransportEvents = {};
   readonly demuxesByMid = true;
   readonly restartsIce = true;
+  readonly sendsTransportFeedback = true;
   readonly name: string;
   readonly connId: number;
   readonly agent: IceLiteAgent;
@@ -111,7 +112,7 @@ export class NativeTransport implements PeerTransport {
         this.#hub.updateAgent(this);
       }
       // Checked now, as a WebRTC stack checks a remote description when it is set.
-      const check = answerPublisherOffer(sdp, { local: this.#local(), session: { id: this.#sessionId, version: this.#sessionVersion }, transportCc: false });
+      const check = answerPublisherOffer(sdp, { local: this.#local(), session: { id: this.#sessionId, version: this.#sessionVersion }, transportCc: true });
       if (!check.ok) return { ok: false, error: `setting remote description: ${check.error}` };
       this.#pendingOffer = sdp;
       this.#signaling = 'have-remote-offer';
@@ -140,7 +141,7 @@ export class NativeTransport implements PeerTransport {
   async createAnswer(): Promise<Outcome<string>> {
     const offer = this.#pendingOffer;
     if (offer === undefined || this.#signaling !== 'have-remote-offer') return { ok: false, error: 'no remote offer to answer' };
-    const r = answerPublisherOffer(offer, { local: this.#local(), session: this.#nextSession(), transportCc: false });
+    const r = answerPublisherOffer(offer, { local: this.#local(), session: this.#nextSession(), transportCc: true });
     if (!r.ok) return r;
     this.#pendingOffer = undefined;
     this.#signaling = 'stable';

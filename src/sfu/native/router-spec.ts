@@ -101,6 +101,9 @@ export interface RouterCounters {
   readonly unwanted: number;
   /** NACKed packets not sent again: over the connection's retransmission budget */
   readonly rtxOverBudget: number;
+  /** transport-wide feedback messages sent to publishers, and the packets they reported */
+  readonly twccFeedback: number;
+  readonly twccReported: number;
   readonly outDropped: number;
   readonly eventsLost: number;
 }

@@ -109,7 +109,7 @@ export class Publisher {
   async negotiate(offerSdp: string): Promise<Outcome<string>> {
     const state = this.#pc.signalingState();
     if (state !== 'stable' && state !== 'new') return { ok: false, error: 'offered ignored' };
-    const filtered = filterPublisherOffer(offerSdp, { noPublish: this.#noPublish, demuxByMid: this.#pc.demuxesByMid === true });
+    const filtered = filterPublisherOffer(offerSdp, { noPublish: this.#noPublish, demuxByMid: this.#pc.demuxesByMid === true, transportCc: this.#pc.sendsTransportFeedback === true });
     if (isIceRestart(this.#remoteUfrag, filtered.sdp)) {
       if (this.#pc.restartsIce) this.#restartedInPlace();
       else this.#replaceTransport();

@@ -50,7 +50,10 @@ export function forwardableCodec(kind: string, c: SdpCodec): CodecName | undefin
   return undefined;
 }
 
-/** Feedback kept on forwarded video codecs (no transport-cc: the SFU sends REMB instead). */
+/**
+ * Feedback kept on forwarded video codecs; transport-cc only where the transport reports arrivals
+ * back (the native path), otherwise the publisher estimates from the SFU's REMB.
+ */
 const KEPT_FEEDBACK = new Set(['nack', 'nack pli', 'ccm fir', 'goog-remb']);
 
 /** A codec as a down-track offers it. */
@@ -110,6 +113,7 @@ export function downCodec(kind: 'audio' | 'video', name: CodecName, c: SdpCodec,
 }
 
 /** Whether an rtcp-fb value is kept in publisher offers. */
-export function keptFeedback(value: string): boolean {
-  return KEPT_FEEDBACK.has(value.trim().toLowerCase());
+export function keptFeedback(value: string, transportCc = false): boolean {
+  const v = value.trim().toLowerCase();
+  return KEPT_FEEDBACK.has(v) || (transportCc && v === 'transport-cc');
 }

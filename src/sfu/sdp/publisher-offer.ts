@@ -3,7 +3,7 @@
  * before the WebRTC stack answers it, and describing what the publisher will send: per media
  * section its mid, kind, forwardable codecs, header extensions, SSRCs, msid and RIDs.
  */
-import { forwardableCodec, keptFeedback, publisherExtensions, type CodecName } from './codecs.ts';
+import { forwardableCodec, keptFeedback, publisherExtensions, transportCcUri, type CodecName } from './codecs.ts';
 import { mediaLine, parseSdp, writeSdp, type SdpCodec, type SdpExtmap, type SdpMedia } from './sdp.ts';
 
 /** One media section a publisher sends, as the SFU will receive it. */
@@ -34,14 +34,14 @@ function secondarySsrcs(m: SdpMedia): Set<number> {
   return out;
 }
 
-function keepLine(line: string, keptPts: Set<number>, dropSsrcs: Set<number>, allPts: Set<number>): boolean {
+function keepLine(line: string, keptPts: Set<number>, dropSsrcs: Set<number>, allPts: Set<number>, transportCc: boolean): boolean {
   const m = /^a=(rtpmap|fmtp|rtcp-fb):(\d+|\*) ?(.*)$/.exec(line);
   if (m) {
     if (m[2] !== '*' && allPts.has(Number(m[2])) && !keptPts.has(Number(m[2]))) return false;
-    return m[1] !== 'rtcp-fb' || keptFeedback(m[3]);
+    return m[1] !== 'rtcp-fb' || keptFeedback(m[3], transportCc);
   }
   const ext = /^a=extmap:\d+(?:\/\w+)? (\S+)/.exec(line);
-  if (ext) return publisherExtensions.has(ext[1]);
+  if (ext) return publisherExtensions.has(ext[1]) || (transportCc && ext[1] === transportCcUri);
   if (line.startsWith('a=ssrc-group:FID') || line.startsWith('a=ssrc-group:FEC-FR')) return false;
   const ssrc = /^a=ssrc:(\d+)/.exec(line);
   if (ssrc) return !dropSsrcs.has(Number(ssrc[1]));
@@ -53,9 +53,12 @@ function keepLine(line: string, keptPts: Set<number>, dropSsrcs: Set<number>, al
  * section with nothing forwardable (or every media section, with `noPublish`), and a RID
  * simulcast section next to other media sections (see `refusedSimulcast`; unless the transport
  * `demuxByMid`, as the native media path does), gets port 0, so the
- * answer rejects it (RFC 8829 §5.3.1) instead of accepting media that would never arrive.
+ * answer rejects it (RFC 8829 §5.3.1) instead of accepting media that would never arrive. With
+ * `transportCc` (a transport that reports arrivals back), `transport-cc` feedback and the
+ * transport-wide sequence number extension stay.
  */
-export function filterPublisherOffer(text: string, opts: { readonly noPublish: boolean; readonly demuxByMid?: boolean }): FilteredOffer {
+export function filterPublisherOffer(text: string, opts: { readonly noPublish: boolean; readonly demuxByMid?: boolean; readonly transportCc?: boolean }): FilteredOffer {
+  const transportCc = opts.transportCc === true;
   const sdp = parseSdp(text);
   const media: PublishedMedia[] = [];
   const refusedSimulcast: string[] = [];
@@ -75,13 +78,13 @@ export function filterPublisherOffer(text: string, opts: { readonly noPublish: b
     if (unreceivable && m.mid !== undefined) refusedSimulcast.push(m.mid);
     const rejected = opts.noPublish || kept.length === 0 || m.port === 0 || unreceivable;
     const formats = kept.length > 0 ? kept.map((k) => String(k.codec.pt)) : m.formats;
-    const lines = m.lines.filter((l) => keepLine(l, keptPts, drop, allPts));
+    const lines = m.lines.filter((l) => keepLine(l, keptPts, drop, allPts, transportCc));
     if (!rejected && m.mid !== undefined && (m.direction === 'sendonly' || m.direction === 'sendrecv')) {
       media.push({
         mid: m.mid,
         kind: m.kind,
         codecs: kept,
-        extmaps: m.extmaps.filter((e) => publisherExtensions.has(e.uri)),
+        extmaps: m.extmaps.filter((e) => publisherExtensions.has(e.uri) || (transportCc && e.uri === transportCcUri)),
         ssrcs: m.ssrcs.filter((s) => !drop.has(s)),
         streamId: m.msid?.stream === '-' ? undefined : m.msid?.stream,
         trackId: m.msid?.track,

@@ -83,6 +83,8 @@ export interface PeerTransport {
   readonly demuxesByMid?: boolean;
   /** whether an offer with new ICE credentials restarts ICE on this connection (RFC 8445 §9), keeping DTLS and every track; otherwise the room replaces the connection */
   readonly restartsIce?: boolean;
+  /** whether the connection reports the publisher's transport-wide sequence numbers back (transport-cc feedback), so a publisher's offer keeps them */
+  readonly sendsTransportFeedback?: boolean;
   /**
    * ICE restart from this side (RFC 8445 §9): new local credentials for the next offer; the old
    * ones keep answering until the peer checks with the new. Absent where the connection cannot

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { defaultSfuConfig, withOverrides } from '../../../src/sfu/config.ts';
+import type { SfuConfigOverrides } from '../../../src/sfu/config-types.ts';
 import { startSfuServer, type SfuServer } from '../../../src/sfu/http-server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -34,8 +35,8 @@ export function launchBrowser(): Promise<Browser> {
 export const testMediaPath: 'native' | 'stack' = process.env.TURNPIKE_TEST_MEDIAPATH === 'native' ? 'native' : process.env.TURNPIKE_TEST_MEDIAPATH === 'stack' ? 'stack' : defaultSfuConfig().webrtc.mediaPath;
 
 /** The standalone SFU server on 127.0.0.1, ICE bound to loopback only, on either media path. */
-export function startLoopbackSfu(mediaPath: 'native' | 'stack' = testMediaPath): Promise<SfuServer> {
-  const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: '127.0.0.1', mediaPath } });
+export function startLoopbackSfu(mediaPath: 'native' | 'stack' = testMediaPath, router: SfuConfigOverrides['router'] = {}): Promise<SfuServer> {
+  const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: '127.0.0.1', mediaPath }, router });
   return startSfuServer({ config, host: '127.0.0.1', port: 0 });
 }
 
