@@ -19,6 +19,8 @@ export interface AlternateHealthSettings {
   intervalMs?: number;
   /** failed probes in a row that take a server out of rotation; default 2 */
   failuresToDown?: number;
+  /** how long a probe waits for its answer; default the interval, at most 2000 ms */
+  timeoutMs?: number;
   probe?: Probe;
 }
 
@@ -61,6 +63,7 @@ export function startAlternateHealth(alternates: AlternateServers | undefined, c
     targets,
     intervalMs: settings.intervalMs,
     failuresToDown: settings.failuresToDown,
+    ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
     probe: settings.probe,
     report: (t, up) => {
       alternates.setUp(t.ip, t.port, up);

@@ -29,7 +29,11 @@ interface Started {
   log: ReturnType<typeof captureLogger>;
 }
 
-/** A Turnpike on loopback (user ling:ling1234, realm demo), `shape` adjusting its config; the health checker probes every 100 ms. */
+/**
+ * A Turnpike on loopback (user ling:ling1234, realm demo), `shape` adjusting its config; the
+ * health checker probes every 100 ms and gives each probe a second (a server under the
+ * sanitizers' build can take more than 100 ms to answer, and one miss takes it out).
+ */
 async function start(shape: (c: Config) => void = () => {}, port?: number): Promise<Started> {
   port ??= await freeUdpTcpPort();
   const range = await freeRange(40);
@@ -39,7 +43,7 @@ async function start(shape: (c: Config) => void = () => {}, port?: number): Prom
   ]);
   shape(config);
   const log = captureLogger();
-  const server = await startTurnServer(config, { logger: log, alternateHealth: { intervalMs: 100, failuresToDown: 1 } });
+  const server = await startTurnServer(config, { logger: log, alternateHealth: { intervalMs: 100, failuresToDown: 1, timeoutMs: 1000 } });
   return { server, port, log };
 }
 

@@ -35,6 +35,7 @@
 #define TP_R_NACK_MAX_GAP 200
 #define TP_R_REPORT_US 1000000 /* RR to publishers, SR to subscribers */
 #define TP_R_PLI_US 500000     /* keyframe requests the router makes on its own, per layer */
+#define TP_R_PLI_QUIET_US 1000000 /* ... and only of a layer that sent something within this */
 
 typedef struct {
   uint16_t seq, tries;

@@ -258,6 +258,9 @@ int tp_r_pli(tp_router *r, int up, uint8_t layer, uint64_t now_us, tp_out_batch 
     if (!l->bound) return TP_ROUTER_ERR_NOT_FOUND;
   }
   if (now_us != UINT64_MAX) {
+    /* A layer sending nothing (a camera stopped, a publisher gone quiet) has no keyframe to
+     * give: asking every 500 ms would only add RTCP. Asked again once it flows. */
+    if (now_us > l->last_packet_us && now_us - l->last_packet_us > TP_R_PLI_QUIET_US) return TP_ROUTER_OK;
     if (l->has_pli && now_us - l->last_pli_us < TP_R_PLI_US) return TP_ROUTER_OK;
     l->last_pli_us = now_us;
     l->has_pli = 1;

@@ -322,12 +322,14 @@ export class NativeDownTrack implements ForwardedTrack, NativeDownEvents {
 
   tick(nowMs: number): void {
     if (this.#closed || !this.#selector) return;
-    this.#selector.setAvailable(this.up.availableLayers(nowMs));
+    const available = this.up.availableLayers(nowMs);
+    this.#selector.setAvailable(available);
     this.#pushTarget();
     const want = this.#selector.pendingKeyframe();
     // An SVC stream moves down at the next picture without one (router-svc.c).
     const down = this.up.svc && this.#current >= 0 && want !== undefined && want < this.#current;
-    if (want !== undefined && want !== this.#current && !down) this.up.requestKeyframe(want, nowMs);
+    // Only a layer that is sending can answer with a keyframe (a stopped camera cannot).
+    if (want !== undefined && want !== this.#current && !down && available.includes(want)) this.up.requestKeyframe(want, nowMs);
   }
 
   close(): void {

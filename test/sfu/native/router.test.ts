@@ -243,6 +243,21 @@ test('a subscriber waiting for a keyframe of its target makes the router ask the
   assert.deepEqual(plis(a.routerTick(r, 3_000_000, 0)), [], 'no more once the layer is carried');
 });
 
+test('no keyframe is asked of a layer that has sent nothing for a second, until it sends again', { skip }, () => {
+  const s = setup();
+  const { a, r } = s;
+  const { send, ssrcs } = simulcast(s);
+  assert.equal(a.routerDownAdd(r, 400, down(SUB_A, 20, 0xd4)), 0);
+  send(2, false, 1_000_000);
+  const plis = (res: RouterResultBatch) => res.out.filter((o) => o.rtcp && o.conn === PUB).flatMap(rtcpOf).filter((p) => p.type === 'pli');
+  let asked = 0;
+  for (let t = 1_020_000; t <= 11_000_000; t += 20_000) asked += plis(a.routerTick(r, t, 0)).length;
+  assert.equal(asked, 2, 'at 1.02 s and 1.52 s; the layer is quiet after 2 s');
+  assert.deepEqual(plis(a.routerRequestKeyframe(r, 20, 2)), [{ type: 'pli', sender: 0x5f0, media: ssrcs[2] }], "a subscriber's own request still goes through");
+  send(2, false, 11_010_000);
+  assert.deepEqual(plis(a.routerTick(r, 11_020_000, 0)), [{ type: 'pli', sender: 0x5f0, media: ssrcs[2] }], 'asked again once it flows');
+});
+
 test('padding-only packets are not forwarded and leave no hole', { skip }, () => {
   const { a, r } = setup();
   assert.equal(a.routerUpAdd(r, 40, { conn: PUB, video: true, mid: 'v', codecOfPt: { 96: RouterCodec.vp8 }, ssrcs: [0xabc], clockRate: 90000, history: 64 }), 0);
