@@ -10,15 +10,11 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium, type Browser } from 'playwright-core';
 import { shutdownWebrtc } from '../../src/sfu/index.ts';
-import { defaultSfuConfig, withOverrides } from '../../src/sfu/config.ts';
-import { startSfuServer, type SfuServer } from '../../src/sfu/http-server.ts';
 import type { SubscriberBandwidthReport } from '../../src/sfu/media/subscriber-bandwidth.ts';
-import { CHROMIUM_ARGS as ARGS, CHROMIUM_PATH as CHROMIUM } from '../helpers/chromium.ts';
 import { testMediaPath, waitInPage } from '../sfu/helpers/browser.ts';
 import { openDriverPage, simulcastDriver } from './ion-pages.ts';
-import { canShape, ShapedLink } from './shaped-link.ts';
+import { canShape, sfuOnShapedLink } from './shaped-link.ts';
 
 const DRIVER = simulcastDriver('bandwidth-room', 'shd');
 
@@ -31,23 +27,10 @@ interface Video {
 }
 
 test('a subscriber behind 200 kbit/s settles on the low layer, then climbs back', { skip: canShape(), timeout: 90_000 }, async (t) => {
-  const link = new ShapedLink();
-  let server: SfuServer | undefined;
-  const browsers: Browser[] = [];
-  t.after(async () => {
-    for (const b of browsers) await b.close();
-    await server?.close();
-    link.remove();
-  });
-  const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: link.rootIp, mediaPath: testMediaPath } });
-  server = await startSfuServer({ config, host: link.rootIp, port: 0 });
+  const { link, server, launch } = await sfuOnShapedLink(t, testMediaPath);
   const sfu = server.sfu;
-  // The SFU is not on loopback, so the page is not a secure context unless told so (getUserMedia).
-  const args = [...ARGS, `--unsafely-treat-insecure-origin-as-secure=${server.url}`];
-  const publisherBrowser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
-  browsers.push(publisherBrowser);
-  const subscriberBrowser = await chromium.launch({ executablePath: link.chromiumWrapper(), headless: true, args });
-  browsers.push(subscriberBrowser);
+  const publisherBrowser = await launch(false);
+  const subscriberBrowser = await launch(true);
   const demo = `${server.url}/demo/`;
   const [pub, sub] = await Promise.all([
     openDriverPage(publisherBrowser, demo, DRIVER, 'publisher'),

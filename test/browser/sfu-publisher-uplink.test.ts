@@ -8,14 +8,11 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { shutdownWebrtc } from '../../src/sfu/index.ts';
-import { defaultSfuConfig, withOverrides } from '../../src/sfu/config.ts';
-import { startSfuServer, type SfuServer } from '../../src/sfu/http-server.ts';
-import { CHROMIUM_ARGS as ARGS } from '../helpers/chromium.ts';
 import { waitInPage } from '../sfu/helpers/browser.ts';
 import { openDriverPage, simulcastDriver } from './ion-pages.ts';
-import { canShape, ShapedLink } from './shaped-link.ts';
+import { canShape, sfuOnShapedLink } from './shaped-link.ts';
 
 after(() => shutdownWebrtc());
 
@@ -61,20 +58,9 @@ async function topLayer(page: Page, ok: (kbps: number) => boolean, what: string)
 }
 
 test('a publisher behind 600 kbit/s lowers its estimate and drops its top layer, then climbs back', { skip: canShape(), timeout: 120_000 }, async (t) => {
-  const link = new ShapedLink();
-  let server: SfuServer | undefined;
-  const browsers: Browser[] = [];
-  t.after(async () => {
-    for (const b of browsers) await b.close();
-    await server?.close();
-    link.remove();
-  });
   // No REMB: the estimate is Chromium's own, from the feedback.
-  const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: link.rootIp, mediaPath: 'native' }, router: { maxBandwidth: 0 } });
-  server = await startSfuServer({ config, host: link.rootIp, port: 0 });
-  const args = [...ARGS, `--unsafely-treat-insecure-origin-as-secure=${server.url}`];
-  const browser = await chromium.launch({ executablePath: link.chromiumWrapper(), headless: true, args });
-  browsers.push(browser);
+  const { link, server, launch } = await sfuOnShapedLink(t, 'native', { maxBandwidth: 0 });
+  const browser = await launch(true);
   const pub = await openDriverPage(browser, `${server.url}/demo/`, simulcastDriver('uplink-room', 'shd') + UPLINK, 'publisher');
   await pub.evaluate(() => (window as any).start('sender', true));
 

@@ -8,7 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM_PATH as CHROMIUM } from '../helpers/chromium.ts';
+import type { TestContext } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { defaultSfuConfig, withOverrides } from '../../src/sfu/config.ts';
+import type { SfuConfigOverrides } from '../../src/sfu/config-types.ts';
+import { startSfuServer, type SfuServer } from '../../src/sfu/http-server.ts';
+import { CHROMIUM_ARGS as ARGS, CHROMIUM_PATH as CHROMIUM } from '../helpers/chromium.ts';
 import { noChromium } from '../sfu/helpers/browser.ts';
 
 export function run(cmd: string, ...args: string[]): string {
@@ -88,3 +93,33 @@ export class ShapedLink {
   }
 }
 
+
+/** An SFU on the root side of a {@link ShapedLink}, and Chromium launchers for either side. */
+export interface ShapedSfu {
+  readonly link: ShapedLink;
+  readonly server: SfuServer;
+  /** A headless Chromium in the root namespace, or (`inNamespace`) behind the link. */
+  launch(inNamespace: boolean): Promise<Browser>;
+}
+
+/** Sets up a link and an SFU bound to its root address; everything is removed when the test ends. */
+export async function sfuOnShapedLink(t: TestContext, mediaPath: 'native' | 'stack', router: SfuConfigOverrides['router'] = {}): Promise<ShapedSfu> {
+  const link = new ShapedLink();
+  const browsers: Browser[] = [];
+  let server: SfuServer | undefined;
+  t.after(async () => {
+    for (const b of browsers) await b.close();
+    await server?.close();
+    link.remove();
+  });
+  const config = withOverrides(defaultSfuConfig(), { webrtc: { bindAddress: link.rootIp, mediaPath }, router });
+  server = await startSfuServer({ config, host: link.rootIp, port: 0 });
+  // The SFU is not on loopback, so the page is not a secure context unless told so (getUserMedia).
+  const args = [...ARGS, `--unsafely-treat-insecure-origin-as-secure=${server.url}`];
+  const launch = async (inNamespace: boolean): Promise<Browser> => {
+    const b = await chromium.launch({ executablePath: inNamespace ? link.chromiumWrapper() : CHROMIUM, headless: true, args });
+    browsers.push(b);
+    return b;
+  };
+  return { link, server, launch };
+}

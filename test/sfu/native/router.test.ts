@@ -228,13 +228,18 @@ test('gaps in a publisher stream are NACKed on tick (bounded retries); tick send
   assert.equal(rr2.reports[0].delaySinceLastSr, 65536, 'one second since it');
 });
 
-test('a subscriber waiting for a keyframe of its target makes the router ask the publisher (rate-limited)', { skip }, () => {
+/** A simulcast publisher whose top layer sent one delta frame at 1 s, and a subscriber waiting for its keyframe. */
+function waitingForKeyframe() {
   const s = setup();
-  const { a, r } = s;
   const { send, ssrcs } = simulcast(s);
-  assert.equal(a.routerDownAdd(r, 400, down(SUB_A, 20, 0xd4)), 0);
+  assert.equal(s.a.routerDownAdd(s.r, 400, down(SUB_A, 20, 0xd4)), 0);
   send(2, false, 1_000_000);
   const plis = (res: RouterResultBatch) => res.out.filter((o) => o.rtcp && o.conn === PUB).flatMap(rtcpOf).filter((p) => p.type === 'pli');
+  return { ...s, send, ssrcs, plis };
+}
+
+test('a subscriber waiting for a keyframe of its target makes the router ask the publisher (rate-limited)', { skip }, () => {
+  const { a, r, send, ssrcs, plis } = waitingForKeyframe();
   assert.deepEqual(plis(a.routerTick(r, 1_020_000, 0)), [{ type: 'pli', sender: 0x5f0, media: ssrcs[2] }]);
   assert.deepEqual(plis(a.routerTick(r, 1_040_000, 0)), []);
   assert.deepEqual(plis(a.routerRequestKeyframe(r, 20, 2)), [{ type: 'pli', sender: 0x5f0, media: ssrcs[2] }], 'an explicit request is sent at once');
@@ -244,12 +249,7 @@ test('a subscriber waiting for a keyframe of its target makes the router ask the
 });
 
 test('no keyframe is asked of a layer that has sent nothing for a second, until it sends again', { skip }, () => {
-  const s = setup();
-  const { a, r } = s;
-  const { send, ssrcs } = simulcast(s);
-  assert.equal(a.routerDownAdd(r, 400, down(SUB_A, 20, 0xd4)), 0);
-  send(2, false, 1_000_000);
-  const plis = (res: RouterResultBatch) => res.out.filter((o) => o.rtcp && o.conn === PUB).flatMap(rtcpOf).filter((p) => p.type === 'pli');
+  const { a, r, send, ssrcs, plis } = waitingForKeyframe();
   let asked = 0;
   for (let t = 1_020_000; t <= 11_000_000; t += 20_000) asked += plis(a.routerTick(r, t, 0)).length;
   assert.equal(asked, 2, 'at 1.02 s and 1.52 s; the layer is quiet after 2 s');
