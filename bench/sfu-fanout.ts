@@ -27,9 +27,14 @@
  *   node bench/sfu-fanout.ts --media=native   one path only (native or stack)
  *   node bench/sfu-fanout.ts --quick          shorter phases (smoke test)
  *   node bench/sfu-fanout.ts --only=0,3       only these phases (indices into the plan)
+ *
+ * SFU_BENCH_VERBOSE=1 prints each SFU thread's CPU time and run count per phase (from
+ * /proc/self/task/<tid>/schedstat); SFU_BENCH_WINDOWS=<dir> writes a V8 CPU profile (50 µs
+ * sampling) of each measured window, media then rest, as window-<n>.cpuprofile.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session as InspectorSession } from 'node:inspector/promises';
 import { once } from 'node:events';
 import { cpus } from 'node:os';
 import { createWebServer } from '../src/http/server.ts';
@@ -44,15 +49,18 @@ import { PAYLOAD, phase, type PhaseResult, type PhaseShape } from './lib/sfu-pha
 
 // ---- the SFU side (child process) -------------------------------------------------------
 
-/** CPU clock ticks (user + system) per thread name, from /proc (Linux only; empty elsewhere). */
+/**
+ * Each thread's time on a CPU (µs) and how many times it was put on one (its wake-ups, nearly),
+ * by thread name, from /proc/self/task/<tid>/schedstat (Linux only; empty elsewhere).
+ */
 function threadTicks(): Record<string, number> {
   const out: Record<string, number> = {};
   try {
     for (const tid of readdirSync('/proc/self/task')) {
       const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out[name] = (out[name] ?? 0) + Number(f[11]) + Number(f[12]);
+      const [runNs, , runs] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+      out[`${name} µs`] = (out[`${name} µs`] ?? 0) + Math.round(runNs / 1000);
+      out[`${name} runs`] = (out[`${name} runs`] ?? 0) + runs;
     }
   } catch {
     // not Linux
@@ -84,7 +92,25 @@ async function serve(mediaPath: MediaPath): Promise<void> {
   const web = createWebServer({ host: '127.0.0.1', port: 0 });
   const sfu = attachSfu({ upgrade: (path, h) => web.upgrade(path, h), config, ...(native ? { transports: native } : {}) });
   const { port } = await web.listen();
+  const windows = process.env.SFU_BENCH_WINDOWS; // a directory: CPU-profile each measured window there
+  let session: InspectorSession | undefined;
+  let asks = 0;
   process.on('message', async (m: string) => {
+    if (m === 'stats' && windows) {
+      // Asks come in pairs (a phase's media, then its rest): the first of each starts the
+      // profiler, the second writes what it saw.
+      if (asks++ % 2 === 0) {
+        session = new InspectorSession();
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 50 });
+        await session.post('Profiler.start');
+      } else if (session) {
+        const { profile } = await session.post('Profiler.stop');
+        writeFileSync(`${windows}/window-${asks / 2}.cpuprofile`, JSON.stringify(profile));
+        session.disconnect();
+      }
+    }
     if (m === 'stats') process.send?.({ stats: sfu.stats(), cpu: process.cpuUsage(), threads: threadTicks(), worker: native?.counters() ?? {}, at: performance.now() });
     if (m === 'stop') {
       await sfu.close();

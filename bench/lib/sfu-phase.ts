@@ -52,7 +52,7 @@ export interface PhaseResult extends PhaseShape {
   idleCpuPerSecond: number;
   /** the media worker's counters that moved during the phase (drops by reason among them) */
   worker: Record<string, number>;
-  /** the SFU's CPU ticks by thread during the phase (Linux) */
+  /** each SFU thread's CPU time (µs) and times put on a CPU during the phase, by name (Linux) */
   threads: Record<string, number>;
 }
 
@@ -146,7 +146,7 @@ function threadReport(before: Sample, after: Sample): string {
   const threads = Object.entries(moved(before.threads, after.threads))
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  return `  user ${(after.cpu.user - before.cpu.user) / 1e6} s, system ${(after.cpu.system - before.cpu.system) / 1e6} s; ticks by thread: ${threads}`;
+  return `  user ${(after.cpu.user - before.cpu.user) / 1e6} s, system ${(after.cpu.system - before.cpu.system) / 1e6} s; by thread: ${threads}`;
 }
 
 /** A probe subscriber's video track and the pump of its room. */
