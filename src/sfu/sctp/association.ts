@@ -3,7 +3,7 @@
  * (one per DTLS record, RFC 8261) and the time, polls the packets to send and the next
  * deadline. No sockets, no timers, no clock of its own.
  */
-import type { Chunk, InitChunk } from './chunks.ts';
+import { encodeChunk, type Chunk, type InitChunk } from './chunks.ts';
 import { openCookie } from './cookie.ts';
 import { cookieCase, cookieFor, initAckTags, initChunk, peerFeatures, randomTag, randomU32, STALE_COOKIE, staleCookieError } from './handshake.ts';
 import { DelayedSack } from './delayed-sack.ts';
@@ -14,6 +14,9 @@ import { type AssociationState, type PublicState, type ResolvedOptions, type Sct
 import type { StreamReset } from './stream-reset.ts';
 import { createTcb } from './tcb.ts';
 import { Outbox } from './outbox.ts';
+
+/** The ERROR cause that carries a chunk the receiver does not know (RFC 9260 §3.3.10.6). */
+const UNRECOGNIZED_CHUNK_TYPE = 6;
 
 export type { AssociationState, PublicState, SctpCounters, SctpOptions, SendOptions, SendResult } from './options.ts';
 
@@ -41,7 +44,7 @@ export class SctpAssociation {
   private t1: { deadline: number; count: number; rto: number; chunk: Chunk } | undefined;
   private t2: { deadline: number; count: number; rto: number } | undefined;
   private readonly sack: DelayedSack;
-  private readonly c = { packetsIn: 0, packetsOut: 0, badChecksum: 0, badTag: 0, malformed: 0, badCookie: 0, staleCookie: 0, outOfTheBlue: 0 };
+  private readonly c = { packetsIn: 0, packetsOut: 0, badChecksum: 0, badTag: 0, malformed: 0, badCookie: 0, staleCookie: 0, outOfTheBlue: 0, unrecognizedChunks: 0 };
 
   constructor(opts: SctpOptions) {
     this.o = resolveOptions(opts);
@@ -237,9 +240,21 @@ export class SctpAssociation {
       case 'heartbeat-ack':
         return;
       case 'unknown':
-        // RFC 9260 §3.2: the two high bits say whether to skip the chunk or the rest.
-        return (chunk.chunkType & 0x80) === 0 ? 'stop' : undefined;
+        return this.onUnrecognized(chunk);
     }
+  }
+
+  /**
+   * RFC 9260 §3.2: a chunk type's two high bits say whether to skip it or the rest of the
+   * packet (bit 0x80) and whether to tell the peer in an ERROR with an Unrecognized Chunk Type
+   * cause holding the chunk whole (bit 0x40, §3.3.10.6).
+   */
+  private onUnrecognized(chunk: Extract<Chunk, { type: 'unknown' }>): 'stop' | void {
+    this.c.unrecognizedChunks++;
+    if ((chunk.chunkType & 0x40) !== 0 && this.peerTag !== undefined) {
+      this.out.control(this.peerTag, { type: 'error', causes: [{ code: UNRECOGNIZED_CHUNK_TYPE, info: encodeChunk(chunk).subarray(0, 4 + chunk.value.length) }] });
+    }
+    return (chunk.chunkType & 0x80) === 0 ? 'stop' : undefined;
   }
 
   private dataStates(): boolean {

@@ -53,6 +53,8 @@ export interface SctpCounters {
   badCookie: number;
   staleCookie: number;
   outOfTheBlue: number;
+  /** chunks of a type this end does not know (RFC 9260 §3.2), skipped or ending their packet */
+  unrecognizedChunks: number;
   retransmissions: number;
   fastRetransmits: number;
   t3Expiries: number;
