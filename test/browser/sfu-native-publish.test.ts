@@ -185,9 +185,9 @@ test('ion-sdk-js publish paths on the native media path', { skip: noChromium, ti
     // Upper layers back (the encoder may have scaled its layers down meanwhile on a busy machine).
     await widthIn(subscriber, low * 1.5, Infinity, 'the upper spatial layers back');
     r = await keepsFlowing(subscriber, r, true, 'VP9 video and audio on the top layer again');
-    // Audio must keep coming (keepsFlowing). Its loss is not held to 2 % here: with three
-    // spatial layers of key pictures on a loaded two-core machine, one CI run lost 39 of 206.
-    assert.ok(r.audio.packets > 0 && r.audio.lost < r.audio.packets / 2, `audio lost ${r.audio.lost} of ${r.audio.packets}`);
+    // Audio is never shed (only video is), so three spatial layers of key pictures cost it nothing.
+    t.diagnostic(`VP9: audio lost ${r.audio.lost} of ${r.audio.packets}`);
+    assertAudioWhole(r);
     await Promise.all([publisher.close(), subscriber.close()]);
   });
 });
