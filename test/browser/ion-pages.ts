@@ -37,7 +37,8 @@ export async function loopbackSfuAndBrowser(t: TestContext, mediaPath: 'native' 
 /**
  * A driver with `start(name, publish)`: joins `room` through the page's own /ws; a publisher
  * sends a video-only simulcast LocalStream at `resolution` (ion-sdk-js's names: 'hd', 'shd'…),
- * a subscriber keeps the remote video stream as `window.remote`. `video()` reads the received
+ * a subscriber keeps the remote video stream as `window.remote` and the SFU's `activeLayer`
+ * notices (client.onactivelayer) in `window.activeLayers`. `video()` reads the received
  * video's frames decoded, frame width and freeze count from the subscriber's stats.
  */
 export function simulcastDriver(room: string, resolution: string): string {
@@ -47,6 +48,8 @@ window.start = async (name, publish) => {
   const client = new IonSDK.Client(signal, { codec: 'vp8', iceServers: [] });
   window.client = client;
   client.ontrack = (track, stream) => { if (track.kind === 'video') window.remote = stream; };
+  window.activeLayers = [];
+  client.onactivelayer = (al) => window.activeLayers.push(al);
   await new Promise((resolve) => (signal.onopen = resolve));
   await client.join(${JSON.stringify(room)}, name);
   if (publish) {

@@ -2,6 +2,7 @@
  * Simulcast with unchanged ion-sdk-js in headless Chromium: A publishes a video-only LocalStream
  * with `simulcast: true` (RIDs f/h/q); B starts on the best layer, then asks for the low one
  * through the `ion-sfu` channel (RemoteStream.preferLayer) and keeps decoding at the smaller size.
+ * Each layer B receives is told to it in an `activeLayer` notice (ion-sdk-js client.onactivelayer).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,11 +22,17 @@ test('simulcast: best layer first, then the low layer on request', { skip: noChr
   await a.evaluate(() => (window as any).start('sender', true));
 
   await waitInPage(b, async () => (await (window as any).video()).width >= 1280, null, 'the high layer');
+  const told = (layer: string) => waitInPage(b, (l) => (window as any).activeLayers.some((a: { activeLayer: string }) => a.activeLayer === l), layer, `an activeLayer notice of the ${layer} layer`, 10_000);
+  await told('high');
+  const first = await b.evaluate(() => (window as any).activeLayers.find((a: { activeLayer: string }) => a.activeLayer === 'high'));
+  assert.equal(first.streamId, await b.evaluate(() => (window as any).remote.id), 'named by the remote stream id');
+  assert.deepEqual(first.availableLayers, ['low', 'medium', 'high']);
   await b.evaluate(() => (window as any).remote.preferLayer('low'));
   await waitInPage(b, async () => {
     const v = await (window as any).video();
     return v.width > 0 && v.width <= 320;
   }, null, 'the low layer');
+  await told('low');
   const before = (await b.evaluate(() => (window as any).video())).frames;
   await waitInPage(b, async (n) => (await (window as any).video()).frames > n + 5, before, 'frames decoded after the switch', 10_000);
   assert.ok(server.sfu.stats().media.pliToPublishers > 0, 'the switch asked the publisher for a keyframe');

@@ -4,6 +4,7 @@
  * receives (a {@link DownTrack}), and the fanned-out data channels. Offers are paced by a
  * {@link Negotiator}; the client's answer tells which header extensions each section kept.
  */
+import { ActiveLayers } from './active-layer.ts';
 import { forwardedTrack } from './forwarding.ts';
 import { SubscriberBandwidth, bandwidthReport, type SubscriberBandwidthReport } from '../media/subscriber-bandwidth.ts';
 import type { ForwardedTrack, PublishedTrack } from '../media/track-types.ts';
@@ -47,6 +48,7 @@ export class Subscriber {
   readonly #pts = new PayloadTypeAllocator();
   readonly #down = new Map<string, ForwardedTrack>();
   #bandwidth: SubscriberBandwidth | undefined;
+  readonly #activeLayers = new ActiveLayers();
   readonly #queuedCandidates: { candidate: string; mid: string | null | undefined }[] = [];
   readonly #heldLocal: LocalCandidate[] = [];
   #hasRemote = false;
@@ -211,6 +213,7 @@ export class Subscriber {
     const d = this.#down.get(up.info.id);
     if (!d) return;
     this.#down.delete(up.info.id);
+    this.#activeLayers.forget(up.info.id);
     d.close();
     this.renegotiate();
   }
@@ -259,6 +262,8 @@ export class Subscriber {
   tick(nowMs: number): void {
     this.bandwidth.tick(this.downTracks, nowMs);
     for (const d of this.#down.values()) d.tick(nowMs);
+    // ion-sfu's activeLayer notice, told once per change (and only once the channel is open).
+    if (this.#api?.isOpen()) for (const m of this.#activeLayers.due(this.#down.values(), nowMs)) this.#api.send(m);
   }
 
   close(): void {
