@@ -53,7 +53,8 @@ static tp_router *make_router(void) {
   return r;
 }
 
-/* Control changes between packets: a layer target or pause, or a track removed and added again. */
+/* Control changes between packets: a layer target or pause, a temporal target (4 is refused), or a
+ * track removed and added again. */
 static void control(tp_router *r, const uint8_t *b, size_t len) {
   uint8_t what = len > 2 ? b[2] % 4 : 0;
   if (what == 1) {
@@ -65,6 +66,8 @@ static void control(tp_router *r, const uint8_t *b, size_t len) {
     add_down(r, DOWN_V, VIDEO, 0xd0);
   }
   tp_router_down_target(r, DOWN_V, len ? b[0] % 4 : 0, len > 1 && (b[1] & 1));
+  /* VP8 temporal layers: TIDs above it left out, PictureIDs shifted (router-down.c). */
+  tp_router_down_temporal(r, DOWN_V, len > 1 ? (uint8_t)((b[1] >> 1) % 5) : 3);
 }
 
 static void check(tp_out_batch *out, tp_event_log *ev) {

@@ -51,6 +51,7 @@ int tp_mw_up_remove(tp_media_worker *w, uint32_t up) { LOCKED(w, tp_router_up_re
 int tp_mw_down_add(tp_media_worker *w, uint32_t down, const tp_down_spec *spec) { LOCKED(w, tp_router_down_add(w->router, down, spec)); }
 int tp_mw_down_remove(tp_media_worker *w, uint32_t down) { LOCKED(w, tp_router_down_remove(w->router, down)); }
 int tp_mw_down_target(tp_media_worker *w, uint32_t down, uint8_t layer, uint8_t paused) { LOCKED(w, tp_router_down_target(w->router, down, layer, paused)); }
+int tp_mw_down_temporal(tp_media_worker *w, uint32_t down, uint8_t tid_max) { LOCKED(w, tp_router_down_temporal(w->router, down, tid_max)); }
 int tp_mw_down_set(tp_media_worker *w, uint32_t down, const tp_down_spec *spec) { LOCKED(w, tp_router_down_set(w->router, down, spec)); }
 int tp_mw_conn_rtx_rate(tp_media_worker *w, uint32_t conn, uint32_t bps) { LOCKED(w, tp_router_conn_rtx_rate(w->router, conn, bps)); }
 

@@ -3,7 +3,7 @@
  * decided (media-worker-napi.c has the worker's life, its drain, its datagrams and counters):
  *
  *   mediaWorkerConnAdd / ConnSetAddress / ConnSpec / ConnKeys / ConnRemove
- *   mediaWorkerUpAdd / UpRemove, mediaWorkerDownAdd / DownRemove / DownTarget / DownSet
+ *   mediaWorkerUpAdd / UpRemove, mediaWorkerDownAdd / DownRemove / DownTarget / DownTemporal / DownSet
  *   mediaWorkerConnRtxRate, mediaWorkerRequestKeyframe, mediaWorkerSetAudioThreshold
  *
  * Each returns a code (0, or a negative TP_ROUTER_ERR_* / TP_MW_ERR_*) and throws a TypeError
@@ -164,6 +164,18 @@ static napi_value down_target(napi_env env, napi_callback_info info) {
   return tp_mwn_num(env, tp_mw_down_target(h->w, id, (uint8_t)layer, paused ? 1 : 0));
 }
 
+static napi_value down_temporal(napi_env env, napi_callback_info info) {
+  ARGS(3, "mediaWorkerDownTemporal(handle, id, tidMax)");
+  mw_handle *h = tp_mwn_handle(env, argv[0]);
+  if (!h) return NULL;
+  uint32_t id, tid;
+  if (tp_mwa_u32_arg(env, argv[1], &id) || tp_mwa_u32_arg(env, argv[2], &tid) || tid > 3) {
+    napi_throw_type_error(env, ERR, "mediaWorkerDownTemporal(handle, id, tidMax 0-3)");
+    return NULL;
+  }
+  return tp_mwn_num(env, tp_mw_down_temporal(h->w, id, (uint8_t)tid));
+}
+
 static napi_value request_keyframe(napi_env env, napi_callback_info info) {
   ARGS(3, "mediaWorkerRequestKeyframe(handle, up, layer)");
   mw_handle *h = tp_mwn_handle(env, argv[0]);
@@ -201,6 +213,7 @@ void tp_mwn_register_control(napi_env env, napi_value exports) {
     { "mediaWorkerDownAdd", NULL, down_add, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerDownRemove", NULL, down_remove, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerDownTarget", NULL, down_target, NULL, NULL, NULL, napi_default, NULL },
+    { "mediaWorkerDownTemporal", NULL, down_temporal, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerDownSet", NULL, down_set, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerConnRtxRate", NULL, conn_rtx_rate, NULL, NULL, NULL, napi_default, NULL },
     { "mediaWorkerRequestKeyframe", NULL, request_keyframe, NULL, NULL, NULL, napi_default, NULL },

@@ -17,6 +17,7 @@
  *   mediaWorkerUpAdd(h, id, upSpec) / mediaWorkerUpRemove(h, id)          → code
  *   mediaWorkerDownAdd(h, id, downSpec) / mediaWorkerDownRemove(h, id)    → code
  *   mediaWorkerDownTarget(h, id, layer, paused)       → code
+ *   mediaWorkerDownTemporal(h, id, tidMax)            → code
  *   mediaWorkerDownSet(h, id, spec)                   → code (maps only; numbering kept)
  *   mediaWorkerConnRtxRate(h, id, bps)                → code (retransmission budget; 0 = none)
  *   mediaWorkerRequestKeyframe(h, up, layer)          → code

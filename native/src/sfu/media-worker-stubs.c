@@ -129,6 +129,11 @@ WEAK int tp_router_down_target(tp_router *r, uint32_t down, uint8_t layer, uint8
   return TP_ROUTER_OK;
 }
 
+WEAK int tp_router_down_temporal(tp_router *r, uint32_t down, uint8_t tid_max) {
+  (void)r, (void)down, (void)tid_max;
+  return TP_ROUTER_OK;
+}
+
 WEAK int tp_router_request_keyframe(tp_router *r, uint32_t up, uint8_t layer, tp_out_batch *out) {
   (void)r, (void)up, (void)layer, (void)out;
   return TP_ROUTER_OK;

@@ -130,6 +130,7 @@ int tp_mw_up_remove(tp_media_worker *w, uint32_t up);
 int tp_mw_down_add(tp_media_worker *w, uint32_t down, const tp_down_spec *spec);
 int tp_mw_down_remove(tp_media_worker *w, uint32_t down);
 int tp_mw_down_target(tp_media_worker *w, uint32_t down, uint8_t layer, uint8_t paused);
+int tp_mw_down_temporal(tp_media_worker *w, uint32_t down, uint8_t tid_max);
 int tp_mw_down_set(tp_media_worker *w, uint32_t down, const tp_down_spec *spec);
 int tp_mw_conn_rtx_rate(tp_media_worker *w, uint32_t conn, uint32_t bps);
 int tp_mw_request_keyframe(tp_media_worker *w, uint32_t up, uint8_t layer);

@@ -17,6 +17,9 @@ void tp_r_down_reset(tp_r_down *d) {
   d->current = NO_LAYER;
   d->last_out_seq = (uint16_t)(d->spec.first_seq - 1);
   d->last_out_ts = d->spec.first_ts;
+  d->tid_max = d->tid_want;
+  d->pid_off = 0;
+  d->dropped_any = 0;
   for (uint32_t i = 0; i <= d->sent_mask; i++) d->sent[i].out = -1;
 }
 
@@ -33,6 +36,7 @@ static void remember(tp_r_down *d, uint16_t out, uint16_t in_seq) {
   s->in_seq = in_seq;
   s->layer = d->source;
   s->ts_off = d->ts_off;
+  s->pid_off = d->pid_off;
 }
 
 /* Maps one packet of `layer` into the outgoing numbering; 0 to drop it (too old to place). */
@@ -84,6 +88,35 @@ void tp_r_down_skip(tp_router *r, int down, uint16_t seq, uint8_t layer) {
   /* An SVC stream's down-track carries its source whatever spatial layer it is at. */
   if (u->spec.video && (u->svc_layers > 0 ? layer != u->svc_source : layer != d->current)) return;
   tp_r_down_close_hole(d, seq, layer);
+}
+
+/* --- VP8 temporal layers (RFC 7741 §4.2) --------------------------------------------------- */
+
+/*
+ * Whether a VP8 packet goes to this subscriber under its temporal target. The target moves
+ * down at any picture's start and up only at a picture that needs nothing left out: one of
+ * temporal layer 0, or one marked layer sync (Y). A packet above the target is left out and
+ * its sequence number's hole closed; each picture left out shifts later PictureIDs down by one.
+ */
+static int temporal_accept(tp_r_down *d, const tp_vp8_desc *x, uint16_t seq, uint8_t layer) {
+  if (!x->has_tid) return 1;
+  if (x->start && d->tid_want != d->tid_max && (d->tid_want < d->tid_max || x->tid == 0 || (x->sync && x->tid <= d->tid_want))) d->tid_max = d->tid_want;
+  if (x->tid <= d->tid_max) return 1;
+  if (x->has_pid && (!d->dropped_any || x->pid != d->last_dropped_pid)) {
+    d->pid_off++;
+    d->last_dropped_pid = x->pid;
+    d->dropped_any = 1;
+  }
+  tp_r_down_close_hole(d, seq, layer);
+  return 0;
+}
+
+/* The PictureID as this subscriber numbers it, written into the copy just made. */
+static void shift_pid(tp_out_packet *o, size_t len, const tp_rtp_view *v, const tp_vp8_desc *x, uint16_t pid_off) {
+  if (!x->has_pid || pid_off == 0) return;
+  size_t payload_at = o->len - (len - v->payload_off);
+  uint16_t mask = x->pid_long ? 0x7fff : 0x7f;
+  tp_vp8_put_pid(o->data + payload_at, x, (uint16_t)((x->pid - pid_off) & mask));
 }
 
 /* --- sending ------------------------------------------------------------------------------ */
@@ -145,6 +178,10 @@ void tp_r_down_write(tp_router *r, int down, const uint8_t *p, size_t len, const
     d->current = layer;
   }
   if (d->spec.pt_of_pt[v->pt] > 127) return;
+  tp_vp8_desc vp8;
+  int temporal = u->spec.codec_of_pt[v->pt] == TP_CODEC_VP8 && (d->tid_want != TP_R_ALL_TIDS || d->tid_max != TP_R_ALL_TIDS || d->pid_off != 0) &&
+                 tp_vp8_desc_of(p + v->payload_off, v->payload_end - v->payload_off, &vp8);
+  if (temporal && !temporal_accept(d, &vp8, v->seq, layer)) return;
   if (d->resync) {
     d->resync = 0;
     d->new_segment = 1;
@@ -153,6 +190,7 @@ void tp_r_down_write(tp_router *r, int down, const uint8_t *p, size_t len, const
   uint32_t ts;
   if (!munge(d, layer, v->seq, v->ts, now_us, u->spec.clock_rate, &seq, &ts)) return;
   if (!send_rtp(r, d, p, len, v, seq, ts, now_us, out)) return;
+  if (temporal) shift_pid(&out->packets[out->count - 1], len, v, &vp8, d->pid_off);
   /* RFC 9628 §4.1: the marker ends the picture, now the end of the highest layer forwarded. */
   if (svc && svc->sid == d->current && svc->end) out->packets[out->count - 1].data[1] |= 0x80;
 }
@@ -189,7 +227,12 @@ void tp_r_down_nack(tp_router *r, int down, uint16_t out_seq, uint64_t now_us, t
     r->c.rtx_over_budget++;
     return;
   }
-  if (send_rtp(r, d, p, len, &v, out_seq, v.ts + s->ts_off, now_us, out)) r->c.retransmits++;
+  if (!send_rtp(r, d, p, len, &v, out_seq, v.ts + s->ts_off, now_us, out)) return;
+  r->c.retransmits++;
+  tp_vp8_desc vp8;
+  if (s->pid_off != 0 && u->spec.codec_of_pt[v.pt] == TP_CODEC_VP8 && tp_vp8_desc_of(p + v.payload_off, v.payload_end - v.payload_off, &vp8)) {
+    shift_pid(&out->packets[out->count - 1], len, &v, &vp8, s->pid_off);
+  }
 }
 
 void tp_r_down_tick(tp_router *r, int down, uint64_t now_us, uint64_t wall_ms, tp_out_batch *out) {

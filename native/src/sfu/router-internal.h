@@ -93,7 +93,10 @@ typedef struct {
   uint16_t in_seq;
   uint8_t layer;
   uint32_t ts_off;
+  uint16_t pid_off; /* the VP8 PictureID offset it was sent with */
 } tp_r_sent;
+
+#define TP_R_ALL_TIDS 3
 
 typedef struct {
   uint8_t used;
@@ -108,6 +111,11 @@ typedef struct {
   uint16_t seq_off, last_in_seq, floor_in_seq, last_out_seq;
   uint32_t ts_off, last_out_ts;
   uint64_t last_out_us;
+  /* VP8 temporal layers (RFC 7741 §4.2, router-down.c): the highest TID forwarded and the one
+   * asked for (TP_R_ALL_TIDS: every one); how many pictures were left out, taken off each
+   * PictureID after them so that the subscriber's numbering has no holes; the last one left out */
+  uint8_t tid_max, tid_want, dropped_any;
+  uint16_t pid_off, last_dropped_pid;
   tp_r_sent *sent;
   uint32_t sent_mask;
   /* sender reports */

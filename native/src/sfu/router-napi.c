@@ -6,6 +6,7 @@
  *   routerConnAdd(r, id, spec) / routerUpAdd(r, id, spec) / routerDownAdd(r, id, spec) → TP_ROUTER_* code
  *   routerConnSet(r, id, spec)                     → code (new extension ids for a connection)
  *   routerDownTarget(r, id, layer, paused)         → code
+ *   routerDownTemporal(r, id, tidMax)              → code
  *   routerRemove(r, 'conn' | 'up' | 'down', id)    → code
  *   routerRequestKeyframe(r, up, layer)            → { out, events }
  *   routerSetAudioThreshold(r, level)
@@ -220,6 +221,13 @@ static napi_value router_down_target(napi_env env, napi_callback_info info) {
   return num(env, tp_router_down_target(h->r, to_u32(env, argv[1]), (uint8_t)to_u32(env, argv[2]), paused));
 }
 
+static napi_value router_down_temporal(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  handle *h = get_handle(env, argv[0]);
+  if (!h) return NULL;
+  return num(env, tp_router_down_temporal(h->r, to_u32(env, argv[1]), (uint8_t)to_u32(env, argv[2])));
+}
+
 static napi_value router_remove(napi_env env, napi_callback_info info) {
   ARGS(3);
   handle *h = get_handle(env, argv[0]);
@@ -349,6 +357,7 @@ void tp_router_register(napi_env env, napi_value exports) {
       {"routerUpAdd", NULL, router_up_add, NULL, NULL, NULL, napi_default, NULL},
       {"routerDownAdd", NULL, router_down_add, NULL, NULL, NULL, napi_default, NULL},
       {"routerDownTarget", NULL, router_down_target, NULL, NULL, NULL, napi_default, NULL},
+      {"routerDownTemporal", NULL, router_down_temporal, NULL, NULL, NULL, napi_default, NULL},
       {"routerRemove", NULL, router_remove, NULL, NULL, NULL, napi_default, NULL},
       {"routerRequestKeyframe", NULL, router_request_keyframe, NULL, NULL, NULL, napi_default, NULL},
       {"routerSetAudioThreshold", NULL, router_set_audio_threshold, NULL, NULL, NULL, napi_default, NULL},

@@ -299,6 +299,7 @@ int tp_router_down_add(tp_router *r, uint32_t id, const tp_down_spec *spec) {
   d->sent_mask = size - 1;
   d->spec = *spec;
   d->spec.cname[sizeof d->spec.cname - 1] = 0;
+  d->tid_want = TP_R_ALL_TIDS;
   tp_r_down_reset(d);
   d->used = 1;
   d->id = id;
@@ -345,6 +346,15 @@ int tp_router_down_target(tp_router *r, uint32_t id, uint8_t layer, uint8_t paus
   if (!paused && d->paused) d->resync = 1;     /* and the next packet starts a new segment */
   d->target = layer;
   d->paused = paused ? 1 : 0;
+  return TP_ROUTER_OK;
+}
+
+int tp_router_down_temporal(tp_router *r, uint32_t id, uint8_t tid_max) {
+  int s = tp_r_down_slot(r, id);
+  if (s == TP_R_NONE) return TP_ROUTER_ERR_NOT_FOUND;
+  if (tid_max > TP_R_ALL_TIDS) return TP_ROUTER_ERR_INVALID;
+  /* Taken at the next picture that allows it (router-down.c, temporal_accept). */
+  r->downs[s].tid_want = tid_max;
   return TP_ROUTER_OK;
 }
 

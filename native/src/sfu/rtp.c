@@ -216,6 +216,51 @@ int tp_vp8_keyframe(const uint8_t *p, size_t len) {
   return i < len && (p[i] & 0x01) == 0;
 }
 
+int tp_vp8_desc_of(const uint8_t *p, size_t len, tp_vp8_desc *out) {
+  memset(out, 0, sizeof *out);
+  if (len < 1) return 0;
+  out->start = (p[0] & 0x10) && (p[0] & 0x07) == 0;
+  if (!(p[0] & 0x80)) return 1; /* X clear: no extension octet, no PictureID, no TID */
+  if (len < 2) return 0;
+  uint8_t x = p[1]; /* I|L|T|K */
+  size_t i = 2;
+  if (x & 0x80) {
+    if (i >= len) return 0;
+    out->has_pid = 1;
+    out->pid_at = (uint16_t)i;
+    out->pid_long = (p[i] & 0x80) != 0;
+    if (out->pid_long) {
+      if (i + 1 >= len) return 0;
+      out->pid = (uint16_t)(((p[i] & 0x7f) << 8) | p[i + 1]);
+      i += 2;
+    } else {
+      out->pid = p[i] & 0x7f;
+      i += 1;
+    }
+  }
+  if (x & 0x40) i += 1; /* TL0PICIDX */
+  if (x & 0x30) {       /* TID|Y|KEYIDX */
+    if (i >= len) return 0;
+    if (x & 0x20) {
+      out->has_tid = 1;
+      out->tid = (uint8_t)(p[i] >> 6);
+      out->sync = (p[i] & 0x20) != 0;
+    }
+    i += 1;
+  }
+  return i <= len;
+}
+
+void tp_vp8_put_pid(uint8_t *payload, const tp_vp8_desc *d, uint16_t pid) {
+  if (!d->has_pid) return;
+  if (d->pid_long) {
+    payload[d->pid_at] = (uint8_t)(0x80 | ((pid >> 8) & 0x7f));
+    payload[d->pid_at + 1] = (uint8_t)pid;
+  } else {
+    payload[d->pid_at] = (uint8_t)(pid & 0x7f);
+  }
+}
+
 int tp_vp9_keyframe(const uint8_t *p, size_t len) {
   if (len < 1) return 0;
   /* RFC 9628 §4.2: P (inter-picture predicted) clear, B (beginning of a frame) set. */

@@ -81,6 +81,19 @@ typedef struct {
 /* 1 when the descriptor carries layer indices (L bit), filling `out`; else 0. */
 int tp_vp9_layer_of(const uint8_t *p, size_t len, tp_vp9_layer *out);
 
+/* What temporal scalability needs of a VP8 payload descriptor (RFC 7741 §4.2). */
+typedef struct {
+  uint8_t start;             /* S set and partition index 0: a picture's first packet */
+  uint8_t has_pid, pid_long; /* PictureID present; 15 bits (M set) or 7 */
+  uint16_t pid;
+  uint16_t pid_at;           /* the PictureID's offset in the payload */
+  uint8_t has_tid, tid, sync; /* TID present (T bit), its value, and Y (layer sync) */
+} tp_vp8_desc;
+/* 1 with `out` filled when the descriptor is whole; 0 when it is cut short. */
+int tp_vp8_desc_of(const uint8_t *p, size_t len, tp_vp8_desc *out);
+/* Writes a PictureID back in place, in the width the descriptor has. */
+void tp_vp8_put_pid(uint8_t *payload, const tp_vp8_desc *d, uint16_t pid);
+
 /* --- RTCP (RFC 3550 §6, RFC 4585 §6, RFC 5506) --------------------------------------------- */
 
 #define TP_RTCP_SR 200

@@ -121,6 +121,8 @@ export interface RouterAddon {
   routerDownAdd(r: RouterHandle, id: number, spec: RouterDownSpec): RouterResult;
   /** the layer the down-track should carry (switched at its next keyframe); paused: nothing */
   routerDownTarget(r: RouterHandle, id: number, layer: number, paused: boolean): RouterResult;
+  /** the highest VP8 temporal layer forwarded, 0-2, or 3 for all (the default) */
+  routerDownTemporal(r: RouterHandle, id: number, tidMax: number): RouterResult;
   routerRemove(r: RouterHandle, kind: 'conn' | 'up' | 'down', id: number): RouterResult;
   routerRequestKeyframe(r: RouterHandle, up: number, layer: number): RouterResultBatch;
   routerSetAudioThreshold(r: RouterHandle, level: number): void;
