@@ -3,11 +3,13 @@
  * with `simulcast: true` (RIDs f/h/q); B starts on the best layer, then asks for the low one
  * through the `ion-sfu` channel (RemoteStream.preferLayer) and keeps decoding at the smaller size.
  * Each layer B receives is told to it in an `activeLayer` notice (ion-sdk-js client.onactivelayer).
+ * Then B asks for the low frame rate (RemoteStream.preferFramerate) and decodes fewer frames,
+ * and for the high one again.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shutdownWebrtc } from '../../src/sfu/index.ts';
-import { noChromium, waitInPage } from '../sfu/helpers/browser.ts';
+import { noChromium, testMediaPath, waitInPage } from '../sfu/helpers/browser.ts';
 import { loopbackSfuAndBrowser, openDriverPage, simulcastDriver } from './ion-pages.ts';
 
 const DRIVER = simulcastDriver('simulcast-room', 'hd');
@@ -36,4 +38,25 @@ test('simulcast: best layer first, then the low layer on request', { skip: noChr
   const before = (await b.evaluate(() => (window as any).video())).frames;
   await waitInPage(b, async (n) => (await (window as any).video()).frames > n + 5, before, 'frames decoded after the switch', 10_000);
   assert.ok(server.sfu.stats().media.pliToPublishers > 0, 'the switch asked the publisher for a keyframe');
+
+  // preferFramerate: Chromium sends each simulcast stream in three temporal layers (L1T3); low
+  // keeps layer 0 alone, a quarter of the pictures, high all of them again (native path only).
+  if (testMediaPath !== 'native') return;
+  const fps = async (): Promise<number> => {
+    const at = await b.evaluate(() => (window as any).video());
+    await new Promise((r) => setTimeout(r, 2000));
+    const then = await b.evaluate(() => (window as any).video());
+    return (then.frames - at.frames) / 2;
+  };
+  const full = await fps();
+  await b.evaluate(() => (window as any).remote.preferFramerate('low'));
+  await new Promise((r) => setTimeout(r, 500));
+  const low = await fps();
+  await b.evaluate(() => (window as any).remote.preferFramerate('high'));
+  await new Promise((r) => setTimeout(r, 500));
+  const back = await fps();
+  t.diagnostic(`frames a second: ${full} at first, ${low} with preferFramerate('low'), ${back} back at 'high'`);
+  assert.ok(low > 0, 'still decoding');
+  assert.ok(low < full * 0.6 && low < back * 0.6, `fewer frames at the low frame rate: ${full} → ${low} → ${back}`);
+  assert.ok(server.sfu.stats().media.temporalLayerPackets > 0, 'the packets of the upper temporal layers were left out');
 });

@@ -6,7 +6,7 @@ import { newMediaCounters } from '../../src/sfu/media/counters.ts';
 import type { RoomStats } from '../../src/sfu/room/sfu.ts';
 
 test('per-subscriber estimates, down-tracks by layer, and bandwidth counters are served', async () => {
-  const media = { ...newMediaCounters(), bandwidthLayerDowns: 3, bandwidthLayerUps: 2, pausedLayerPackets: 40, paddingDropped: 7, feedbackToPublishers: 12 };
+  const media = { ...newMediaCounters(), bandwidthLayerDowns: 3, bandwidthLayerUps: 2, pausedLayerPackets: 40, temporalLayerPackets: 9, paddingDropped: 7, feedbackToPublishers: 12 };
   // Only what the metrics read; other fields of the snapshot are not needed here.
   const stats = {
     sessions: 1, peers: 3, publishedTracks: 1, audioTracks: 0, videoTracks: 1, downTracks: 2,
@@ -26,6 +26,7 @@ test('per-subscriber estimates, down-tracks by layer, and bandwidth counters are
   assert.match(text, /^sfu_video_down_tracks_by_layer\{layer="f"\} 1$/m);
   assert.match(text, /^sfu_bandwidth_layer_downs 3$/m);
   assert.match(text, /^sfu_paused_layer_packets 40$/m);
+  assert.match(text, /^sfu_temporal_layer_packets 9$/m);
   assert.match(text, /^sfu_padding_dropped_packets 7$/m);
   assert.match(text, /^sfu_publisher_feedback_messages 12$/m);
 });

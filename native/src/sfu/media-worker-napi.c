@@ -287,7 +287,7 @@ static napi_value counters(napi_env env, napi_callback_info info) {
     { "rtcpIn", r.rtcp_in }, { "rtcpOut", r.rtcp_out }, { "nacksSent", r.nacks_sent }, { "nacksReceived", r.nacks_received },
     { "retransmits", r.retransmits }, { "plis", r.plis }, { "droppedUnknown", r.dropped_unknown }, { "droppedMalformed", r.dropped_malformed },
     { "unwanted", r.unwanted }, { "rtxOverBudget", r.rtx_over_budget },
-    { "twccFeedback", r.twcc_feedback }, { "twccReported", r.twcc_reported },
+    { "twccFeedback", r.twcc_feedback }, { "twccReported", r.twcc_reported }, { "temporalDropped", r.temporal_dropped },
   };
   for (size_t i = 0; i < sizeof rc / sizeof rc[0]; i++) napi_set_named_property(env, router, rc[i].name, tp_mwn_num(env, (double)rc[i].v));
   napi_set_named_property(env, out, "worker", worker);

@@ -98,7 +98,7 @@ void tp_r_down_skip(tp_router *r, int down, uint16_t seq, uint8_t layer) {
  * temporal layer 0, or one marked layer sync (Y). A packet above the target is left out and
  * its sequence number's hole closed; each picture left out shifts later PictureIDs down by one.
  */
-static int temporal_accept(tp_r_down *d, const tp_vp8_desc *x, uint16_t seq, uint8_t layer) {
+static int temporal_accept(tp_router *r, tp_r_down *d, const tp_vp8_desc *x, uint16_t seq, uint8_t layer) {
   if (!x->has_tid) return 1;
   if (x->start && d->tid_want != d->tid_max && (d->tid_want < d->tid_max || x->tid == 0 || (x->sync && x->tid <= d->tid_want))) d->tid_max = d->tid_want;
   if (x->tid <= d->tid_max) return 1;
@@ -108,6 +108,7 @@ static int temporal_accept(tp_r_down *d, const tp_vp8_desc *x, uint16_t seq, uin
     d->dropped_any = 1;
   }
   tp_r_down_close_hole(d, seq, layer);
+  r->c.temporal_dropped++;
   return 0;
 }
 
@@ -181,7 +182,7 @@ void tp_r_down_write(tp_router *r, int down, const uint8_t *p, size_t len, const
   tp_vp8_desc vp8;
   int temporal = u->spec.codec_of_pt[v->pt] == TP_CODEC_VP8 && (d->tid_want != TP_R_ALL_TIDS || d->tid_max != TP_R_ALL_TIDS || d->pid_off != 0) &&
                  tp_vp8_desc_of(p + v->payload_off, v->payload_end - v->payload_off, &vp8);
-  if (temporal && !temporal_accept(d, &vp8, v->seq, layer)) return;
+  if (temporal && !temporal_accept(r, d, &vp8, v->seq, layer)) return;
   if (d->resync) {
     d->resync = 0;
     d->new_segment = 1;

@@ -343,7 +343,7 @@ static napi_value router_counters(napi_env env, napi_callback_info info) {
       {"rtpIn", c.rtp_in}, {"rtpOut", c.rtp_out}, {"bytesIn", c.bytes_in}, {"bytesOut", c.bytes_out},
       {"rtcpIn", c.rtcp_in}, {"rtcpOut", c.rtcp_out}, {"nacksSent", c.nacks_sent}, {"nacksReceived", c.nacks_received},
       {"retransmits", c.retransmits}, {"plis", c.plis}, {"droppedUnknown", c.dropped_unknown},
-      {"droppedMalformed", c.dropped_malformed}, {"unwanted", c.unwanted}, {"rtxOverBudget", c.rtx_over_budget}, {"twccFeedback", c.twcc_feedback}, {"twccReported", c.twcc_reported}, {"outDropped", h->out.dropped}, {"eventsLost", h->ev.lost},
+      {"droppedMalformed", c.dropped_malformed}, {"unwanted", c.unwanted}, {"rtxOverBudget", c.rtx_over_budget}, {"twccFeedback", c.twcc_feedback}, {"twccReported", c.twcc_reported}, {"temporalDropped", c.temporal_dropped}, {"outDropped", h->out.dropped}, {"eventsLost", h->ev.lost},
   };
   for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) napi_set_named_property(env, o, f[i].name, num(env, (double)f[i].v));
   return o;

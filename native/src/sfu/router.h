@@ -177,6 +177,8 @@ typedef struct {
   uint64_t rtx_over_budget;
   /* transport-wide feedback messages sent to publishers, and packets they reported */
   uint64_t twcc_feedback, twcc_reported;
+  /* VP8 packets above a subscriber's temporal target (ion-sfu's framerate): not sent to it */
+  uint64_t temporal_dropped;
 } tp_router_counters;
 void tp_router_counters_get(const tp_router *r, tp_router_counters *c);
 

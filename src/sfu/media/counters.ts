@@ -30,6 +30,8 @@ export interface MediaCounters {
   rtcpOut: number;
   /** packets of simulcast layers no subscriber was receiving (paused layers, not forwarded) */
   pausedLayerPackets: number;
+  /** VP8 packets above a subscriber's frame-rate choice (preferFramerate), not sent to it (native path) */
+  temporalLayerPackets: number;
   /** padding-only packets from publishers (bandwidth probes), not forwarded */
   paddingDropped: number;
   /** retransmissions not sent: over the subscriber's retransmission budget, or of a layer left behind */
@@ -60,6 +62,7 @@ export function newMediaCounters(): MediaCounters {
     rtcpIn: 0,
     rtcpOut: 0,
     pausedLayerPackets: 0,
+    temporalLayerPackets: 0,
     paddingDropped: 0,
     retransmissionsDropped: 0,
     bandwidthFeedback: 0,

@@ -93,6 +93,9 @@ export class DownTrack implements UpTrackSink, BandwidthTrack, ForwardedTrack {
     this.extensionKey = this.transportSeqId > 0 ? `${ext}|t${this.transportSeqId}` : ext;
   }
 
+  /** Temporal layers are not thinned on this path: every frame of the layer is forwarded. */
+  setFramerate(): void {}
+
   /** The subscriber's wishes (ion-sfu API): video layer 0..2 or -1 for none; audio on or off. */
   setPreference(video: number | undefined, audio: boolean | undefined): void {
     if (video !== undefined && this.#selector) {

@@ -38,6 +38,9 @@ export interface PublishedTrack {
   close(): void;
 }
 
+/** A temporal target that leaves no layer out. */
+export const ALL_TEMPORAL_LAYERS = 3;
+
 /** One published track as one subscriber receives it. */
 export interface ForwardedTrack extends ReportedTrack {
   readonly up: PublishedTrack;
@@ -50,6 +53,11 @@ export interface ForwardedTrack extends ReportedTrack {
   setTransportSeqId(id: number): void;
   /** the subscriber's wishes (ion-sfu API): video layer 0..2 or -1 for none; audio on or off */
   setPreference(video: number | undefined, audio: boolean | undefined): void;
+  /**
+   * the highest VP8 temporal layer the subscriber wants (ion-sfu's `framerate`: TID 0-2, or
+   * {@link ALL_TEMPORAL_LAYERS}); the native path applies it, the stack path forwards every layer
+   */
+  setFramerate(tidMax: number): void;
   /** the subscriber refused the section: stop feeding it (the section stays until closed) */
   detach(): void;
   tick(nowMs: number): void;

@@ -71,6 +71,8 @@ export interface MediaControl {
   downUpdate(id: number, spec: NativeDownSpec): void;
   downRemove(id: number): void;
   downTarget(id: number, layer: number, paused: boolean): void;
+  /** the highest VP8 temporal layer forwarded (TID 0-2; 3: all) */
+  downTemporal(id: number, tidMax: number): void;
   requestKeyframe(up: number, layer: number): void;
   /** RTCP towards the publisher of an up-stream */
   sendRtcpUp(up: number, packet: Uint8Array): void;

@@ -53,6 +53,7 @@ export interface MediaWorkerAddon {
   mediaWorkerDownAdd(h: Handle, id: number, spec: RouterDownSpec): number;
   mediaWorkerDownRemove(h: Handle, id: number): number;
   mediaWorkerDownTarget(h: Handle, id: number, layer: number, paused: boolean): number;
+  mediaWorkerDownTemporal(h: Handle, id: number, tidMax: number): number;
   mediaWorkerDownSet(h: Handle, id: number, spec: RouterDownSpec): number;
   mediaWorkerConnRtxRate(h: Handle, id: number, bps: number): number;
   mediaWorkerRequestKeyframe(h: Handle, up: number, layer: number): number;
@@ -214,6 +215,11 @@ export class MediaWorker {
   /** The layer a down-track should carry (switched at that layer's next keyframe), or paused. */
   downTarget(id: number, layer: number, paused: boolean): Outcome<void> {
     return outcome(this.#addon.mediaWorkerDownTarget(this.#handle, id, layer, paused));
+  }
+
+  /** The highest VP8 temporal layer (TID 0-2; 3: all) a down-track carries, from the next picture that allows it. */
+  downTemporal(id: number, tidMax: number): Outcome<void> {
+    return outcome(this.#addon.mediaWorkerDownTemporal(this.#handle, id, tidMax));
   }
 
   /** A PLI to the publisher of `up` for `layer` (RFC 4585 §6.3.1), now. */

@@ -201,6 +201,10 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
     this.#worker.downTarget(id, layer, paused);
   }
 
+  downTemporal(id: number, tidMax: number): void {
+    this.#worker.downTemporal(id, tidMax);
+  }
+
   requestKeyframe(up: number, layer: number): void {
     this.#worker.requestKeyframe(up, layer);
   }
@@ -319,6 +323,7 @@ export class NativeMedia implements NativeHub, MediaControl, TransportFactory {
       pliToPublishers: n('router.plis'),
       feedbackToPublishers: n('router.twccFeedback'),
       pausedLayerPackets: n('router.unwanted'),
+      temporalLayerPackets: n('router.temporalDropped'),
       retransmissionsDropped: n('router.rtxOverBudget'),
       dropped: n('router.droppedUnknown') + n('router.droppedMalformed') + n('drop.unprotect') + n('drop.malformed'),
       sendFailed: n('drop.protect') + n('drop.out-batch-full') + n('drop.socket-error'),

@@ -10,7 +10,7 @@ import type { DownTrackOptions } from '../media/down-track.ts';
 import { LayerRates } from '../media/layer-rate.ts';
 import { LayerSelector } from '../media/simulcast.ts';
 import { SubscriberBandwidth } from '../media/subscriber-bandwidth.ts';
-import type { ForwardedTrack, PublishedTrack } from '../media/track-types.ts';
+import { ALL_TEMPORAL_LAYERS, type ForwardedTrack, type PublishedTrack } from '../media/track-types.ts';
 import type { UpTrackInfo } from '../media/up-track.ts';
 import type { CodecName } from '../sdp/codecs.ts';
 import type { SdpCodec } from '../sdp/sdp.ts';
@@ -208,6 +208,8 @@ export class NativeDownTrack implements ForwardedTrack, NativeDownEvents {
   #extensions: ReadonlyMap<number, number> = new Map();
   #transportSeqId = 0;
   #audioMuted = false;
+  /** the highest VP8 temporal layer the subscriber asked for (ion-sfu's framerate) */
+  #tidMax = ALL_TEMPORAL_LAYERS;
   #sentTarget = '';
   #current = -1;
   #attached = true;
@@ -268,6 +270,7 @@ export class NativeDownTrack implements ForwardedTrack, NativeDownEvents {
     this.tx.control.downAdd(this.downId, this.#spec(), this, this.#o.bandwidth);
     this.#sentTarget = '';
     this.#pushTarget();
+    if (this.#tidMax !== ALL_TEMPORAL_LAYERS) this.tx.control.downTemporal(this.downId, this.#tidMax);
   }
 
   setExtensions(map: ReadonlyMap<number, number>): void {
@@ -284,6 +287,12 @@ export class NativeDownTrack implements ForwardedTrack, NativeDownEvents {
     if (video !== undefined && this.#selector) this.#selector.setMax(video);
     if (audio !== undefined && this.kind === 'audio') this.#audioMuted = !audio;
     this.#pushTarget();
+  }
+
+  setFramerate(tidMax: number): void {
+    if (this.kind !== 'video' || tidMax === this.#tidMax) return;
+    this.#tidMax = tidMax;
+    if (this.#attached && !this.#closed) this.tx.control.downTemporal(this.downId, tidMax);
   }
 
   applyBandwidthCap(): void {

@@ -104,6 +104,8 @@ export interface RouterCounters {
   /** transport-wide feedback messages sent to publishers, and the packets they reported */
   readonly twccFeedback: number;
   readonly twccReported: number;
+  /** VP8 packets above a subscriber's temporal target, not sent to it */
+  readonly temporalDropped: number;
   readonly outDropped: number;
   readonly eventsLost: number;
 }

@@ -7,7 +7,7 @@
 import { ActiveLayers } from './active-layer.ts';
 import { forwardedTrack } from './forwarding.ts';
 import { SubscriberBandwidth, bandwidthReport, type SubscriberBandwidthReport } from '../media/subscriber-bandwidth.ts';
-import type { ForwardedTrack, PublishedTrack } from '../media/track-types.ts';
+import { ALL_TEMPORAL_LAYERS, type ForwardedTrack, type PublishedTrack } from '../media/track-types.ts';
 import { PayloadTypeAllocator, codecKey, downCodec, subscriberExtensions, transportCcUri } from '../sdp/codecs.ts';
 import { readSubscriberAnswer } from '../sdp/publisher-offer.ts';
 import type { SdpExtmap } from '../sdp/sdp.ts';
@@ -243,8 +243,12 @@ export class Subscriber {
   #apply(call: ApiCall): void {
     if (call.kind !== 'preference') return; // enabled layers are learnt from the traffic itself
     const video = call.video === undefined ? undefined : call.video === 'none' ? -1 : LayerName.indexOf(call.video);
+    // preferFramerate: low keeps temporal layer 0, medium 0-1, high all of them (ion-sfu's mapping).
+    const tidMax = call.framerate === undefined ? undefined : call.framerate === 'high' ? ALL_TEMPORAL_LAYERS : LayerName.indexOf(call.framerate);
     for (const d of this.#down.values()) {
-      if (d.up.info.streamId === call.streamId) d.setPreference(video, call.audio);
+      if (d.up.info.streamId !== call.streamId) continue;
+      d.setPreference(video, call.audio);
+      if (tidMax !== undefined) d.setFramerate(tidMax);
     }
   }
 

@@ -96,6 +96,7 @@ test('VP8 temporal target: pictures above it left out, numbering and PictureIDs 
   const again = pictures(8);
   assert.equal(again.length, 16, 'all of them again from a TID 0 picture on');
   assertContinuous([...all, ...base, ...up, ...again], mask, 'all again');
+  assert.equal(a.routerCounters(r).temporalDropped, 12 + 8, 'packets left out (six pictures at TID 0, four at TID 1), counted');
   assert.equal(a.routerDownTemporal(r, 400, 4), -4, 'TIDs are 0-3');
   assert.equal(a.routerDownTemporal(r, 999, 1), -2, 'no such down-track');
 });
