@@ -148,7 +148,7 @@ function bandwidthMetrics(registers: Registry[], read: () => RoomStats): void {
   counter('sfu_bandwidth_layer_downs', 'Times a subscriber bandwidth estimate lowered a video layer cap.', (s) => s.media.bandwidthLayerDowns);
   counter('sfu_bandwidth_layer_ups', 'Times a subscriber bandwidth estimate raised a video layer cap (trials included).', (s) => s.media.bandwidthLayerUps);
   counter('sfu_paused_layer_packets', 'Packets of simulcast layers no subscriber received, not forwarded.', (s) => s.media.pausedLayerPackets);
-  counter('sfu_temporal_layer_packets', 'VP8 packets above a subscriber\'s chosen frame rate (preferFramerate), not sent to it (native path).', (s) => s.media.temporalLayerPackets);
+  counter('sfu_temporal_layer_packets', 'VP8 packets above a subscriber\'s chosen frame rate (preferFramerate), not sent to it.', (s) => s.media.temporalLayerPackets);
   counter('sfu_padding_dropped_packets', 'Padding-only packets from publishers, not forwarded.', (s) => s.media.paddingDropped);
   counter('sfu_publisher_feedback_messages', 'Transport-wide feedback messages sent to publishers (native path).', (s) => s.media.feedbackToPublishers);
 }

@@ -9,7 +9,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shutdownWebrtc } from '../../src/sfu/index.ts';
-import { noChromium, testMediaPath, waitInPage } from '../sfu/helpers/browser.ts';
+import { noChromium, waitInPage } from '../sfu/helpers/browser.ts';
 import { loopbackSfuAndBrowser, openDriverPage, simulcastDriver } from './ion-pages.ts';
 
 const DRIVER = simulcastDriver('simulcast-room', 'hd');
@@ -40,8 +40,7 @@ test('simulcast: best layer first, then the low layer on request', { skip: noChr
   assert.ok(server.sfu.stats().media.pliToPublishers > 0, 'the switch asked the publisher for a keyframe');
 
   // preferFramerate: Chromium sends each simulcast stream in three temporal layers (L1T3); low
-  // keeps layer 0 alone, a quarter of the pictures, high all of them again (native path only).
-  if (testMediaPath !== 'native') return;
+  // keeps layer 0 alone, a quarter of the pictures, high all of them again.
   const fps = async (): Promise<number> => {
     const at = await b.evaluate(() => (window as any).video());
     await new Promise((r) => setTimeout(r, 2000));

@@ -30,7 +30,7 @@ export interface MediaCounters {
   rtcpOut: number;
   /** packets of simulcast layers no subscriber was receiving (paused layers, not forwarded) */
   pausedLayerPackets: number;
-  /** VP8 packets above a subscriber's frame-rate choice (preferFramerate), not sent to it (native path) */
+  /** VP8 packets above a subscriber's frame-rate choice (preferFramerate), not sent to it */
   temporalLayerPackets: number;
   /** padding-only packets from publishers (bandwidth probes), not forwarded */
   paddingDropped: number;

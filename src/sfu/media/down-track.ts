@@ -9,6 +9,7 @@
  */
 import type { LayerCap } from '../bwe/layer-cap.ts';
 import { RtpMunger } from '../rtp/munger.ts';
+import { ALL_TIDS, TemporalFilter, vp8Descriptor, writePictureId, type Vp8Descriptor } from '../rtp/vp8-temporal.ts';
 import { buildSdes, buildSr, compound, ntpFromUnixMs, parseRtcp } from '../rtp/rtcp.ts';
 import { findExtension, parseRtp, remapExtensions, writePayloadType, writeRtpIds } from '../rtp/rtp-packet.ts';
 import type { SendTrack } from '../transport/types.ts';
@@ -57,6 +58,9 @@ export class DownTrack implements UpTrackSink, BandwidthTrack, ForwardedTrack {
   #octets = 0;
   #lastSrMs = -Infinity;
   #closed = false;
+  /** VP8 temporal layers (preferFramerate), and the PictureID shift each sent packet had */
+  readonly #temporal = new TemporalFilter();
+  readonly #sentPidOffset: { seq: Int32Array; offset: Uint16Array } | undefined;
 
   constructor(up: UpTrack, tx: SendTrack, o: DownTrackOptions) {
     this.up = up;
@@ -65,6 +69,11 @@ export class DownTrack implements UpTrackSink, BandwidthTrack, ForwardedTrack {
     this.#munger = new RtpMunger({ firstSeq: o.firstSeq, firstTimestamp: o.firstTimestamp, historySize: o.historySize });
     this.#selector = up.info.kind === 'video' ? new LayerSelector(o.bestQualityFirst) : undefined;
     this.layerCap = this.#selector ? SubscriberBandwidth.newCap() : undefined;
+    if (this.#selector) {
+      let size = 16;
+      while (size < o.historySize) size <<= 1;
+      this.#sentPidOffset = { seq: new Int32Array(size).fill(-1), offset: new Uint16Array(size) };
+    }
     tx.onRtcp = (p) => this.#onRtcp(p);
   }
 
@@ -93,8 +102,10 @@ export class DownTrack implements UpTrackSink, BandwidthTrack, ForwardedTrack {
     this.extensionKey = this.transportSeqId > 0 ? `${ext}|t${this.transportSeqId}` : ext;
   }
 
-  /** Temporal layers are not thinned on this path: every frame of the layer is forwarded. */
-  setFramerate(): void {}
+  /** The highest VP8 temporal layer to forward (0-2, or all), from the next picture that allows it. */
+  setFramerate(tidMax: number): void {
+    if (this.#selector) this.#temporal.target = Math.min(tidMax, ALL_TIDS);
+  }
 
   /** The subscriber's wishes (ion-sfu API): video layer 0..2 or -1 for none; audio on or off. */
   setPreference(video: number | undefined, audio: boolean | undefined): void {
@@ -155,9 +166,40 @@ export class DownTrack implements UpTrackSink, BandwidthTrack, ForwardedTrack {
       this.#resync = false;
       this.#munger.restart();
     }
+    let vp8: { payload: Uint8Array; d: Vp8Descriptor } | undefined;
+    if (this.#temporal.active && this.up.codec?.name === 'vp8') {
+      const r = parseRtp(packet);
+      const payload = r.ok ? packet.subarray(r.rtp.payloadOffset) : undefined;
+      const d = payload && vp8Descriptor(payload);
+      if (payload && d) vp8 = { payload, d };
+      if (d && !this.#temporal.accept(d)) {
+        this.#munger.skip(layer, sourceSeq);
+        this.#o.counters.temporalLayerPackets++;
+        return;
+      }
+    }
     const ids = this.#munger.map(layer, sourceSeq, sourceTs, nowMs, this.#o.clockRate);
     if (!ids) return;
+    this.#notePidOffset(ids.seq);
+    if (!vp8 || this.#temporal.pidOffset === 0) return this.#send(packet, ids.seq, ids.timestamp);
+    // The copy is shared with the up-track's other sinks: its PictureID goes back once sent.
+    writePictureId(vp8.payload, vp8.d, this.#temporal.pidOffset);
     this.#send(packet, ids.seq, ids.timestamp);
+    writePictureId(vp8.payload, vp8.d, 0);
+  }
+
+  #notePidOffset(outSeq: number): void {
+    const s = this.#sentPidOffset;
+    if (!s) return;
+    const i = outSeq & (s.seq.length - 1);
+    s.seq[i] = outSeq;
+    s.offset[i] = this.#temporal.pidOffset;
+  }
+
+  #pidOffsetOf(outSeq: number): number {
+    const s = this.#sentPidOffset;
+    const i = s ? outSeq & (s.seq.length - 1) : 0;
+    return s && s.seq[i] === outSeq ? s.offset[i] : 0;
   }
 
   #send(packet: Uint8Array, seq: number, timestamp: number): void {
@@ -221,6 +263,13 @@ export class DownTrack implements UpTrackSink, BandwidthTrack, ForwardedTrack {
     const r = parseRtp(stored);
     if (!r.ok) return;
     const copy = remapExtensions(stored, r.rtp, this.extensionMap, (n) => Buffer.allocUnsafe(n), this.transportSeqId);
+    const shift = this.#pidOffsetOf(outSeq);
+    if (shift !== 0 && this.up.codec?.name === 'vp8') {
+      const c = parseRtp(copy);
+      const payload = c.ok ? copy.subarray(c.rtp.payloadOffset) : undefined;
+      const d = payload && vp8Descriptor(payload);
+      if (payload && d) writePictureId(payload, d, shift);
+    }
     this.#o.counters.retransmitted++;
     this.#send(copy, outSeq, (r.rtp.timestamp + rec.timestampOffset) >>> 0);
   }

@@ -55,7 +55,7 @@ export interface ForwardedTrack extends ReportedTrack {
   setPreference(video: number | undefined, audio: boolean | undefined): void;
   /**
    * the highest VP8 temporal layer the subscriber wants (ion-sfu's `framerate`: TID 0-2, or
-   * {@link ALL_TEMPORAL_LAYERS}); the native path applies it, the stack path forwards every layer
+   * {@link ALL_TEMPORAL_LAYERS}), taken from the next picture that allows it
    */
   setFramerate(tidMax: number): void;
   /** the subscriber refused the section: stop feeding it (the section stays until closed) */
