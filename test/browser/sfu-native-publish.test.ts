@@ -11,7 +11,8 @@
  *   scalability mode as ONE stream on the first RID, spatial SVC (L2T3_KEY/L3T3_KEY, from its
  *   bandwidth estimate). The router lets its spatial layers stand for simulcast layers, so
  *   `preferLayer('low')` leaves the upper spatial layers out and the decoded size drops to the
- *   lowest layer's, and `preferLayer('high')` brings them back.
+ *   lowest layer's, and `preferLayer('high')` brings them back; `preferFramerate('low')` keeps
+ *   temporal layer 0 of each picture alone, and fewer frames a second are decoded.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -185,6 +186,22 @@ test('ion-sdk-js publish paths on the native media path', { skip: noChromium, ti
     // Upper layers back (the encoder may have scaled its layers down meanwhile on a busy machine).
     await widthIn(subscriber, low * 1.5, Infinity, 'the upper spatial layers back');
     r = await keepsFlowing(subscriber, r, true, 'VP9 video and audio on the top layer again');
+    // preferFramerate('low'): temporal layer 0 of each picture alone (L3T3: a quarter of them).
+    const fps = async (): Promise<number> => {
+      const at = (await received(subscriber)).video.frames;
+      await new Promise((res) => setTimeout(res, 2000));
+      return ((await received(subscriber)).video.frames - at) / 2;
+    };
+    const full = await fps();
+    await subscriber.evaluate(() => (window as any).remote.preferFramerate('low'));
+    await new Promise((res) => setTimeout(res, 500));
+    const lowRate = await fps();
+    await subscriber.evaluate(() => (window as any).remote.preferFramerate('high'));
+    await new Promise((res) => setTimeout(res, 500));
+    const back = await fps();
+    t.diagnostic(`VP9 frames a second: ${full}, ${lowRate} with preferFramerate('low'), ${back} back at 'high'`);
+    assert.ok(lowRate > 0 && lowRate < full * 0.6 && lowRate < back * 0.6, `VP9 at the low frame rate: ${full} → ${lowRate} → ${back}`);
+    r = await keepsFlowing(subscriber, await received(subscriber), true, 'VP9 video and audio at the full frame rate again');
     // Audio is never shed (only video is), so three spatial layers of key pictures cost it nothing.
     t.diagnostic(`VP9: audio lost ${r.audio.lost} of ${r.audio.packets}`);
     assertAudioWhole(r);

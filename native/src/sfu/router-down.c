@@ -112,6 +112,20 @@ static int temporal_accept(tp_router *r, tp_r_down *d, const tp_vp8_desc *x, uin
   return 0;
 }
 
+/*
+ * The same for a VP9 SVC stream (RFC 9628 §4.2): a picture begins with spatial layer 0's first
+ * packet, a temporal layer may be added at a picture marked switching-up point (U), and the
+ * receiver tells a picture left out from a lost one by the temporal layer indices, so PictureIDs
+ * stay as they are.
+ */
+static int temporal_accept_vp9(tp_router *r, tp_r_down *d, const tp_vp9_layer *s, uint16_t seq, uint8_t layer) {
+  if (s->begin && s->sid == 0 && d->tid_want != d->tid_max && (d->tid_want < d->tid_max || s->tid == 0 || (s->switch_up && s->tid <= d->tid_want))) d->tid_max = d->tid_want;
+  if (s->tid <= d->tid_max) return 1;
+  tp_r_down_close_hole(d, seq, layer);
+  r->c.temporal_dropped++;
+  return 0;
+}
+
 /* The PictureID as this subscriber numbers it, written into the copy just made. */
 static void shift_pid(tp_out_packet *o, size_t len, const tp_rtp_view *v, const tp_vp8_desc *x, uint16_t pid_off) {
   if (!x->has_pid || pid_off == 0) return;
@@ -167,6 +181,7 @@ void tp_r_down_write(tp_router *r, int down, const uint8_t *p, size_t len, const
   if (d->paused || !r->conns[d->conn].ready) return;
   if (svc) {
     if (!tp_r_svc_accept(d, v->seq, layer, svc, keyframe, ev)) return;
+    if ((d->tid_want != TP_R_ALL_TIDS || d->tid_max != TP_R_ALL_TIDS) && !temporal_accept_vp9(r, d, svc, v->seq, layer)) return;
   } else if (u->spec.video) {
     /* simulcast.ts accept(): a keyframe of the target layer completes a switch. */
     if (layer == d->target && layer != d->current && keyframe) {

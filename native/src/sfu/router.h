@@ -139,8 +139,9 @@ int tp_router_down_add(tp_router *r, uint32_t down, const tp_down_spec *spec);
 int tp_router_down_remove(tp_router *r, uint32_t down);
 /* The layer a down-track should carry (switched at that layer's next keyframe); paused: none. */
 int tp_router_down_target(tp_router *r, uint32_t down, uint8_t layer, uint8_t paused);
-/* The highest VP8 temporal layer (TID, RFC 7741 §4.2) forwarded to this subscriber, 0-2; 3 for
- * every one (the default). Taken at the next picture that allows it. */
+/* The highest temporal layer (TID of VP8, RFC 7741 §4.2, or of a VP9 SVC stream, RFC 9628 §4.2)
+ * forwarded to this subscriber, 0-2; 3 for every one (the default). Taken at the next picture
+ * that allows it. */
 int tp_router_down_temporal(tp_router *r, uint32_t id, uint8_t tid_max);
 /* What the subscriber's answer settled (payload types, extension ids, transport-wide id): the
  * down-track keeps its SSRC, numbering and layer; only these maps change. */

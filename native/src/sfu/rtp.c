@@ -276,6 +276,7 @@ int tp_vp9_layer_of(const uint8_t *p, size_t len, tp_vp9_layer *out) {
   if (p[0] & 0x80) i += (p[1] & 0x80) ? 2 : 1; /* PictureID, 7 or 15 bits */
   if (i >= len) return 0;
   out->tid = (uint8_t)(p[i] >> 5); /* TID|U|SID|D */
+  out->switch_up = (p[i] & 0x10) != 0;
   out->sid = (uint8_t)((p[i] >> 1) & 0x07);
   out->begin = (p[0] & 0x08) != 0;
   out->end = (p[0] & 0x04) != 0;

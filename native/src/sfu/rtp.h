@@ -74,9 +74,10 @@ int tp_h264_keyframe(const uint8_t *p, size_t len); /* RFC 6184 §5.6-5.8 */
 int tp_keyframe(uint8_t codec, const uint8_t *payload, size_t len);
 
 /* The layer indices of a VP9 payload descriptor (RFC 9628 §4.2): spatial and temporal layer,
- * B (a layer frame begins) and E (it ends). */
+ * B (a layer frame begins), E (it ends) and U (a switching-up point: a temporal layer may be
+ * added from this picture on). */
 typedef struct {
-  uint8_t sid, tid, begin, end;
+  uint8_t sid, tid, begin, end, switch_up;
 } tp_vp9_layer;
 /* 1 when the descriptor carries layer indices (L bit), filling `out`; else 0. */
 int tp_vp9_layer_of(const uint8_t *p, size_t len, tp_vp9_layer *out);

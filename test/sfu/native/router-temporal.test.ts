@@ -4,7 +4,8 @@
  * temporal target leaves the pictures above it out, closes the numbering over them and shifts
  * later PictureIDs so that the subscriber's have no holes either; the target moves down at any
  * picture and up only at one of TID 0 or marked layer sync (Y); a retransmission carries the
- * PictureID its original did. Skipped when the addon is not built.
+ * PictureID its original did. A VP9 SVC stream's pictures are left out whole, all spatial
+ * layers together, their PictureIDs as they came. Skipped when the addon is not built.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -127,4 +128,49 @@ test('a retransmission carries the PictureID its original was sent with', { skip
   const d = again[0].data.subarray(p.rtp.payloadOffset);
   assert.equal(((d[2] & 0x7f) << 8) | d[3], last.pid);
   assert.equal(p.rtp.sequenceNumber, last.seq);
+});
+
+/** A VP9 SVC stream (RFC 9628 §4.2, non-flexible): I, L, B, E; 15-bit PictureID; TID|U|SID|D; TL0PICIDX. */
+function vp9(o: { pid: number; sid: number; tid: number; up: boolean; key: boolean; begin: boolean; end: boolean }): number[] {
+  const b0 = 0x80 | (o.key ? 0 : 0x40) | 0x20 | (o.begin ? 0x08 : 0) | (o.end ? 0x04 : 0);
+  return [b0, 0x80 | ((o.pid >> 8) & 0x7f), o.pid & 0xff, (o.tid << 5) | (o.up ? 0x10 : 0) | (o.sid << 1) | (o.sid > 0 ? 1 : 0), 0, 0xee];
+}
+
+test('VP9 SVC temporal target: pictures above it left out whole (all spatial layers), numbering closed, PictureIDs as they came', { skip }, () => {
+  const s = setup();
+  const { a, r } = s;
+  // As Chromium publishes VP9 with simulcast: three RIDs offered, one SVC stream on "f".
+  assert.equal(a.routerUpAdd(r, 50, { conn: PUB, video: true, mid: 'v', rids: ['q', 'h', 'f'], codecOfPt: { 98: RouterCodec.vp9 }, clockRate: 90000, history: 256 }), 0);
+  assert.equal(a.routerDownAdd(r, 500, { conn: SUB_A, up: 50, ssrc: 0xd5, ptOfPt: { 98: 98 }, firstSeq: 1000, firstTs: 0, history: 256, cname: 'c' }), 0);
+  let seq = 9000;
+  let n = 0;
+  let now = 1_000_000;
+  /** Pictures of two spatial layers, one packet each; returns the forwarded ones' (TID, PictureID). */
+  const pictures = (count: number, up = false): { seq: number; tid: number; pid: number }[] => {
+    const out: { seq: number; tid: number; pid: number }[] = [];
+    for (let i = 0; i < count; i++, n++) {
+      const tid = TID[n % 4];
+      for (let sid = 0; sid < 2; sid++) {
+        const payload = vp9({ pid: 100 + n, sid, tid, up: up && tid > 0, key: n === 0, begin: true, end: true });
+        const res = a.routerRtp(r, PUB, rtp({ pt: 98, seq: seq++, ts: n * 3000, ssrc: 0x9900, marker: sid === 1, ext: [[EXT.mid, text('v')], [EXT.rid, text('f')]], payload }), (now += 1000));
+        for (const o of rtpOut(res)) {
+          const p = parseRtp(o.data);
+          assert.ok(p.ok);
+          const d = o.data.subarray(p.rtp.payloadOffset);
+          if (sid === 0) out.push({ seq: p.rtp.sequenceNumber, tid: d[3] >> 5, pid: ((d[1] & 0x7f) << 8) | d[2] });
+        }
+      }
+    }
+    return out;
+  };
+  assert.equal(pictures(4).length, 4);
+  assert.equal(a.routerDownTemporal(r, 500, 0), 0);
+  const base = pictures(8);
+  assert.deepEqual(base.map((o) => o.tid), [0, 0]);
+  assert.deepEqual(base.map((o) => o.pid), [104, 108], 'PictureIDs untouched: the receiver reads the layer indices');
+  assert.equal(base[1].seq, base[0].seq + 2, 'numbering closed over the pictures left out');
+  assert.equal(a.routerDownTemporal(r, 500, 2), 0);
+  // Picture 12 is TID 0; with U set, 13 (TID 2) may follow at once.
+  assert.deepEqual(pictures(4, true).map((o) => o.tid), [0, 2, 1, 2]);
+  assert.equal(a.routerCounters(r).temporalDropped, 6 * 2, 'six pictures of two packets left out');
 });
