@@ -26,9 +26,16 @@ test('simulcast: best layer first, then the low layer on request', { skip: noChr
   await waitInPage(b, async () => (await (window as any).video()).width >= 1280, null, 'the high layer');
   const told = (layer: string) => waitInPage(b, (l) => (window as any).activeLayers.some((a: { activeLayer: string }) => a.activeLayer === l), layer, `an activeLayer notice of the ${layer} layer`, 10_000);
   await told('high');
+  // Each change is told: once the publisher sends all three layers, a notice lists them.
+  await waitInPage(
+    b,
+    () => (window as any).activeLayers.some((a: { activeLayer: string; availableLayers: string[] }) => a.activeLayer === 'high' && a.availableLayers.join() === 'low,medium,high'),
+    null,
+    'a notice of the high layer listing all three',
+    10_000,
+  );
   const first = await b.evaluate(() => (window as any).activeLayers.find((a: { activeLayer: string }) => a.activeLayer === 'high'));
   assert.equal(first.streamId, await b.evaluate(() => (window as any).remote.id), 'named by the remote stream id');
-  assert.deepEqual(first.availableLayers, ['low', 'medium', 'high']);
   await b.evaluate(() => (window as any).remote.preferLayer('low'));
   await waitInPage(b, async () => {
     const v = await (window as any).video();
