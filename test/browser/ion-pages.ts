@@ -107,3 +107,20 @@ window.start = async (name, publish) => {
 };
 `;
 }
+
+/** Frames decoded a second by the subscriber on `page`: at first, with `preferFramerate('low')`, then back at `high`. */
+export async function framerateChoice(page: Page, frames: () => Promise<number>): Promise<{ full: number; low: number; back: number }> {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const perSecond = async (): Promise<number> => {
+    const at = await frames();
+    await sleep(2000);
+    return ((await frames()) - at) / 2;
+  };
+  const full = await perSecond();
+  await page.evaluate(() => (window as any).remote.preferFramerate('low'));
+  await sleep(500); // taken at the next picture that allows it
+  const low = await perSecond();
+  await page.evaluate(() => (window as any).remote.preferFramerate('high'));
+  await sleep(500);
+  return { full, low, back: await perSecond() };
+}

@@ -20,7 +20,7 @@ import type { Browser, Page } from 'playwright-core';
 import { shutdownWebrtc } from '../../src/sfu/index.ts';
 import type { SfuServer } from '../../src/sfu/http-server.ts';
 import { noChromium, waitInPage } from '../sfu/helpers/browser.ts';
-import { loopbackSfuAndBrowser, openDriverPage, PLAY_RECEIVED } from './ion-pages.ts';
+import { framerateChoice, loopbackSfuAndBrowser, openDriverPage, PLAY_RECEIVED } from './ion-pages.ts';
 
 /** What a page publishes: ion-sdk-js LocalStream constraints, from the camera or the screen. */
 interface Publish {
@@ -187,18 +187,7 @@ test('ion-sdk-js publish paths on the native media path', { skip: noChromium, ti
     await widthIn(subscriber, low * 1.5, Infinity, 'the upper spatial layers back');
     r = await keepsFlowing(subscriber, r, true, 'VP9 video and audio on the top layer again');
     // preferFramerate('low'): temporal layer 0 of each picture alone (L3T3: a quarter of them).
-    const fps = async (): Promise<number> => {
-      const at = (await received(subscriber)).video.frames;
-      await new Promise((res) => setTimeout(res, 2000));
-      return ((await received(subscriber)).video.frames - at) / 2;
-    };
-    const full = await fps();
-    await subscriber.evaluate(() => (window as any).remote.preferFramerate('low'));
-    await new Promise((res) => setTimeout(res, 500));
-    const lowRate = await fps();
-    await subscriber.evaluate(() => (window as any).remote.preferFramerate('high'));
-    await new Promise((res) => setTimeout(res, 500));
-    const back = await fps();
+    const { full, low: lowRate, back } = await framerateChoice(subscriber, async () => (await received(subscriber)).video.frames);
     t.diagnostic(`VP9 frames a second: ${full}, ${lowRate} with preferFramerate('low'), ${back} back at 'high'`);
     assert.ok(lowRate > 0 && lowRate < full * 0.6 && lowRate < back * 0.6, `VP9 at the low frame rate: ${full} → ${lowRate} → ${back}`);
     r = await keepsFlowing(subscriber, await received(subscriber), true, 'VP9 video and audio at the full frame rate again');

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shutdownWebrtc } from '../../src/sfu/index.ts';
 import { noChromium, waitInPage } from '../sfu/helpers/browser.ts';
-import { loopbackSfuAndBrowser, openDriverPage, simulcastDriver } from './ion-pages.ts';
+import { framerateChoice, loopbackSfuAndBrowser, openDriverPage, simulcastDriver } from './ion-pages.ts';
 
 const DRIVER = simulcastDriver('simulcast-room', 'hd');
 
@@ -48,19 +48,7 @@ test('simulcast: best layer first, then the low layer on request', { skip: noChr
 
   // preferFramerate: Chromium sends each simulcast stream in three temporal layers (L1T3); low
   // keeps layer 0 alone, a quarter of the pictures, high all of them again.
-  const fps = async (): Promise<number> => {
-    const at = await b.evaluate(() => (window as any).video());
-    await new Promise((r) => setTimeout(r, 2000));
-    const then = await b.evaluate(() => (window as any).video());
-    return (then.frames - at.frames) / 2;
-  };
-  const full = await fps();
-  await b.evaluate(() => (window as any).remote.preferFramerate('low'));
-  await new Promise((r) => setTimeout(r, 500));
-  const low = await fps();
-  await b.evaluate(() => (window as any).remote.preferFramerate('high'));
-  await new Promise((r) => setTimeout(r, 500));
-  const back = await fps();
+  const { full, low, back } = await framerateChoice(b, async () => (await b.evaluate(() => (window as any).video())).frames);
   t.diagnostic(`frames a second: ${full} at first, ${low} with preferFramerate('low'), ${back} back at 'high'`);
   assert.ok(low > 0, 'still decoding');
   assert.ok(low < full * 0.6 && low < back * 0.6, `fewer frames at the low frame rate: ${full} → ${low} → ${back}`);

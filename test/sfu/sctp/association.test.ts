@@ -173,36 +173,33 @@ test('partial reliability by lifetime abandons an expired message', () => {
   assert.equal(got.b[0].ppid, 2);
 });
 
-test('a HEARTBEAT is answered with a HEARTBEAT-ACK carrying the same information', () => {
-  const l = new Link();
-  l.a.connect(0);
-  assert.ok(l.run(established(l)));
-  const probe = l.sent.a.map((b) => decodePacket(b)).find((p) => p.ok && p.value.chunks[0].type === 'cookie-echo');
-  assert.ok(probe?.ok);
-  const tag = decodePacket(l.sent.b[l.sent.b.length - 1]);
-  assert.ok(tag.ok);
-  const info = Uint8Array.of(9, 8, 7, 6, 5);
-  // b's own tag is the verification tag a puts on its packets
-  l.b.handlePacket(encodePacket({ sourcePort: 5000, destinationPort: 5000, verificationTag: probe.value.verificationTag, chunks: [{ type: 'heartbeat', info }] }), l.now);
-  const out = l.b.pollTransmit(l.now).map((b) => decodePacket(b));
-  const ack = out.flatMap((p) => (p.ok ? p.value.chunks : [])).find((c) => c.type === 'heartbeat-ack');
-  assert.deepEqual(ack, { type: 'heartbeat-ack', info });
-});
-
-test('unrecognized chunks (RFC 9260 §3.2): skipped or ending the packet by bit 0x80, reported in an ERROR by bit 0x40', () => {
+/** An established pair, and `toB`: chunks handed to b in a packet from a (b's own tag on it), and what b answers. */
+function establishedPair(): { l: Link; toB: (chunks: Chunk[]) => Chunk[] } {
   const l = new Link();
   l.a.connect(0);
   assert.ok(l.run(established(l)));
   const echo = l.sent.a.map((b) => decodePacket(b)).find((p) => p.ok && p.value.chunks[0].type === 'cookie-echo');
   assert.ok(echo?.ok);
   const tag = echo.value.verificationTag;
-  const sendB = (chunks: Chunk[]) => {
+  const toB = (chunks: Chunk[]) => {
     l.b.handlePacket(encodePacket({ sourcePort: 5000, destinationPort: 5000, verificationTag: tag, chunks }), l.now);
     return l.b.pollTransmit(l.now).flatMap((b) => {
       const p = decodePacket(b);
       return p.ok ? p.value.chunks : [];
     });
   };
+  return { l, toB };
+}
+
+test('a HEARTBEAT is answered with a HEARTBEAT-ACK carrying the same information', () => {
+  const { toB } = establishedPair();
+  const info = Uint8Array.of(9, 8, 7, 6, 5);
+  const ack = toB([{ type: 'heartbeat', info }]).find((c) => c.type === 'heartbeat-ack');
+  assert.deepEqual(ack, { type: 'heartbeat-ack', info });
+});
+
+test('unrecognized chunks (RFC 9260 §3.2): skipped or ending the packet by bit 0x80, reported in an ERROR by bit 0x40', () => {
+  const { l, toB: sendB } = establishedPair();
   const info = Uint8Array.of(1, 2, 3, 4, 5);
   const heartbeat: Chunk = { type: 'heartbeat', info };
   // 0x3f: stop, no report; the HEARTBEAT after it is not processed
