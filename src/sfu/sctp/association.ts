@@ -3,7 +3,7 @@
  * (one per DTLS record, RFC 8261) and the time, polls the packets to send and the next
  * deadline. No sockets, no timers, no clock of its own.
  */
-import { encodeChunk, type Chunk, type InitChunk } from './chunks.ts';
+import type { Chunk, InitChunk } from './chunks.ts';
 import { openCookie } from './cookie.ts';
 import { cookieCase, cookieFor, initAckTags, initChunk, peerFeatures, randomTag, randomU32, STALE_COOKIE, staleCookieError } from './handshake.ts';
 import { DelayedSack } from './delayed-sack.ts';
@@ -14,9 +14,7 @@ import { type AssociationState, type PublicState, type ResolvedOptions, type Sct
 import type { StreamReset } from './stream-reset.ts';
 import { createTcb } from './tcb.ts';
 import { Outbox } from './outbox.ts';
-
-/** The ERROR cause that carries a chunk the receiver does not know (RFC 9260 §3.3.10.6). */
-const UNRECOGNIZED_CHUNK_TYPE = 6;
+import { unrecognizedChunk } from './unrecognized.ts';
 
 export type { AssociationState, PublicState, SctpCounters, SctpOptions, SendOptions, SendResult } from './options.ts';
 
@@ -239,22 +237,13 @@ export class SctpAssociation {
         return this.onError(chunk.causes);
       case 'heartbeat-ack':
         return;
-      case 'unknown':
-        return this.onUnrecognized(chunk);
+      case 'unknown': {
+        this.c.unrecognizedChunks++;
+        const u = unrecognizedChunk(chunk);
+        if (u.report && this.peerTag !== undefined) this.out.control(this.peerTag, u.report);
+        return u.stop ? 'stop' : undefined;
+      }
     }
-  }
-
-  /**
-   * RFC 9260 §3.2: a chunk type's two high bits say whether to skip it or the rest of the
-   * packet (bit 0x80) and whether to tell the peer in an ERROR with an Unrecognized Chunk Type
-   * cause holding the chunk whole (bit 0x40, §3.3.10.6).
-   */
-  private onUnrecognized(chunk: Extract<Chunk, { type: 'unknown' }>): 'stop' | void {
-    this.c.unrecognizedChunks++;
-    if ((chunk.chunkType & 0x40) !== 0 && this.peerTag !== undefined) {
-      this.out.control(this.peerTag, { type: 'error', causes: [{ code: UNRECOGNIZED_CHUNK_TYPE, info: encodeChunk(chunk).subarray(0, 4 + chunk.value.length) }] });
-    }
-    return (chunk.chunkType & 0x80) === 0 ? 'stop' : undefined;
   }
 
   private dataStates(): boolean {
@@ -301,7 +290,9 @@ export class SctpAssociation {
     // A stale cookie whose tags all match is a late retransmission: the association it made
     // exists, so it is answered again (§5.2.4 case D) rather than refused.
     if (c.stalenessMs > 0 && !(kase === 'D' && this.sender)) {
-      this.staleCookie(c.peerTag, c.stalenessMs);
+      // RFC 9260 §5.1.5 step 3 and §3.3.10.3: tell the peer how stale its cookie was.
+      this.c.staleCookie++;
+      this.out.control(c.peerTag, staleCookieError(c.stalenessMs));
       return 'stop';
     }
     if (kase === 'C' || kase === 'discard') return 'stop';
@@ -315,12 +306,6 @@ export class SctpAssociation {
     this.t1 = undefined;
     this.setState('established');
     this.out.control(c.peerTag, { type: 'cookie-ack' });
-  }
-
-  /** RFC 9260 §5.1.5 step 3 and §3.3.10.3: tell the peer how stale its cookie was. */
-  private staleCookie(peerTag: number, stalenessMs: number): void {
-    this.c.staleCookie++;
-    this.out.control(peerTag, staleCookieError(stalenessMs));
   }
 
   /** RFC 9260 §5.2.6: a Stale Cookie error in COOKIE-ECHOED starts the handshake again. */
