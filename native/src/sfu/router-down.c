@@ -90,40 +90,43 @@ void tp_r_down_skip(tp_router *r, int down, uint16_t seq, uint8_t layer) {
   tp_r_down_close_hole(d, seq, layer);
 }
 
-/* --- VP8 temporal layers (RFC 7741 §4.2) --------------------------------------------------- */
+/* --- temporal layers ---------------------------------------------------------------------- */
 
 /*
- * Whether a VP8 packet goes to this subscriber under its temporal target. The target moves
- * down at any picture's start and up only at a picture that needs nothing left out: one of
- * temporal layer 0, or one marked layer sync (Y). A packet above the target is left out and
- * its sequence number's hole closed; each picture left out shifts later PictureIDs down by one.
+ * A down-track's temporal target (VP8, RFC 7741 §4.2; VP9 SVC, RFC 9628 §4.2) moves down at any
+ * picture's start and up only at a picture that needs nothing left out: one of temporal layer 0,
+ * or one marked as a place to add layers (VP8's layer sync Y, VP9's switching-up point U).
  */
+static void retarget(tp_r_down *d, int picture_start, uint8_t tid, int sync) {
+  if (picture_start && d->tid_want != d->tid_max && (d->tid_want < d->tid_max || tid == 0 || (sync && tid <= d->tid_want))) d->tid_max = d->tid_want;
+}
+
+/* A packet above the target is left out and its sequence number's hole closed. */
+static int leave_out(tp_router *r, tp_r_down *d, uint16_t seq, uint8_t layer) {
+  tp_r_down_close_hole(d, seq, layer);
+  r->c.temporal_dropped++;
+  return 0;
+}
+
+/* VP8: each picture left out also shifts later PictureIDs down by one, so that the
+ * subscriber's have no holes. */
 static int temporal_accept(tp_router *r, tp_r_down *d, const tp_vp8_desc *x, uint16_t seq, uint8_t layer) {
   if (!x->has_tid) return 1;
-  if (x->start && d->tid_want != d->tid_max && (d->tid_want < d->tid_max || x->tid == 0 || (x->sync && x->tid <= d->tid_want))) d->tid_max = d->tid_want;
+  retarget(d, x->start, x->tid, x->sync);
   if (x->tid <= d->tid_max) return 1;
   if (x->has_pid && (!d->dropped_any || x->pid != d->last_dropped_pid)) {
     d->pid_off++;
     d->last_dropped_pid = x->pid;
     d->dropped_any = 1;
   }
-  tp_r_down_close_hole(d, seq, layer);
-  r->c.temporal_dropped++;
-  return 0;
+  return leave_out(r, d, seq, layer);
 }
 
-/*
- * The same for a VP9 SVC stream (RFC 9628 §4.2): a picture begins with spatial layer 0's first
- * packet, a temporal layer may be added at a picture marked switching-up point (U), and the
- * receiver tells a picture left out from a lost one by the temporal layer indices, so PictureIDs
- * stay as they are.
- */
+/* VP9 SVC: a picture begins with spatial layer 0's first packet, and is left out whole. The
+ * receiver tells a picture left out from a lost one by the layer indices: PictureIDs stay. */
 static int temporal_accept_vp9(tp_router *r, tp_r_down *d, const tp_vp9_layer *s, uint16_t seq, uint8_t layer) {
-  if (s->begin && s->sid == 0 && d->tid_want != d->tid_max && (d->tid_want < d->tid_max || s->tid == 0 || (s->switch_up && s->tid <= d->tid_want))) d->tid_max = d->tid_want;
-  if (s->tid <= d->tid_max) return 1;
-  tp_r_down_close_hole(d, seq, layer);
-  r->c.temporal_dropped++;
-  return 0;
+  retarget(d, s->begin && s->sid == 0, s->tid, s->switch_up);
+  return s->tid <= d->tid_max ? 1 : leave_out(r, d, seq, layer);
 }
 
 /* The PictureID as this subscriber numbers it, written into the copy just made. */
